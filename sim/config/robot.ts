@@ -1,0 +1,105 @@
+// Robot parameters: the physical ballbot. Defaults live in configs/robot/*.yaml with the
+// source of every number; this schema is the single definition of what a robot config is.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { loadYamlFile } from './yaml.js';
+
+const pos = (what: string) => z.number().positive({ message: `${what} must be > 0` });
+const range = (lo: number, hi: number) => z.number().min(lo).max(hi);
+const vec3 = z.tuple([z.number(), z.number(), z.number()]);
+
+export const RobotConfigSchema = z.strictObject({
+  name: z.string().min(1),
+  gravity: range(0, 30).default(9.81),
+  ball: z.strictObject({
+    radius: range(0.02, 1),
+    mass: range(0.01, 50),
+    /** I = inertiaFactor * m * r^2: 2/5 solid sphere, 2/3 thin hollow shell. */
+    inertiaFactor: range(0.1, 1),
+    friction: range(0, 3),
+    /** Rolling resistance as a damping torque on the ball's horizontal spin, N m s/rad. */
+    rollingDamping: range(0, 10),
+    /** Spinning resistance about the vertical at the contact, N m s/rad. */
+    spinDamping: range(0, 10),
+  }),
+  body: z.strictObject({
+    mass: range(0.1, 200),
+    /** Centre of mass height above the ball centre, m. */
+    comHeight: range(0.02, 3),
+    /** Horizontal centre-of-mass offset (x, y) in the body frame, m. */
+    comOffset: z.tuple([z.number(), z.number()]).default([0, 0]),
+    /** Principal moments of inertia about the centre of mass (body x, y, z), kg m^2. */
+    inertia: z.tuple([pos('inertia x'), pos('inertia y'), pos('inertia z')]),
+  }),
+  wheels: z.strictObject({
+    radius: range(0.005, 0.5),
+    /** Angle between each wheel's contact normal and the vertical, deg. */
+    zenithDeg: range(5, 85),
+    /** Azimuth of each wheel's contact point around the vertical, deg (x forward = 0). */
+    azimuthsDeg: z.tuple([z.number(), z.number(), z.number()]),
+  }),
+  motor: z.strictObject({
+    /** Stall torque at the wheel (after the gearbox), N m. */
+    maxTorque: range(0.01, 100),
+    /** Wheel speed at which the available torque reaches zero (back-EMF), rad/s. */
+    noLoadSpeed: range(1, 10000),
+    /** Viscous friction at the wheel, N m s/rad. */
+    viscousFriction: range(0, 1),
+    /** Coulomb friction at the wheel, N m. */
+    coulombFriction: range(0, 5),
+    /** First-order torque response time constant, s. */
+    timeConstant: range(0, 0.2),
+    /** Delay from command to motor, s. */
+    latency: range(0, 0.1),
+  }),
+  sensors: z.strictObject({
+    imu: z.strictObject({
+      gyroNoise: range(0, 5), // rad/s, std of white noise
+      gyroBias: range(0, 1), // rad/s, magnitude of per-episode bias when randomized
+      gravityNoise: range(0, 1), // unit-vector components, std
+      /** Mounting misalignment of the IMU, deg (per-episode when randomized). */
+      misalignmentDeg: range(0, 10),
+      latency: range(0, 0.1), // s
+      gyroQuantization: range(0, 0.1), // rad/s per LSB, 0 = none
+    }),
+    encoder: z.strictObject({
+      velocityNoise: range(0, 20), // rad/s, std
+      latency: range(0, 0.1),
+      /** Counts per wheel revolution after the gearbox; velocity is quantized to one count per control period. 0 = none. */
+      countsPerRev: z.number().int().min(0).max(1_000_000),
+    }),
+  }),
+  control: z.strictObject({
+    rateHz: range(10, 1000),
+    physicsDt: range(0.0002, 0.02),
+  }),
+});
+
+export type RobotConfig = z.output<typeof RobotConfigSchema>;
+
+export function loadRobotConfig(file: string): RobotConfig {
+  return loadYamlFile(RobotConfigSchema, file);
+}
+
+/** Physics substeps per control step; the config must make this an integer. */
+export function substepsPerControl(robot: RobotConfig): number {
+  const n = Math.round(1 / (robot.control.rateHz * robot.control.physicsDt));
+  return Math.max(1, n);
+}
+
+/**
+ * Identity of a robot: its name and a hash of its parameters, so deploy refuses a policy
+ * trained for another robot. Key order is normalized so formatting does not matter.
+ */
+export function robotIdentity(robot: RobotConfig): { name: string; hash: string } {
+  return { name: robot.name, hash: createHash('sha256').update(canonicalJson(robot)).digest('hex').slice(0, 16) };
+}
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
