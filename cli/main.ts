@@ -10,6 +10,14 @@ interface Command {
 
 const commands: Record<string, Command> = {
   sim: { summary: 'run the ballbot simulation with a controller (LQR, zero, or a policy)', load: () => import('./commands/sim.js') },
+  train: { summary: 'train a policy with PPO or SAC (or A2C, TD3, DDPG)', load: () => import('./commands/train.js') },
+  eval: { summary: 'evaluate a run or an ONNX policy on held-out randomized episodes', load: () => import('./commands/eval.js') },
+  export: { summary: 'export a trained run to a single ONNX policy artifact', load: () => import('./commands/export.js') },
+  deploy: { summary: 'run an ONNX policy in the real-time control loop with safety and e-stop', load: () => import('./commands/deploy.js') },
+  'virtual-robot': { summary: 'run the simulated robot behind a pseudo-terminal (or ROS 2), as firmware would', load: () => import('./commands/virtual-robot.js') },
+  hil: { summary: 'run the hardware-in-the-loop scenario suite against a port or the virtual robot', load: () => import('./commands/hil.js') },
+  view: { summary: 'open the browser 3D viewer for a rollout, a recording, telemetry or a run', load: () => import('./commands/view.js') },
+  compare: { summary: 'train several algorithms over seeds and compare them in a table and a plot', load: () => import('./commands/compare.js') },
 };
 
 function printHelp(): void {
