@@ -1,0 +1,5 @@
+// Placeholder until this command lands; replaced by its real implementation.
+export async function run(_argv: string[]): Promise<number> {
+  console.error('ballbot deploy: not implemented yet');
+  return 1;
+}
