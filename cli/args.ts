@@ -14,14 +14,14 @@ export interface CommandSpec<O extends Options> {
 
 /** Parse argv; prints usage and returns null on --help; throws UsageError on bad flags. */
 export function parseCommand<O extends Options>(spec: CommandSpec<O>, argv: string[]) {
-  const options = { ...spec.options, help: { type: 'boolean', short: 'h' } } as O & { help: { type: 'boolean'; short: 'h' } };
-  let parsed;
+  const config = { args: argv, options: spec.options, strict: true as const, allowPositionals: true as const };
+  let parsed: ReturnType<typeof parseArgs<typeof config>>;
   try {
-    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ ...config, options: { ...spec.options, help: { type: 'boolean', short: 'h' } } }) as typeof parsed;
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n${spec.usage}`);
   }
-  if (parsed.values.help) {
+  if ((parsed.values as Record<string, unknown>).help) {
     console.log(spec.usage);
     return null;
   }
