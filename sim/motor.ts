@@ -1,0 +1,60 @@
+// Motor model for the three wheel motors: command latency, first-order torque response,
+// torque falling with speed (back-EMF), viscous and Coulomb friction. Allocation-free.
+
+export interface MotorParams {
+  /** Per-wheel stall torque after strength randomization, N m. */
+  maxTorque: Float64Array; // [3]
+  noLoadSpeed: number;
+  viscousFriction: number;
+  coulombFriction: number;
+  timeConstant: number;
+  /** Command latency in physics substeps. */
+  delaySteps: number;
+}
+
+/** Wheel speed below which Coulomb friction is smoothed (avoids chatter at rest), rad/s. */
+const COULOMB_SMOOTHING = 0.1;
+
+export class MotorBank {
+  readonly delivered = new Float64Array(3); // motor torque after lag and limits, N m
+  private readonly history: Float64Array;
+  private head = 0;
+
+  constructor(readonly maxDelaySteps: number) {
+    this.history = new Float64Array(3 * (maxDelaySteps + 1));
+  }
+
+  reset(): void {
+    this.history.fill(0);
+    this.delivered.fill(0);
+    this.head = 0;
+  }
+
+  /**
+   * Advance one physics substep: `command` (N m) enters the latency line; the command
+   * from `delaySteps` ago drives the motors. Writes the net wheel torque into `out`.
+   */
+  step(p: MotorParams, command: ArrayLike<number>, wheelSpeed: ArrayLike<number>, dt: number, out: Float64Array): void {
+    const slots = this.maxDelaySteps + 1;
+    this.head = (this.head + 1) % slots;
+    const h = this.history;
+    h[3 * this.head] = command[0];
+    h[3 * this.head + 1] = command[1];
+    h[3 * this.head + 2] = command[2];
+    const delay = Math.min(p.delaySteps, this.maxDelaySteps);
+    const past = 3 * ((this.head - delay + slots) % slots);
+    const alpha = p.timeConstant > 0 ? 1 - Math.exp(-dt / p.timeConstant) : 1;
+    for (let i = 0; i < 3; i++) {
+      const w = wheelSpeed[i];
+      const tMax = p.maxTorque[i];
+      let t = this.delivered[i] + (h[past + i] - this.delivered[i]) * alpha;
+      // Voltage-limited DC motor: the torque it can produce shrinks as the wheel spins up
+      // (zero at no-load speed) and is capped by the current limit in both directions.
+      const hi = tMax * Math.min(1, 1 - w / p.noLoadSpeed);
+      const lo = -tMax * Math.min(1, 1 + w / p.noLoadSpeed);
+      t = t > hi ? hi : t < lo ? lo : t;
+      this.delivered[i] = t;
+      out[i] = t - p.viscousFriction * w - p.coulombFriction * Math.tanh(w / COULOMB_SMOOTHING);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+// A single simulated ballbot as a Plant (wheel torques in, sensors out): used by the
+// deploy sim link, the virtual robot, the viewer and the `sim` command.
+import { loadRandomizationConfig } from './config/randomization.js';
+import { loadRobotConfig, type RobotConfig } from './config/robot.js';
+import { DEFAULT_RANDOMIZATION_CONFIG, DEFAULT_ROBOT_CONFIG } from './config/paths.js';
+import { nominalParams, sampleParams } from './episode-params.js';
+import type { Plant, PlantOptions, PlantTruth } from './plant-api.js';
+import { Rng } from './rng.js';
+import { newTruth, type RobotSim } from './robot-sim.js';
+import { generateTerrain } from './terrain.js';
+import { BallbotWorld } from './world.js';
+
+export type { Plant, PlantOptions, PlantTruth } from './plant-api.js';
+
+/** Tilt at which the robot counts as fallen (OpenBallBot-RL terminates at 20 deg). */
+export const DEFAULT_TILT_LIMIT_DEG = 20;
+
+export async function createPlant(options: PlantOptions = {}): Promise<Plant> {
+  const robot = options.robot ?? loadRobotConfig(DEFAULT_ROBOT_CONFIG);
+  const world = await BallbotWorld.create(robot, 1);
+  return new SimPlant(world, robot, options);
+}
+
+class SimPlant implements Plant {
+  readonly controlDt: number;
+  private readonly sim: RobotSim;
+  private readonly rng: Rng;
+  private readonly randomization;
+  private readonly truthBuf = newTruth();
+  private lastSensorTime = 0;
+
+  constructor(
+    private readonly world: BallbotWorld,
+    readonly robot: RobotConfig,
+    private readonly options: PlantOptions,
+  ) {
+    this.sim = world.robots[0];
+    this.controlDt = world.controlDt;
+    this.rng = new Rng(options.seed ?? 0);
+    this.randomization = options.randomize
+      ? loadRandomizationConfig(options.randomizationFile ?? DEFAULT_RANDOMIZATION_CONFIG)
+      : null;
+    this.reset({ seed: options.seed, initTiltDeg: options.initTiltDeg });
+  }
+
+  applyCommand(torquesNm: ArrayLike<number>): void {
+    this.sim.setCommand(torquesNm, this.randomization ? this.rng : null);
+  }
+
+  stepControl(): void {
+    this.world.stepControl();
+  }
+
+  sensors() {
+    const elapsed = this.sim.timeS - this.lastSensorTime;
+    this.lastSensorTime = this.sim.timeS;
+    return this.sim.sensors.read(this.robot, this.sim.params, this.rng, elapsed, this.world.physicsDt);
+  }
+
+  truth(): PlantTruth {
+    return this.sim.fillTruth(this.truthBuf, (DEFAULT_TILT_LIMIT_DEG * Math.PI) / 180);
+  }
+
+  push(dvx: number, dvy: number): void {
+    this.sim.push(dvx, dvy);
+  }
+
+  reset(options: { seed?: number; initTiltDeg?: number } = {}): void {
+    if (options.seed !== undefined) this.rng.seed(options.seed);
+    const params = this.randomization ? sampleParams(this.robot, this.randomization, this.rng) : nominalParams(this.robot);
+    this.sim.setParams(params);
+    this.sim.setTerrain(this.options.terrain === 'rough' ? generateTerrain(this.rng.nextU32(), params.terrainRoughness) : null);
+    const tilt = ((options.initTiltDeg ?? this.options.initTiltDeg ?? 0) * Math.PI) / 180;
+    this.sim.resetPose(0, 0, tilt, 0, 0);
+    this.lastSensorTime = 0;
+  }
+
+  close(): void {
+    this.world.close();
+  }
+}
