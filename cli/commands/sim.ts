@@ -1,5 +1,95 @@
-// Placeholder until this command lands; replaced by its real implementation.
-export async function run(_argv: string[]): Promise<number> {
-  console.error('ballbot sim: not implemented yet');
-  return 1;
+// ballbot sim: run the simulation with a controller (LQR baseline, zero torque or an ONNX
+// policy) through the same observation and action path a policy uses.
+import { resolveEnvConfig } from '../../sim/ballbot-env.js';
+import { createZeroController, type Controller } from '../../sim/controller.js';
+import { createLqrController } from '../../sim/lqr.js';
+import { headerFor, RecordingWriter, frameFromTruth } from '../../sim/recording.js';
+import { runRollout } from '../../sim/rollout.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+
+const usage = `usage: ballbot sim [options]
+  --task NAME|FILE       balance (default), velocity, terrain, or a task YAML
+  --controller NAME      lqr (default) | zero | policy (needs --policy)
+  --policy FILE.onnx     run an exported policy (implies --controller policy)
+  --seconds S            simulated seconds (default 30)
+  --seed N               episode seed (default 1)
+  --init-tilt-deg X      start tilt in degrees (default: the task's range)
+  --push S:VX,VY         push the body by (VX, VY) m/s at time S (repeatable)
+  --randomize [FILE]     domain randomization (default ranges, or a YAML file); off by default
+  --robot FILE           robot config (default configs/robot/default.yaml)
+  --record FILE          save the episode for \`ballbot view\`
+  --json                 print one JSON object on the last line`;
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommand(
+    {
+      usage,
+      options: {
+        task: { type: 'string' }, controller: { type: 'string' }, policy: { type: 'string' },
+        seconds: { type: 'string' }, seed: { type: 'string' }, 'init-tilt-deg': { type: 'string' },
+        push: { type: 'string', multiple: true }, randomize: { type: 'boolean' }, 'randomization': { type: 'string' },
+        robot: { type: 'string' }, record: { type: 'string' }, json: { type: 'boolean' },
+      },
+    },
+    argv,
+  );
+  if (!parsed) return 0;
+  const v = parsed.values;
+  const seconds = numberFlag(v.seconds, 'seconds', 30, { min: 0.01, max: 86400 });
+  const seed = numberFlag(v.seed, 'seed', 1, { integer: true });
+  const initTiltDeg = v['init-tilt-deg'] === undefined ? undefined : numberFlag(v['init-tilt-deg'], 'init-tilt-deg', 0, { min: -45, max: 45 });
+  const pushes = (v.push ?? []).map(parsePush);
+  const config = resolveEnvConfig({
+    task: v.task ?? 'balance',
+    robot: v.robot,
+    randomize: v.randomization ?? (v.randomize ? true : false),
+  });
+  const controllerName = v.policy ? 'policy' : (v.controller ?? 'lqr');
+  const { controller, close } = await makeController(controllerName, v.policy, config.robot);
+
+  let writer: RecordingWriter | null = null;
+  if (v.record) writer = new RecordingWriter(v.record, headerFor(config.robot, 1 / config.robot.control.rateHz, { source: { command: 'sim', task: config.task.name, controller: controllerName, seed } }));
+  const torque = new Float64Array(3);
+  try {
+    const result = await runRollout(config, controller, {
+      seconds, seed, initTiltDeg, pushes,
+      onStep: writer
+        ? (truth, action, command) => {
+            for (let k = 0; k < 3; k++) torque[k] = action[k] * config.robot.motor.maxTorque;
+            writer!.frame(frameFromTruth(truth, { rawTorque: torque, safeTorque: torque, rawAction: action, safeAction: action, command }));
+          }
+        : undefined,
+      onPush: writer ? (t, dvx, dvy) => writer!.event({ kind: 'push', t, dv: [dvx, dvy, 0] }) : undefined,
+    });
+    writer?.close();
+    const summary = { task: config.task.name, controller: controllerName, seed, randomized: config.randomization !== null, ...result };
+    if (!v.json) {
+      console.log(`${summary.fell ? 'FELL' : 'stayed up'} after ${result.simSeconds.toFixed(2)} s: max tilt ${result.maxTiltDeg.toFixed(2)} deg (after 3 s: ${result.maxTiltDegAfter3s.toFixed(2)} deg), final distance ${result.finalDistanceM.toFixed(3)} m`);
+      if (writer) console.log(`recording: ${v.record} (open it with: npx ballbot view ${v.record})`);
+    } else printJsonLine(summary);
+    return 0;
+  } catch (err) {
+    writer?.abort();
+    throw err;
+  } finally {
+    close();
+  }
+}
+
+function parsePush(text: string): { atS: number; dvx: number; dvy: number } {
+  const m = /^([0-9.]+):(-?[0-9.]+),(-?[0-9.]+)$/.exec(text);
+  if (!m) throw new UsageError(`--push '${text}' must look like S:VX,VY (e.g. 5:0.5,0)`);
+  return { atS: Number(m[1]), dvx: Number(m[2]), dvy: Number(m[3]) };
+}
+
+async function makeController(name: string, policyFile: string | undefined, robot: Parameters<typeof createLqrController>[0]): Promise<{ controller: Controller; close: () => void }> {
+  if (name === 'lqr') return { controller: createLqrController(robot), close: () => {} };
+  if (name === 'zero') return { controller: createZeroController(), close: () => {} };
+  if (name === 'policy') {
+    if (!policyFile) throw new UsageError('--controller policy needs --policy FILE.onnx');
+    const { OnnxPolicy } = await import('../../deploy/onnx-policy.js');
+    const policy = await OnnxPolicy.load(policyFile);
+    return { controller: policy, close: () => policy.close() };
+  }
+  throw new UsageError(`--controller must be lqr, zero or policy, got '${name}'`);
 }
