@@ -83,10 +83,10 @@ export function solveDare(A: Matrix, B: Matrix, Q: Matrix, R: Matrix, tolerance 
     const next = add(Q, sub(mul(At, PA), mul(mul(At, PB), gain)));
     const change = maxAbs(sub(next, P));
     P = next;
+    if (!Number.isFinite(change)) break; // diverged: the unstable part cannot be controlled
     if (change <= tolerance * Math.max(1, maxAbs(P))) {
       return { P, K: mul(inverse(add(R, mul(Bt, mul(P, B)))), mul(Bt, mul(P, A))), iterations: it };
     }
-    if (!Number.isFinite(change)) break;
   }
   throw new Error('solveDare: Riccati iteration did not converge (is the model stabilizable?)');
 }

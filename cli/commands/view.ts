@@ -1,5 +1,100 @@
-// Placeholder until this command lands; replaced by its real implementation.
-export async function run(_argv: string[]): Promise<number> {
-  console.error('ballbot view: not implemented yet');
-  return 1;
+// `ballbot view`: serve the browser viewer for recordings, MCAP telemetry, training runs and
+// live rollouts on a local port until interrupted.
+import { resolve } from 'node:path';
+import { loadRobotConfig } from '../../sim/config/robot.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+
+const USAGE = `usage: ballbot view [FILE|RUN_DIR ...] [--live --controller lqr | --live --policy FILE.onnx]
+                    [--port N] [--host ADDR] [--json]
+
+Serves a local web page (http://127.0.0.1:8765/ by default) that plays:
+  FILE.jsonl       an episode recorded by \`ballbot sim --record\` or \`ballbot eval --record\`
+  FILE.mcap        telemetry written by \`ballbot deploy --record\`
+  RUN_DIR          a training run directory (plots every numeric column of its metrics.csv)
+  --live           a live simulation in real time, driven by the LQR baseline or an ONNX policy
+
+options:
+  --port N             port to listen on (default 8765; 0 picks a free one)
+  --host ADDR          address to bind (default 127.0.0.1, this machine only)
+  --live               run a live rollout (needs --controller lqr or --policy FILE)
+  --controller NAME    live controller: lqr (default when no --policy)
+  --policy FILE        live controller: an ONNX policy artifact (run with onnxruntime-node)
+  --robot FILE         robot config for the live rollout (default configs/robot/default.yaml)
+  --seed N             live rollout seed (default 1)
+  --randomize          live rollout with domain randomization
+  --terrain KIND       live terrain: flat (default) or rough (drawn flat: the plant does not expose heights)
+  --push-every S       mean seconds between random pushes in the live rollout (default 5, 0 = none)
+  --push-magnitude V   push size, m/s (default 0.3)
+  --json               print {"url", "port", "sources"} as one JSON line once serving`;
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommand(
+    {
+      usage: USAGE,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        live: { type: 'boolean' },
+        controller: { type: 'string' },
+        policy: { type: 'string' },
+        robot: { type: 'string' },
+        seed: { type: 'string' },
+        randomize: { type: 'boolean' },
+        terrain: { type: 'string' },
+        'push-every': { type: 'string' },
+        'push-magnitude': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    },
+    argv,
+  );
+  if (!parsed) return 0;
+  const v = parsed.values;
+  const port = numberFlag(v.port, 'port', 8765, { min: 0, max: 65535, integer: true });
+  const host = v.host ?? '127.0.0.1';
+  if (!v.live && (v.controller || v.policy)) throw new UsageError(`--controller and --policy need --live\n${USAGE}`);
+  if (!v.live && parsed.positionals.length === 0) throw new UsageError(`give a recording, an .mcap file, a run directory, or --live\n${USAGE}`);
+  if (v.controller && v.policy) throw new UsageError('give --controller lqr or --policy FILE, not both');
+  if (v.controller && v.controller !== 'lqr') throw new UsageError(`--controller must be lqr, got '${v.controller}' (use --policy FILE for a learned policy)`);
+  if (v.terrain && v.terrain !== 'flat' && v.terrain !== 'rough') throw new UsageError(`--terrain must be flat or rough, got '${v.terrain}'`);
+
+  const { loadFileSource } = await import('../../viewer/server/sources.js');
+  type Source = ReturnType<typeof loadFileSource> | { kind: 'live'; name: string; live: import('../../viewer/server/live.js').LiveRollout };
+  const sources: Source[] = [];
+  try {
+    for (const p of parsed.positionals) sources.push(loadFileSource(resolve(p)));
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
+  }
+  if (v.live) {
+    const { startLiveRollout } = await import('../../viewer/server/live.js');
+    const { lqrController, onnxPolicyController } = await import('../../viewer/server/live-controllers.js');
+    const robot = v.robot ? loadRobotConfig(v.robot) : undefined;
+    const seed = numberFlag(v.seed, 'seed', 1, { integer: true });
+    const { loadPlant } = await import('../../viewer/server/live.js');
+    // The controller needs the robot the plant resolved (its default config when --robot is absent).
+    const probe = await loadPlant({ robot });
+    const resolvedRobot = probe.robot;
+    probe.close();
+    const controller = v.policy ? await onnxPolicyController(v.policy, resolvedRobot) : await lqrController(resolvedRobot);
+    const live = await startLiveRollout({
+      plantOptions: { robot: resolvedRobot, seed, randomize: !!v.randomize, terrain: (v.terrain as 'flat' | 'rough' | undefined) ?? 'flat', initTiltDeg: 3 },
+      controller,
+      seed,
+      pushEverySeconds: numberFlag(v['push-every'], 'push-every', 5, { min: 0 }),
+      pushMagnitude: numberFlag(v['push-magnitude'], 'push-magnitude', 0.3, { min: 0, max: 5 }),
+    });
+    sources.push({ kind: 'live', name: controller.name, live });
+  }
+  const { startViewerServer } = await import('../../viewer/server/server.js');
+  const server = await startViewerServer({ sources, host, port });
+  console.error(`ballbot view: serving ${sources.map((s) => `${s.kind} ${s.name}`).join(', ')} at ${server.url} (Ctrl-C to stop)`);
+  if (v.json) printJsonLine({ url: server.url, port: server.port, sources: sources.map((s) => ({ kind: s.kind, name: s.name })) });
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await server.close();
+  return 0;
 }

@@ -1,0 +1,90 @@
+// Deploy configuration: control rate, robot, every safety rule's limits, timing and the sim
+// link's imperfections. Defaults in configs/deploy/default.yaml; validated here with zod so a
+// typo or an out-of-range limit is refused before anything moves.
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { applyOverrides, parseYaml, validateConfig, ConfigError } from '../sim/config/yaml.js';
+import { readFileSync } from 'node:fs';
+
+const range = (lo: number, hi: number) => z.number().min(lo).max(hi);
+const rule = <T extends z.ZodRawShape>(shape: T) => z.strictObject({ enabled: z.boolean().default(true), ...shape });
+
+export const DeployConfigSchema = z.strictObject({
+  /** Control loop rate; must equal the policy artifact's rate. */
+  rateHz: range(10, 500).default(100),
+  /** Robot config file, relative to this deploy config file. */
+  robot: z.string().min(1).default('../robot/default.yaml'),
+  /** Commanded (vx, vy, yaw rate) fed into the observation; zeros = balance in place. */
+  command: z.tuple([z.number(), z.number(), z.number()]).default([0, 0, 0]),
+  safety: z.strictObject({
+    /** Clip every wheel torque to +-maxTorqueNm (N m). Logged when it starts and stops clipping. */
+    actionClip: rule({ maxTorqueNm: range(0, 100).default(1.98) }).prefault({}),
+    /** Limit the change of each wheel torque to maxNmPerS (N m per second). */
+    slewRate: rule({ maxNmPerS: range(0.1, 100000).default(200) }).prefault({}),
+    /** Soft start: torque scaled from 0 to 1 over `seconds` after arming. */
+    armingRamp: rule({ seconds: range(0, 10).default(1) }).prefault({}),
+    /** Latched e-stop when the body tilts beyond maxTiltDeg from vertical. */
+    tiltCutoff: rule({ maxTiltDeg: range(1, 89).default(25) }).prefault({}),
+    /** Latched e-stop when the newest state is older than timeoutMs (stamp to now). */
+    staleState: rule({ timeoutMs: range(1, 5000).default(40) }).prefault({}),
+    /** Latched e-stop when the link reports itself unhealthy or silent for maxSilenceMs. */
+    linkHealth: rule({ maxSilenceMs: range(1, 5000).default(100) }).prefault({}),
+    /** Latched e-stop on NaN/Inf in the observation or the policy's action. */
+    nonFinite: rule({}).prefault({}),
+    /** Latched e-stop after maxConsecutive ticks in a row that were missed or overran. */
+    deadlineOverruns: rule({ maxConsecutive: z.number().int().min(1).max(1000).default(5) }).prefault({}),
+    /** Latched e-stop when the robot reports a fault flag. */
+    robotFault: rule({}).prefault({}),
+    /** How long an arm request waits for a fresh, upright state before it is refused, ms. */
+    armWaitMs: range(0, 60000).default(2000),
+  }).prefault({}),
+  timing: z.strictObject({
+    /** Busy-wait this long before each deadline for sharper wake-ups (costs CPU), us. */
+    spinUs: range(0, 2000).default(0),
+  }).prefault({}),
+  /** The in-process simulated robot (`--link sim`). */
+  sim: z.strictObject({
+    seed: z.number().int().default(1),
+    /** Randomized dynamics per run (configs/randomization/default.yaml). */
+    randomize: z.boolean().default(true),
+    /** Extra delay of state delivery to the controller, ms. */
+    stateLatencyMs: range(0, 200).default(2),
+    /** Extra delay of commands to the motors, ms. */
+    commandLatencyMs: range(0, 200).default(0),
+    /** Probability that one state update is lost. */
+    dropoutProb: range(0, 0.9).default(0.01),
+    /** Extra gyro noise (rad/s std) on top of the robot's sensor model. */
+    gyroNoise: range(0, 5).default(0),
+    /** Start tilt, deg. */
+    initTiltDeg: range(0, 30).default(1),
+    /** Tilt injected by `--inject tilt@T` (the IMU reports the body tipped by this much), deg. */
+    injectTiltDeg: range(1, 89).default(40),
+  }).prefault({}),
+  telemetry: z.strictObject({
+    /** MCAP chunk size, bytes: a crash loses at most the chunk being filled. */
+    chunkBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+  }).prefault({}),
+});
+
+export type DeployConfig = z.output<typeof DeployConfigSchema> & { /** Absolute robot config path. */ robotFile: string; source: string };
+
+export const DEFAULT_DEPLOY_CONFIG = fileURLToPath(new URL('../../configs/deploy/default.yaml', import.meta.url));
+
+/** Load, apply key=value overrides, validate; the robot path is resolved against the file. */
+export function loadDeployConfig(file: string = DEFAULT_DEPLOY_CONFIG, overrides: readonly string[] = []): DeployConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read file: ${(err as Error).message}`]);
+  }
+  const raw = applyOverrides(parseYaml(text, file), overrides);
+  const cfg = validateConfig(DeployConfigSchema, raw, overrides.length ? `${file} (with overrides ${overrides.join(' ')})` : file);
+  return { ...cfg, robotFile: resolve(dirname(file), cfg.robot), source: file };
+}
+
+/** The defaults without a file (tests, programmatic use). */
+export function defaultDeployConfig(overrides: readonly string[] = []): DeployConfig {
+  return loadDeployConfig(DEFAULT_DEPLOY_CONFIG, overrides);
+}

@@ -1,0 +1,44 @@
+// `--inject KIND@TIME[:ARG]`: faults made to happen at a time after the loop starts, for
+// tests and demos. Link faults need the sim link; loop faults work on any link.
+export type FaultKind = 'stale' | 'nan' | 'tilt' | 'push' | 'linkdown' | 'stall' | 'nan-action';
+
+export interface FaultSpec {
+  kind: FaultKind;
+  atS: number;
+  /** push: velocity kick m/s; stall: extra compute per tick, ms. */
+  arg?: number;
+}
+
+export const FAULT_HELP: Record<FaultKind, string> = {
+  stale: 'the robot stops delivering state (state goes stale)',
+  nan: 'the gyro reports NaN from then on',
+  tilt: 'the IMU reports the body tipped by sim.injectTiltDeg',
+  push: 'push the body: push@T:MAG changes its velocity by MAG m/s along x',
+  linkdown: 'the link reports itself down and goes silent',
+  stall: 'the control step burns MS ms each tick from then on (stall@T:MS), to overrun deadlines',
+  'nan-action': 'the policy output is replaced by NaN from then on',
+};
+
+/** Faults that need the sim link (the rest are injected inside the control loop). */
+export const LINK_FAULTS: ReadonlySet<FaultKind> = new Set(['stale', 'nan', 'tilt', 'push', 'linkdown']);
+
+const TIME = /^(\d+(?:\.\d+)?)(ms|s)?$/;
+
+export function parseFault(text: string): FaultSpec {
+  const m = /^([a-z-]+)@([^:]+)(?::(.+))?$/.exec(text.trim());
+  const bad = (why: string) => new Error(`--inject '${text}': ${why}; expected KIND@TIME[:ARG] with KIND one of ${Object.keys(FAULT_HELP).join(', ')} and TIME like 5s or 500ms`);
+  if (!m) throw bad('cannot parse');
+  const kind = m[1] as FaultKind;
+  if (!(kind in FAULT_HELP)) throw bad(`unknown fault '${m[1]}'`);
+  const t = TIME.exec(m[2]);
+  if (!t) throw bad(`bad time '${m[2]}'`);
+  const atS = Number(t[1]) / (t[2] === 'ms' ? 1000 : 1);
+  let arg: number | undefined;
+  if (m[3] !== undefined) {
+    arg = Number(m[3]);
+    if (!Number.isFinite(arg)) throw bad(`argument '${m[3]}' is not a number`);
+  }
+  if (kind === 'push' && arg === undefined) throw bad('push needs a magnitude, e.g. push@5s:0.8');
+  if (kind === 'stall' && !(arg !== undefined && arg > 0)) throw bad('stall needs a positive duration in ms, e.g. stall@5s:30');
+  return { kind, atS, arg };
+}

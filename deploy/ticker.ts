@@ -1,0 +1,57 @@
+// Main-thread side of the ticker: starts the worker and calls `onTick(k, deadlineMs, wakeMs)`
+// for each tick. A tick whose message arrives after a newer tick was already published is
+// reported as `stale` (main was busy; the loop skips it and counts it as missed).
+import { Worker } from 'node:worker_threads';
+import { CELL, INT_CELLS, WAKE_RING, type TickerStart } from './ticker-protocol.js';
+
+export interface TickInfo {
+  k: number;
+  deadlineMs: number;
+  /** When the worker woke for it (main clock), ms. */
+  wakeMs: number;
+  /** A newer tick is already out: main reached this one too late. */
+  superseded: boolean;
+}
+
+export class Ticker {
+  private readonly cells = new Int32Array(new SharedArrayBuffer(INT_CELLS * 4));
+  private readonly wakes = new Float64Array(new SharedArrayBuffer(WAKE_RING * 8));
+  private worker: Worker | null = null;
+  private readonly info: TickInfo = { k: 0, deadlineMs: 0, wakeMs: 0, superseded: false };
+  startMs = 0;
+
+  constructor(readonly periodMs: number, private readonly spinMs = 0) {}
+
+  /** Start ticking; the first deadline is `firstInMs` from now. */
+  start(onTick: (t: TickInfo) => void, firstInMs = 20): void {
+    if (this.worker) throw new Error('ticker already started');
+    this.startMs = performance.now() + firstInMs;
+    const data: TickerStart = {
+      sab: this.cells.buffer as SharedArrayBuffer, wakeSab: this.wakes.buffer as SharedArrayBuffer,
+      startMs: this.startMs, periodMs: this.periodMs, spinMs: this.spinMs, mainTimeOrigin: performance.timeOrigin,
+    };
+    this.worker = new Worker(new URL('./ticker-worker.js', import.meta.url), { workerData: data });
+    this.worker.on('message', (k: number) => {
+      const t = this.info;
+      t.k = k;
+      t.deadlineMs = this.startMs + k * this.periodMs;
+      t.wakeMs = this.wakes[k % WAKE_RING];
+      t.superseded = Atomics.load(this.cells, CELL.LATEST) > k;
+      onTick(t);
+    });
+    this.worker.on('error', (err) => { throw err; });
+  }
+
+  /** Ticks the worker skipped because it woke too late. */
+  get workerMissed(): number { return Atomics.load(this.cells, CELL.WORKER_MISSED); }
+
+  async stop(): Promise<void> {
+    const w = this.worker;
+    if (!w) return;
+    this.worker = null;
+    Atomics.store(this.cells, CELL.STOP, 1);
+    Atomics.notify(this.cells, CELL.STOP);
+    w.removeAllListeners('message');
+    await w.terminate();
+  }
+}

@@ -1,0 +1,59 @@
+// Real ONNX policy files with random weights (training/onnx-export.ts) for deploy tests and
+// the loop benchmark, with metadata that matches (or deliberately mismatches) a deploy config.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportMlpPolicyOnnx } from '../../training/onnx-export.js';
+import type { MlpPolicySpec } from '../../training/mlp-policy-spec.js';
+import { ARTIFACT_FORMAT, defaultLayouts, type PolicyMetadata } from '../../sim/policy-artifact.js';
+import { robotIdentity, type RobotConfig } from '../../sim/config/robot.js';
+import { Rng } from '../../sim/rng.js';
+
+export function randomMlpSpec(seed: number, obsSize: number, hidden = [64, 64], actSize = 3, weightScale = 0.3): MlpPolicySpec {
+  const rng = new Rng(seed);
+  const sizes = [obsSize, ...hidden, actSize];
+  const layers = sizes.slice(1).map((out, k) => {
+    const inp = sizes[k];
+    const weights = new Float32Array(inp * out);
+    for (let i = 0; i < weights.length; i++) weights[i] = rng.uniform(-weightScale, weightScale);
+    const bias = new Float32Array(out);
+    return { weights, bias, activation: "tanh" as const };
+  });
+  return { layers };
+}
+
+export interface PolicyFileOptions {
+  robot: RobotConfig;
+  rateHz: number;
+  seed?: number;
+  /** Override metadata fields (mismatch tests). */
+  meta?: Partial<PolicyMetadata>;
+  obsSize?: number;
+  weightScale?: number;
+  dir?: string;
+}
+
+export function writeRandomPolicy(options: PolicyFileOptions): string {
+  const layouts = defaultLayouts();
+  const obsSize = options.obsSize ?? layouts.observationLayout.length;
+  const id = robotIdentity(options.robot);
+  const metadata: PolicyMetadata = {
+    format: ARTIFACT_FORMAT,
+    observationLayout: layouts.observationLayout.slice(0, obsSize),
+    actionLayout: layouts.actionLayout,
+    actionScaling: { kind: 'torque_fraction', maxTorqueNm: options.robot.motor.maxTorque },
+    controlRateHz: options.rateHz,
+    robotName: id.name,
+    robotHash: id.hash,
+    task: 'balance',
+    normalization: 'folded',
+    trainingConfig: { note: 'random weights for tests' },
+    producer: 'ballbot test',
+    ...options.meta,
+  };
+  const bytes = exportMlpPolicyOnnx(randomMlpSpec(options.seed ?? 1, obsSize, [64, 64], 3, options.weightScale ?? 0.3), metadata);
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ballbot-policy-'));
+  const file = join(dir, `random-${options.seed ?? 1}.onnx`);
+  writeFileSync(file, bytes);
+  return file;
+}

@@ -1,0 +1,59 @@
+// Where envs come from: the built-in `pendulum` task, the ballbot tasks (balance, velocity,
+// terrain: sim/vec-env.ts, worker threads), or a user module whose default export is an
+// EnvFactory (`--env ./my-env.js`), wrapped in the generic SyncVecEnv.
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Env, EnvFactory, VecEnv } from '../sim/env.js';
+import { SyncVecEnv } from '../sim/sync-vec-env.js';
+import { makePendulumEnv } from './envs/pendulum.js';
+
+export const BALLBOT_TASKS = ['balance', 'velocity', 'terrain'] as const;
+export const BUILTIN_TASKS = ['pendulum', ...BALLBOT_TASKS] as const;
+
+export function isBallbotTask(task: string): boolean {
+  return (BALLBOT_TASKS as readonly string[]).includes(task);
+}
+
+export interface EnvSource {
+  task: string;
+  /** Path of a module whose default export is an EnvFactory (bring-your-own env). */
+  envModule?: string;
+  /** Extra options for the env factory (from the config's `env:` block). */
+  options: Record<string, unknown>;
+}
+
+export async function loadEnvFactory(modulePath: string): Promise<EnvFactory> {
+  const url = pathToFileURL(resolve(modulePath)).href;
+  let mod: { default?: unknown };
+  try {
+    mod = await import(url);
+  } catch (err) {
+    throw new Error(`--env ${modulePath}: cannot import the module: ${(err as Error).message}`);
+  }
+  if (typeof mod.default !== 'function') throw new Error(`--env ${modulePath}: the default export must be an EnvFactory function (options) => Env, got ${typeof mod.default}`);
+  return mod.default as EnvFactory;
+}
+
+function checkEnv(env: Env, source: string): Env {
+  const missing = ['observationSpace', 'actionSpace', 'reset', 'step'].filter((k) => !(k in env) || (env as unknown as Record<string, unknown>)[k] === undefined);
+  if (missing.length) throw new Error(`${source}: the env is missing ${missing.join(', ')} (see sim/env.ts Env)`);
+  return env;
+}
+
+/** N envs of a task as one VecEnv. `evaluation` turns on full randomization for ballbot tasks unless options say otherwise. */
+export async function makeVecEnv(src: EnvSource, numEnvs: number, seed: number, workers = 0): Promise<VecEnv> {
+  if (src.envModule) {
+    const factory = await loadEnvFactory(src.envModule);
+    const envs: Env[] = [];
+    for (let i = 0; i < numEnvs; i++) envs.push(checkEnv(await factory({ ...src.options, seed: seed + i }), `--env ${src.envModule}`));
+    return new SyncVecEnv(envs);
+  }
+  if (src.task === 'pendulum') {
+    return new SyncVecEnv(Array.from({ length: numEnvs }, (_, i) => makePendulumEnv({ seed: seed + i })));
+  }
+  if (isBallbotTask(src.task)) {
+    const { makeBallbotVecEnv } = await import('../sim/vec-env.js');
+    return makeBallbotVecEnv({ randomize: true, ...src.options, task: src.task, seed, numEnvs, workers });
+  }
+  throw new Error(`unknown task '${src.task}': use one of ${BUILTIN_TASKS.join(', ')} or --env MODULE`);
+}
