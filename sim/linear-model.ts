@@ -95,6 +95,20 @@ export function continuousPlanarModel(p: PlanarParams): { A: Matrix; B: Matrix }
   return { A, B };
 }
 
+/**
+ * Input and tilt that hold the plane on a reference with ball angular acceleration phiAcc
+ * and rate phiRate and a steady tilt (theta' = theta'' = 0): the feedforward of a moving
+ * reference. From the two rows of the linear model:
+ *   u     = M11 phi'' + (c_r + c_m) phi'
+ *   theta = (M12 phi'' + u - c_m phi') / (m g l)
+ */
+export function planarFeedforward(p: PlanarParams, phiAcc: number, phiRate: number): { torque: number; tilt: number } {
+  const [[m11, m12]] = planarMassMatrix(p);
+  const torque = m11 * phiAcc + (p.rollingDamping + p.relativeDamping) * phiRate;
+  const tilt = (m12 * phiAcc + torque - p.relativeDamping * phiRate) / (p.bodyMass * p.gravity * p.comHeight);
+  return { torque, tilt };
+}
+
 /** Unstable pole of the undamped plane, 1/s: the body falls as theta0 cosh(lambda t). */
 export function fallRate(p: PlanarParams): number {
   const [[m11, m12], [, m22]] = planarMassMatrix(p);
@@ -168,4 +182,21 @@ export function discretize(A: Matrix, B: Matrix, dt: number, delayS = 0): Discre
 export function planarDiscreteModel(robot: RobotConfig, axis: PlanarAxis, delayS = 0): DiscreteModel {
   const { A, B } = continuousPlanarModel(planarParams(robot, axis));
   return discretize(A, B, 1 / robot.control.rateHz, delayS);
+}
+
+/**
+ * Append an integrator of state `index` to a discrete model: q_{k+1} = q_k + dt z_k[index].
+ * The controller keeps q itself with exactly this update, so the augmented model is exact.
+ */
+export function withIntegrator(model: DiscreteModel, index = 0): DiscreteModel {
+  const n = model.A.length;
+  const A = zeros(n + 1, n + 1);
+  const B = zeros(n + 1, 1);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) A[i][j] = model.A[i][j];
+    B[i][0] = model.B[i][0];
+  }
+  A[n][n] = 1;
+  A[n][index] = model.dt;
+  return { ...model, A, B };
 }

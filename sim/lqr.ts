@@ -11,7 +11,9 @@ import type { RobotConfig } from './config/robot.js';
 import type { Controller } from './controller.js';
 import { add, inverse, maxAbs, mul, sub, transpose, zeros, type Matrix } from './dense-matrix.js';
 import { invert3, omniwheelJacobian } from './kinematics.js';
-import { planarDiscreteModel, type DiscreteModel, type PlanarAxis } from './linear-model.js';
+import {
+  planarDiscreteModel, planarFeedforward, planarParams, withIntegrator, type DiscreteModel, type PlanarAxis,
+} from './linear-model.js';
 import { ACTION_SIZE, GYRO_SCALE, OBS_INDEX, WHEEL_VEL_SCALE } from './observation.js';
 
 const DEG = Math.PI / 180;
@@ -31,6 +33,8 @@ export interface LqrWeights {
   tiltRateDegPerS: number;
   /** Acceptable torque between ball and body in one plane, N m. */
   torqueNm: number;
+  /** Acceptable integral of the position error, m s (integral action; see LqrOptions.integralAction). */
+  positionIntegralMS: number;
 }
 
 export const DEFAULT_LQR_WEIGHTS: Readonly<LqrWeights> = {
@@ -39,6 +43,7 @@ export const DEFAULT_LQR_WEIGHTS: Readonly<LqrWeights> = {
   velocityMps: 0.5,
   tiltRateDegPerS: 30,
   torqueNm: 2,
+  positionIntegralMS: 0.5,
 };
 
 export interface LqrOptions {
@@ -56,12 +61,26 @@ export interface LqrOptions {
   tiltFilterTimeConstantS?: number;
   /** The position reference is dragged along so the odometry error never exceeds this, m. */
   maxPositionErrorM?: number;
+  /** Limit on the torque between ball and body (both planes together), N m. */
+  maxPlanarTorqueNm?: number;
+  /** The commanded velocity enters the reference at most this fast, m/s^2. */
+  maxReferenceAccelMps2?: number;
+  /**
+   * Integrate the position error (default true). A centre-of-mass offset or an IMU
+   * misalignment moves the balance point away from the measured upright; without the
+   * integral the robot then holds a position offset proportional to it (about 0.2 m per
+   * degree here), with it the robot learns the balance point and returns to its place.
+   */
+  integralAction?: boolean;
 }
 
 export const DEFAULT_YAW_RATE_GAIN = 0.3;
 export const DEFAULT_YAW_RATE_INTEGRAL_GAIN = 1.0;
 export const DEFAULT_TILT_FILTER_TIME_CONSTANT_S = 0.1;
 export const DEFAULT_MAX_POSITION_ERROR_M = 0.5;
+export const DEFAULT_MAX_REFERENCE_ACCEL_MPS2 = 0.5;
+/** The integral may cancel at most this balance-point error (deg): anti-windup. */
+export const MAX_INTEGRAL_TILT_DEG = 12;
 
 export interface DareSolution {
   P: Matrix;
@@ -105,8 +124,10 @@ export interface PlanarLqr {
   Q: Matrix;
   R: Matrix;
   P: Matrix;
-  /** u = -gain . z with z = [phi, theta, phi', theta', past inputs...]. */
+  /** u = -gain . z with z = [phi, theta, phi', theta', past inputs..., (integral of phi)]. */
   gain: number[];
+  /** Whether the last state is the integral of phi. */
+  integral: boolean;
   iterations: number;
 }
 
@@ -127,7 +148,9 @@ export function defaultLoopDelay(robot: RobotConfig): number {
 export function designPlanarLqr(robot: RobotConfig, axis: PlanarAxis, options: LqrOptions = {}): PlanarLqr {
   const w = resolvedWeights(options);
   const delayS = options.delayS ?? defaultLoopDelay(robot);
-  const model = planarDiscreteModel(robot, axis, delayS);
+  const integral = options.integralAction ?? true;
+  const plant = planarDiscreteModel(robot, axis, delayS);
+  const model = integral ? withIntegrator(plant, 0) : plant;
   const r = robot.ball.radius;
   const n = model.A.length;
   const Q = zeros(n, n);
@@ -136,9 +159,10 @@ export function designPlanarLqr(robot: RobotConfig, axis: PlanarAxis, options: L
   Q[1][1] = 1 / (w.tiltDeg * DEG) ** 2;
   Q[2][2] = (r / w.velocityMps) ** 2;
   Q[3][3] = 1 / (w.tiltRateDegPerS * DEG) ** 2;
+  if (integral) Q[n - 1][n - 1] = (r / w.positionIntegralMS) ** 2;
   const R = [[1 / w.torqueNm ** 2]];
   const { P, K, iterations } = solveDare(model.A, model.B, Q, R);
-  return { axis, model, Q, R, P, gain: K[0].slice(), iterations };
+  return { axis, model, Q, R, P, gain: K[0].slice(), integral, iterations };
 }
 
 export interface LqrGains {
@@ -173,6 +197,10 @@ export function tiltAnglesFromGravity(gx: number, gy: number, gz: number, out: F
   out[1] = Math.asin(s > 1 ? 1 : s < -1 ? -1 : s);
 }
 
+function clampAbs(x: number, limit: number): number {
+  return x > limit ? limit : x < -limit ? -limit : x;
+}
+
 export interface LqrController extends Controller {
   readonly gains: LqrGains;
   /** Odometry estimate of the ball position in the start frame (x forward at reset), m. */
@@ -187,6 +215,10 @@ export function createLqrController(robot: RobotConfig, options: LqrOptions = {}
   const tau = options.tiltFilterTimeConstantS ?? DEFAULT_TILT_FILTER_TIME_CONSTANT_S;
   if (!(tau >= 0)) throw new Error(`LQR tiltFilterTimeConstantS must be >= 0, got ${tau}`);
   const maxPosErr = options.maxPositionErrorM ?? DEFAULT_MAX_POSITION_ERROR_M;
+  const maxPlanar = options.maxPlanarTorqueNm ?? Infinity;
+  if (!(maxPlanar > 0)) throw new Error(`LQR maxPlanarTorqueNm must be > 0, got ${maxPlanar}`);
+  const maxAccel = options.maxReferenceAccelMps2 ?? DEFAULT_MAX_REFERENCE_ACCEL_MPS2;
+  if (!(maxAccel > 0)) throw new Error(`LQR maxReferenceAccelMps2 must be > 0, got ${maxAccel}`);
   if (!(maxPosErr > 0)) throw new Error(`LQR maxPositionErrorM must be > 0, got ${maxPosErr}`);
   const blend = tau > 0 ? Math.exp(-dt / tau) : 0; // weight of the gyro-propagated estimate
 
@@ -201,16 +233,30 @@ export function createLqrController(robot: RobotConfig, options: LqrOptions = {}
   const pitch0 = Math.atan2(-offX, robot.body.comHeight);
   const roll0 = Math.atan2(offY, robot.body.comHeight);
 
+  const feedforward = (axis: PlanarAxis) => {
+    const p = planarParams(robot, axis);
+    const acc = planarFeedforward(p, 1, 0), rate = planarFeedforward(p, 0, 1);
+    return { torquePerAcc: acc.torque, tiltPerAcc: acc.tilt, torquePerRate: rate.torque, tiltPerRate: rate.tilt };
+  };
+  const ffPitch = feedforward('pitch'), ffRoll = feedforward('roll');
   const kp = Float64Array.from(gains.pitch.gain);
   const kr = Float64Array.from(gains.roll.gain);
   const past = gains.pitch.model.pastInputs; // same delay in both planes
   const pastPitch = new Float64Array(past); // slot j = planar torque applied j+1 periods ago
   const pastRoll = new Float64Array(past);
 
+  // Integral of phi per plane (last state of the design when integralAction is on).
+  const integral = gains.pitch.integral;
+  const iq = 4 + past;
+  const maxIntegralTorque = (k: Float64Array) => (integral ? Math.abs(k[1] * MAX_INTEGRAL_TILT_DEG * DEG) / Math.abs(k[iq]) : 0);
+  const maxIntPitch = maxIntegralTorque(kp), maxIntRoll = maxIntegralTorque(kr);
+  let intPitch = 0, intRoll = 0;
+
   const tilt = new Float64Array(2); // [roll, pitch]
   const measured = new Float64Array(2);
   const position = new Float64Array(2); // odometry, start frame
   const reference = new Float64Array(2);
+  const refVel = new Float64Array(2); // heading frame, m/s
   const torque = new Float64Array(3);
   const wheel = new Float64Array(3);
   const maxYawIntegralTorque = 0.5 * maxTorque;
@@ -226,10 +272,13 @@ export function createLqrController(robot: RobotConfig, options: LqrOptions = {}
       tilt.fill(0);
       position.fill(0);
       reference.fill(0);
+      refVel.fill(0);
       pastPitch.fill(0);
       pastRoll.fill(0);
       yaw = 0;
       yawIntegralTorque = 0;
+      intPitch = 0;
+      intRoll = 0;
       started = false;
     },
     act(obs: Float32Array, out: Float32Array) {
@@ -267,7 +316,19 @@ export function createLqrController(robot: RobotConfig, options: LqrOptions = {}
       const velX = r * hy, velY = -r * hx;
 
       // Odometry and the moving reference, in the start frame.
-      const cmdX = obs[c], cmdY = obs[c + 1], cmdYaw = obs[c + 2];
+      const cmdYaw = obs[c + 2];
+      // The velocity reference ramps toward the command at a bounded acceleration, so a step
+      // in the command does not throw the robot behind its reference (and wind up the integral).
+      let dvx = obs[c] - refVel[0], dvy = obs[c + 1] - refVel[1];
+      const dv = Math.hypot(dvx, dvy), dvMax = maxAccel * dt;
+      if (dv > dvMax) {
+        dvx *= dvMax / dv;
+        dvy *= dvMax / dv;
+      }
+      refVel[0] += dvx;
+      refVel[1] += dvy;
+      const cmdX = refVel[0], cmdY = refVel[1];
+      const accX = dvx / dt, accY = dvy / dt;
       if (started) {
         yaw += yawRate * dt;
         const cy = Math.cos(yaw), sy = Math.sin(yaw);
@@ -300,12 +361,33 @@ export function createLqrController(robot: RobotConfig, options: LqrOptions = {}
         pastPitch[0] = Jt[3] * a0 + Jt[4] * a1 + Jt[5] * a2;
       }
 
+      // Feedforward of the moving reference: the torque and lean that keep the linear model on
+      // it (accelerating needs a lean, rolling resistance a small steady torque).
       // Planar states: pitch plane phi = x / r; roll plane phi = -y / r.
-      let uPitch = -(kp[0] * (exH / r) + kp[1] * (tilt[1] - pitch0) + kp[2] * ((velX - cmdX) / r) + kp[3] * pitchRate);
-      let uRoll = -(kr[0] * (-eyH / r) + kr[1] * (tilt[0] - roll0) + kr[2] * (-(velY - cmdY) / r) + kr[3] * rollRate);
+      const ffPitchU = ffPitch.torquePerAcc * (accX / r) + ffPitch.torquePerRate * (cmdX / r);
+      const ffPitchTilt = ffPitch.tiltPerAcc * (accX / r) + ffPitch.tiltPerRate * (cmdX / r);
+      const ffRollU = ffRoll.torquePerAcc * (-accY / r) + ffRoll.torquePerRate * (-cmdY / r);
+      const ffRollTilt = ffRoll.tiltPerAcc * (-accY / r) + ffRoll.tiltPerRate * (-cmdY / r);
+      const phiPitch = exH / r, phiRoll = -eyH / r;
+      let uPitch = ffPitchU - (kp[0] * phiPitch + kp[1] * (tilt[1] - pitch0 - ffPitchTilt) + kp[2] * ((velX - cmdX) / r) + kp[3] * pitchRate);
+      let uRoll = ffRollU - (kr[0] * phiRoll + kr[1] * (tilt[0] - roll0 - ffRollTilt) + kr[2] * (-(velY - cmdY) / r) + kr[3] * rollRate);
       for (let j = 0; j < past; j++) {
-        uPitch -= kp[4 + j] * pastPitch[j];
-        uRoll -= kr[4 + j] * pastRoll[j];
+        uPitch -= kp[4 + j] * (pastPitch[j] - ffPitchU);
+        uRoll -= kr[4 + j] * (pastRoll[j] - ffRollU);
+      }
+      if (integral) {
+        // Heading frame, so a body-fixed offset (CoM, IMU mount) stays put as the robot turns.
+        uPitch -= kp[iq] * intPitch;
+        uRoll -= kr[iq] * intRoll;
+        intPitch = clampAbs(intPitch + dt * phiPitch, maxIntPitch);
+        intRoll = clampAbs(intRoll + dt * phiRoll, maxIntRoll);
+      }
+      // Traction limit: more torque than the ground can take spins the ball in place, and
+      // then the encoders no longer measure motion.
+      const planar = Math.hypot(uPitch, uRoll);
+      if (planar > maxPlanar) {
+        uPitch *= maxPlanar / planar;
+        uRoll *= maxPlanar / planar;
       }
       // Yaw: the body gets -J^T T, so the ball torque about z is minus the body's.
       const yawError = cmdYaw - yawRate;

@@ -51,7 +51,11 @@ export class RobotSim {
   readonly wheelSpeed = new Float64Array(3);
   readonly wheelTorque = new Float64Array(3);
   readonly wheelAngle = new Float64Array(3);
-  timeS = 0;
+  /** Physics substeps since reset; time is derived from it so it never drifts. */
+  private substepCount = 0;
+  get timeS(): number {
+    return this.substepCount * this.physicsDt;
+  }
 
   // Scratch buffers (reused every step; Rapier getters fill these instead of allocating).
   private readonly q = new Float64Array(4);
@@ -169,7 +173,7 @@ export class RobotSim {
     this.wheelSpeed.fill(0);
     this.wheelTorque.fill(0);
     this.wheelAngle.fill(0);
-    this.timeS = 0;
+    this.substepCount = 0;
     this.recordSensors();
     this.sensors.primeEncoders();
   }
@@ -223,7 +227,7 @@ export class RobotSim {
   postPhysics(): void {
     const dt = this.physicsDt;
     for (let i = 0; i < 3; i++) this.wheelAngle[i] += this.wheelSpeed[i] * dt;
-    this.timeS += dt;
+    this.substepCount++;
     this.recordSensors();
   }
 

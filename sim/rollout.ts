@@ -51,7 +51,7 @@ export async function runRollout(config: ResolvedEnvConfig, controller: Controll
         actionChange += Math.abs(action[k] - prev[k]) / ACTION_SIZE;
         prev[k] = action[k];
       }
-      while (pushes.length && pushes[0].atS <= sim.timeS) {
+      while (pushes.length && pushes[0].atS <= sim.timeS + batch.controlDt / 2) {
         const p = pushes.shift()!;
         sim.push(p.dvx, p.dvy);
         options.onPush?.(sim.timeS, p.dvx, p.dvy);

@@ -149,12 +149,25 @@ export class WorkerBallbotVecEnv extends BallbotVecEnvBase {
       first += count;
     }
     await Promise.all(ready);
-    for (const worker of workers) worker.on('error', (err) => console.error('ballbot vec-env worker failed:', err));
+    for (const worker of workers) {
+      worker.on('error', (err) => console.error('ballbot vec-env worker failed:', err));
+      worker.unref(); // an env that was never closed must not keep the process alive
+    }
     const dt = 1 / config.robot.control.rateHz;
     return new WorkerBallbotVecEnv(n, buf, workers, control, params, dt);
   }
 
   private async run(command: WorkerCommand, arg = 0): Promise<void> {
+    // Atomics.waitAsync does not keep the event loop alive; the workers do while we wait.
+    for (const worker of this.workers) worker.ref();
+    try {
+      await this.exchange(command, arg);
+    } finally {
+      for (const worker of this.workers) worker.unref();
+    }
+  }
+
+  private async exchange(command: WorkerCommand, arg: number): Promise<void> {
     this.seq++;
     this.params[0] = command;
     this.params[1] = arg;

@@ -1,5 +1,111 @@
-// Placeholder until this command lands; replaced by its real implementation.
-export async function run(_argv: string[]): Promise<number> {
-  console.error('ballbot eval: not implemented yet');
-  return 1;
+// `ballbot eval`: evaluate a run, an ONNX policy (through onnxruntime-node) or the LQR
+// baseline on held-out seeds, with full randomization and pushes unless told otherwise.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+import type { VecEnv } from '../../sim/env.js';
+import { evaluate, type BatchPolicy } from '../../training/evaluate.js';
+import { loadOnnxPolicy } from '../../training/onnx-policy.js';
+import { loadRunPolicy, specActions } from '../../training/run-policy.js';
+import { isBallbotTask, makeVecEnv } from '../../training/tasks.js';
+
+const usage = `usage: ballbot eval (--run runs/NAME | --policy FILE.onnx | --controller lqr|zero)
+                   [--task T] [--episodes N] [--seed S] [--no-randomize] [--env MODULE] [--json]
+
+  --run DIR          evaluate a training run (its latest checkpoint, plain JS forward pass)
+  --policy FILE      evaluate an ONNX policy artifact with onnxruntime-node
+  --controller NAME  a baseline controller (lqr, zero) on a ballbot task
+  --task T           task (default: the run's / the policy's task; balance for controllers)
+  --episodes N       held-out episodes (default 100), one per env, run in parallel
+  --seed S           selects the held-out seed block (default 0)
+  --no-randomize     nominal robot, no pushes (default: full domain randomization and pushes)
+  --json             one JSON object on the last line: successRate, meanReturn, episodes,
+                     meanActionChange, pushRecoveryRate, trackingErrorMps (command tasks)`;
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommand(
+    {
+      usage,
+      options: {
+        run: { type: 'string' }, policy: { type: 'string' }, controller: { type: 'string' }, task: { type: 'string' },
+        episodes: { type: 'string' }, seed: { type: 'string' }, 'no-randomize': { type: 'boolean' }, env: { type: 'string' }, json: { type: 'boolean' },
+      },
+    },
+    argv,
+  );
+  if (!parsed) return 0;
+  const v = parsed.values;
+  const sources = [v.run, v.policy, v.controller].filter((x) => x !== undefined).length;
+  if (sources !== 1) throw new UsageError(`give exactly one of --run, --policy, --controller\n${usage}`);
+  const episodes = numberFlag(v.episodes, 'episodes', 100, { integer: true, min: 1, max: 10000 });
+  const seed = numberFlag(v.seed, 'seed', 0, { integer: true, min: 0 });
+  const randomizeOpt = v['no-randomize'] ? { randomize: false } : {};
+
+  let vec: VecEnv;
+  let policy: BatchPolicy;
+  let source: string;
+  let task: string;
+  if (v.run) {
+    const rp = loadRunPolicy(v.run);
+    task = v.task ?? rp.config.task;
+    const envModule = v.env ?? rp.config.envModule;
+    vec = await makeVecEnv({ task, envModule, options: { ...rp.config.env, ...(isBallbotTask(task) ? { randomize: true } : {}), ...randomizeOpt } }, episodes, seed, 0);
+    const out = new Float32Array(episodes * rp.envInfo.actSize);
+    policy = (obs, n) => specActions(rp.spec, rp.envInfo, obs, n, out);
+    source = `run ${v.run} (${rp.algo}, ${rp.envSteps} env steps)`;
+  } else if (v.policy) {
+    if (!existsSync(v.policy)) throw new UsageError(`--policy ${v.policy}: no such file`);
+    const onnx = await loadOnnxPolicy(v.policy);
+    task = v.task ?? onnx.metadata.task;
+    vec = await makeVecEnv({ task, envModule: v.env, options: isBallbotTask(task) ? { randomize: true, ...randomizeOpt } : {} }, episodes, seed, 0);
+    if (vec.observationSpace.shape[0] !== onnx.obsSize) {
+      await vec.close();
+      throw new UsageError(`--policy ${v.policy} takes ${onnx.obsSize} observations, task ${task} gives ${vec.observationSpace.shape[0]}`);
+    }
+    policy = (obs, n) => onnx.act(obs, n);
+    source = `ONNX ${v.policy} (onnxruntime-node)`;
+  } else {
+    task = v.task ?? 'balance';
+    if (!isBallbotTask(task)) throw new UsageError(`--controller works on ballbot tasks (balance, velocity, terrain), not '${task}'`);
+    vec = await makeVecEnv({ task, options: { randomize: true, ...randomizeOpt } }, episodes, seed, 0);
+    policy = await controllerPolicy(v.controller!, episodes);
+    source = `controller ${v.controller}`;
+  }
+  try {
+    const t0 = performance.now();
+    const result = await evaluate(vec, policy, seed);
+    const summary = { source, task, seed, randomized: !v['no-randomize'], ...result, wallSeconds: Number(((performance.now() - t0) / 1000).toFixed(2)) };
+    if (v.json) printJsonLine(summary);
+    else console.log(JSON.stringify(summary, null, 2));
+  } finally {
+    await vec.close();
+  }
+  return 0;
+}
+
+async function controllerPolicy(name: string, n: number): Promise<BatchPolicy> {
+  const { ACTION_SIZE, OBS_SIZE } = await import('../../sim/observation.js');
+  let make: () => { reset(): void; act(obs: Float32Array, out: Float32Array): void };
+  if (name === 'zero') {
+    const { createZeroController } = await import('../../sim/controller.js');
+    make = createZeroController;
+  } else if (name === 'lqr') {
+    if (!existsSync(join(import.meta.dirname, '../../sim/lqr.js'))) throw new UsageError('--controller lqr: sim/lqr.ts is not built');
+    const { createLqrController } = await import('../../sim/lqr.js');
+    const { loadRobotConfig } = await import('../../sim/config/robot.js');
+    const { DEFAULT_ROBOT_CONFIG } = await import('../../sim/config/paths.js');
+    const robot = loadRobotConfig(DEFAULT_ROBOT_CONFIG);
+    make = () => createLqrController(robot);
+  } else throw new UsageError(`--controller must be lqr or zero, got '${name}'`);
+  // One controller per env; each env runs exactly one evaluated episode, so one reset each.
+  const controllers = Array.from({ length: n }, () => {
+    const c = make();
+    c.reset();
+    return c;
+  });
+  const out = new Float32Array(n * ACTION_SIZE);
+  return (obs, count) => {
+    for (let i = 0; i < count; i++) controllers[i].act(obs.subarray(i * OBS_SIZE, (i + 1) * OBS_SIZE), out.subarray(i * ACTION_SIZE, (i + 1) * ACTION_SIZE));
+    return out;
+  };
 }

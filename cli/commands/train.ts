@@ -1,5 +1,77 @@
-// Placeholder until this command lands; replaced by its real implementation.
-export async function run(_argv: string[]): Promise<number> {
-  console.error('ballbot train: not implemented yet');
-  return 1;
+// `ballbot train`: train a policy with PPO or SAC on a built-in task or a user env module.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+import { configPath } from '../../sim/config/paths.js';
+import { applyOverrides } from '../../sim/config/yaml.js';
+import { loadTrainConfig, parseTrainConfig, type TrainConfig } from '../../training/config.js';
+import { loadCheckpoint } from '../../training/checkpoint.js';
+import { train } from '../../training/train.js';
+
+const usage = `usage: ballbot train [--config FILE | --algo ppo|sac --task TASK] --out runs/NAME
+                    [--seed S] [--steps N] [--env MODULE] [--resume DIR] [--set key.path=value ...]
+                    [--no-progress] [--json]
+
+  --config FILE    training config (YAML, configs/train/*.yaml); default configs/train/<algo>-<task>.yaml
+  --algo, --task   pick the shipped config for an algorithm and task (pendulum, balance, velocity, terrain)
+  --out DIR        run directory (checkpoints, metrics.csv, tb/, curves.svg, policy.onnx, eval.json)
+  --seed S         run seed (overrides the config)
+  --steps N        total env steps (overrides totalSteps)
+  --env MODULE     bring-your-own env: a module whose default export is an EnvFactory (sim/env.ts)
+  --resume DIR     continue the run in DIR exactly from its latest checkpoint
+  --set k=v        override any config key, e.g. --set ppo.lr=1e-3 --set network.actor=[128,128]
+  --json           print one JSON summary object on the last line of stdout`;
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommand(
+    {
+      usage,
+      options: {
+        config: { type: 'string' }, algo: { type: 'string' }, task: { type: 'string' }, out: { type: 'string' },
+        seed: { type: 'string' }, steps: { type: 'string' }, env: { type: 'string' }, resume: { type: 'string' },
+        set: { type: 'string', multiple: true }, 'no-progress': { type: 'boolean' }, json: { type: 'boolean' },
+      },
+    },
+    argv,
+  );
+  if (!parsed) return 0;
+  const v = parsed.values;
+  const overrides = [...(v.set ?? [])];
+  if (v.seed !== undefined) overrides.push(`seed=${numberFlag(v.seed, 'seed', 0, { integer: true, min: 0 })}`);
+  if (v.steps !== undefined) overrides.push(`totalSteps=${numberFlag(v.steps, 'steps', 0, { integer: true, min: 1 })}`);
+  if (v.env !== undefined) overrides.push(`envModule=${JSON.stringify(v.env)}`);
+
+  let config: TrainConfig;
+  let outDir: string;
+  if (v.resume) {
+    outDir = v.resume;
+    if (v.out && v.out !== v.resume) throw new UsageError('--resume continues in its own directory; drop --out');
+    const ckpt = loadCheckpoint<{ config: unknown }>(v.resume);
+    config = parseTrainConfig(applyOverrides(ckpt.state.config, overrides), `${ckpt.file} (config with overrides)`);
+  } else {
+    if (!v.out) throw new UsageError(`--out is required\n${usage}`);
+    outDir = v.out;
+    let file = v.config;
+    if (!file) {
+      const algo = v.algo ?? 'ppo';
+      const task = v.task ?? (v.env ? 'custom' : undefined);
+      if (!task) throw new UsageError(`give --config FILE or --task TASK\n${usage}`);
+      file = configPath('train', `${algo}-${task}.yaml`);
+      if (!existsSync(file)) throw new UsageError(`no shipped config for --algo ${algo} --task ${task} (looked for ${file}); pass --config FILE`);
+    }
+    if (v.task && v.config) overrides.push(`task=${v.task}`);
+    config = loadTrainConfig(file, overrides);
+  }
+  const result = await train({ config, outDir, resume: Boolean(v.resume), progress: !v['no-progress'] });
+  const summary = {
+    outDir: result.outDir, algo: config.algo, task: config.task, seed: config.seed, iteration: result.iteration, envSteps: result.envSteps,
+    wallSeconds: Number(result.wallSeconds.toFixed(1)), backend: result.backend, policy: result.policyFile ?? null, eval: result.eval ?? null,
+    interrupted: result.interrupted, metrics: join(result.outDir, 'metrics.csv'), curves: join(result.outDir, 'curves.svg'),
+  };
+  if (v.json) printJsonLine(summary);
+  else {
+    console.error(`run written to ${result.outDir} (${result.envSteps} env steps, ${summary.wallSeconds} s)`);
+    if (result.eval) console.error(`eval: ${JSON.stringify(result.eval)}`);
+  }
+  return 0;
 }

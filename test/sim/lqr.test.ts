@@ -7,7 +7,7 @@ import { loadRobotConfig, type RobotConfig } from '../../sim/config/robot.js';
 import { mul, spectralRadius, sub, transpose, zeros, type Matrix } from '../../sim/dense-matrix.js';
 import { omniwheelJacobian } from '../../sim/kinematics.js';
 import {
-  continuousPlanarModel, discretize, fallRate, planarDiscreteModel, planarParams,
+  continuousPlanarModel, discretize, fallRate, planarDiscreteModel, planarFeedforward, planarParams, withIntegrator,
 } from '../../sim/linear-model.js';
 import {
   createLqrController, dareResidual, defaultLoopDelay, designPlanarLqr, lqrGains, solveDare, tiltAnglesFromGravity,
@@ -85,14 +85,23 @@ test('the gains tolerate a loop delay one control period longer than designed fo
   const designed = defaultLoopDelay(r);
   const dt = 1 / r.control.rateHz;
   const lqr = designPlanarLqr(r, 'pitch', { delayS: designed });
-  // Plant with the longer delay; the controller still only feeds back x and its own history.
-  const slower = planarDiscreteModel(r, 'pitch', designed + dt);
+  assert.ok(lqr.integral, 'integral action is on by default');
+  const designedPast = lqr.model.pastInputs;
+  // Plant with the longer delay; the controller still feeds back x, its own input history
+  // (the same slots) and its position integral.
+  const slower = withIntegrator(planarDiscreteModel(r, 'pitch', designed + dt), 0);
   const n = slower.A.length;
+  assert.equal(slower.pastInputs, designedPast + 1);
+  const column = (j: number) => (j < 4 + designedPast ? j : n - 1); // the integral is last in both
   const Acl = slower.A.map((row) => row.slice());
-  // u_k = -K [x, u_{k-1}, ...]: x is rows 0-3 of the state, the past inputs are the same slots.
-  for (let j = 0; j < lqr.gain.length; j++) Acl.forEach((row, i) => { row[j] -= slower.B[i][0] * lqr.gain[j]; });
-  assert.equal(Acl.length, n);
+  for (let j = 0; j < lqr.gain.length; j++) Acl.forEach((row, i) => { row[column(j)] -= slower.B[i][0] * lqr.gain[j]; });
   assert.ok(spectralRadius(Acl) < 1, 'stable with one extra period of delay');
+  // ...but not with four: the test can tell a robust design from a fragile one.
+  const much = withIntegrator(planarDiscreteModel(r, 'pitch', designed + 4 * dt), 0);
+  const m = much.A.length;
+  const Abad = much.A.map((row) => row.slice());
+  for (let j = 0; j < lqr.gain.length; j++) Abad.forEach((row, i) => { row[j < 4 + designedPast ? j : m - 1] -= much.B[i][0] * lqr.gain[j]; });
+  assert.ok(spectralRadius(Abad) > 1, 'four extra periods of delay destabilize it');
 });
 
 test('discretization with a fractional input delay matches a fine-step integration', () => {
@@ -125,6 +134,23 @@ test('discretization with a fractional input delay matches a fine-step integrati
   for (let i = 0; i < 4; i++) assert.ok(Math.abs(z[i][0] - s[i]) < 1e-8 * (1 + Math.abs(s[i])), `state ${i}: ${z[i][0]} vs ${s[i]}`);
   assert.throws(() => discretize(A, B, 0, 0), /control period/);
   assert.throws(() => discretize(A, B, dt, -1), /delay/);
+});
+
+test('the feedforward holds the linear model on an accelerating reference', () => {
+  const r = robot();
+  for (const axis of ['pitch', 'roll'] as const) {
+    const p = planarParams(r, axis);
+    const { A, B } = continuousPlanarModel(p);
+    for (const [acc, rate] of [[2, 0], [0, 4], [-1.5, 3]]) {
+      const { torque, tilt } = planarFeedforward(p, acc, rate);
+      const x = [0.3, tilt, rate, 0];
+      const xdot = A.map((row, i) => row.reduce((s, a, j) => s + a * x[j], 0) + B[i][0] * torque);
+      const expected = [rate, 0, acc, 0];
+      xdot.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-9, `${axis} (${acc}, ${rate}) row ${i}: ${v} vs ${expected[i]}`));
+    }
+    // Accelerating forward needs a forward lean.
+    assert.ok(planarFeedforward(p, 1, 0).tilt > 0);
+  }
 });
 
 test('tilt angles from the projected gravity recover known rotations at any heading', () => {
