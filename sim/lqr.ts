@@ -61,7 +61,10 @@ export interface LqrOptions {
   tiltFilterTimeConstantS?: number;
   /** The position reference is dragged along so the odometry error never exceeds this, m. */
   maxPositionErrorM?: number;
-  /** Limit on the torque between ball and body (both planes together), N m. */
+  /**
+   * Limit on the torque between ball and body (both planes together), N m. Default: 80% of
+   * what the configured ball-ground friction can carry, friction * total weight * ball radius.
+   */
   maxPlanarTorqueNm?: number;
   /** The commanded velocity enters the reference at most this fast, m/s^2. */
   maxReferenceAccelMps2?: number;
@@ -141,6 +144,10 @@ export function resolvedWeights(options: LqrOptions = {}): LqrWeights {
   return w;
 }
 
+export function defaultTractionLimit(robot: RobotConfig): number {
+  return 0.8 * robot.ball.friction * (robot.ball.mass + robot.body.mass) * robot.gravity * robot.ball.radius;
+}
+
 export function defaultLoopDelay(robot: RobotConfig): number {
   return robot.motor.latency + robot.motor.timeConstant + robot.sensors.imu.latency;
 }
@@ -215,7 +222,7 @@ export function createLqrController(robot: RobotConfig, options: LqrOptions = {}
   const tau = options.tiltFilterTimeConstantS ?? DEFAULT_TILT_FILTER_TIME_CONSTANT_S;
   if (!(tau >= 0)) throw new Error(`LQR tiltFilterTimeConstantS must be >= 0, got ${tau}`);
   const maxPosErr = options.maxPositionErrorM ?? DEFAULT_MAX_POSITION_ERROR_M;
-  const maxPlanar = options.maxPlanarTorqueNm ?? Infinity;
+  const maxPlanar = options.maxPlanarTorqueNm ?? defaultTractionLimit(robot);
   if (!(maxPlanar > 0)) throw new Error(`LQR maxPlanarTorqueNm must be > 0, got ${maxPlanar}`);
   const maxAccel = options.maxReferenceAccelMps2 ?? DEFAULT_MAX_REFERENCE_ACCEL_MPS2;
   if (!(maxAccel > 0)) throw new Error(`LQR maxReferenceAccelMps2 must be > 0, got ${maxAccel}`);
@@ -248,8 +255,9 @@ export function createLqrController(robot: RobotConfig, options: LqrOptions = {}
   // Integral of phi per plane (last state of the design when integralAction is on).
   const integral = gains.pitch.integral;
   const iq = 4 + past;
-  const maxIntegralTorque = (k: Float64Array) => (integral ? Math.abs(k[1] * MAX_INTEGRAL_TILT_DEG * DEG) / Math.abs(k[iq]) : 0);
-  const maxIntPitch = maxIntegralTorque(kp), maxIntRoll = maxIntegralTorque(kr);
+  // Anti-windup: the integral term may stand in for at most MAX_INTEGRAL_TILT_DEG of tilt.
+  const integralLimit = (k: Float64Array) => (integral ? Math.abs(k[1] * MAX_INTEGRAL_TILT_DEG * DEG) / Math.abs(k[iq]) : 0);
+  const maxIntPitch = integralLimit(kp), maxIntRoll = integralLimit(kr);
   let intPitch = 0, intRoll = 0;
 
   const tilt = new Float64Array(2); // [roll, pitch]

@@ -68,6 +68,8 @@ export class RobotSim {
   private readonly rv2 = { x: 0, y: 0, z: 0 };
   private readonly torqueBall = { x: 0, y: 0, z: 0 };
   private readonly torqueBody = { x: 0, y: 0, z: 0 };
+  /** q, wBody, wBall hold the current state (read after the last substep). */
+  private stateFresh = false;
 
   constructor(
     private readonly R: Rapier,
@@ -189,9 +191,10 @@ export class RobotSim {
   prePhysics(): void {
     const p = this.params;
     if (this.jitterSubsteps > 0 && --this.jitterSubsteps === 0) this.activeCommand.set(this.command);
-    const q = this.readBodyRotation();
-    this.readBallAngvel();
-    this.readBodyAngvel();
+    // postPhysics already read the state this step needs, unless something moved the bodies since.
+    if (!this.stateFresh) this.readState();
+    this.stateFresh = false;
+    const q = this.q;
     // w = ball angular velocity relative to the body, in the body frame
     const w = this.v;
     w[0] = this.wBall[0] - this.wBody[0];
@@ -232,13 +235,21 @@ export class RobotSim {
   }
 
   private recordSensors(): void {
-    const q = this.readBodyRotation();
+    this.readState();
+    rotateInverse(this.q, this.wBody, this.v);
+    this.sensors.record(this.q, this.v, this.wheelAngle);
+    this.stateFresh = true;
+  }
+
+  /** Read body attitude, body and ball angular velocities from Rapier into the scratch buffers. */
+  private readState(): void {
+    this.readBodyRotation();
     this.readBodyAngvel();
-    rotateInverse(q, this.wBody, this.v);
-    this.sensors.record(q, this.v, this.wheelAngle);
+    this.readBallAngvel();
   }
 
   push(dvx: number, dvy: number): void {
+    this.stateFresh = false;
     const m = this.params.bodyMass;
     this.body.applyImpulse({ x: m * dvx, y: m * dvy, z: 0 }, true);
   }
