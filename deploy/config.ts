@@ -27,7 +27,7 @@ export const DeployConfigSchema = z.strictObject({
     /** Latched e-stop when the body tilts beyond maxTiltDeg from vertical. */
     tiltCutoff: rule({ maxTiltDeg: range(1, 89).default(25) }).prefault({}),
     /** Latched e-stop when the newest state is older than timeoutMs (stamp to now). */
-    staleState: rule({ timeoutMs: range(1, 5000).default(40) }).prefault({}),
+    staleState: rule({ timeoutMs: range(1, 5000).default(60) }).prefault({}),
     /** Latched e-stop when the link reports itself unhealthy or silent for maxSilenceMs. */
     linkHealth: rule({ maxSilenceMs: range(1, 5000).default(100) }).prefault({}),
     /** Latched e-stop on NaN/Inf in the observation or the policy's action. */

@@ -32,7 +32,7 @@ import { OnnxPolicy } from './onnx-policy.js';
 import type { Policy } from './policy.js';
 import type { RobotLink } from './robot-link.js';
 import { ControlLoop, type LoopSummary, type SafetyEvent, type TickRecord } from './runtime.js';
-import { SimLink } from './sim-link.js';
+import { simControlsOf } from './sim-link.js';
 import { Telemetry, type ChannelName } from './telemetry.js';
 import type { Mode } from './safety/state-machine.js';
 import type { RuleName } from './safety/safety-layer.js';
@@ -77,6 +77,8 @@ export interface DeployHandle {
   readonly policy: Policy;
   arm(reason?: string): void;
   rearm(reason?: string): void;
+  /** Arm, or re-arm after an e-stop: what an operator key or service does. */
+  requestArm(reason: string): { ok: boolean; message: string };
   estop(reason: string, rule?: RuleName): void;
   /** Zero torque, stop, close link and telemetry; resolves with the summary. */
   stop(): Promise<DeploySummary>;
@@ -112,16 +114,24 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   const { cfg, robot } = resolveConfig(o);
   const policy = await loadPolicy(o, cfg, robot);
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  // Links with their own operator inputs (the ROS 2 arm service and e-stop topic) reach the
+  // loop through these hooks, bound once the loop exists.
+  let loopRef: ControlLoop | null = null;
+  const hooks = {
+    onArmRequest: () => loopRef ? loopRef.requestArm('link arm request') : { ok: false, message: 'deploy is not running yet' },
+    onEstop: (reason: string) => loopRef?.estop('operator', `link: ${reason}`),
+    log,
+  };
   let link: RobotLink;
   try {
-    link = 'connect' in o.link ? o.link : await createLink(o.link, cfg, robot);
+    link = 'connect' in o.link ? o.link : await createLink({ ...o.link, extra: { ...hooks, ...o.link.extra } }, cfg, robot);
   } catch (err) {
     policy.close();
     throw err;
   }
   const faults = o.faults ?? [];
   const needsSim = faults.find((f) => LINK_FAULTS.has(f.kind));
-  if (needsSim && !(link instanceof SimLink)) {
+  if (needsSim && !simControlsOf(link)) {
     policy.close();
     throw new Error(`--inject ${needsSim.kind} needs --link sim (the ${link.name} link cannot fake that fault)`);
   }
@@ -130,7 +140,7 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
     await link.connect();
     if (o.record) {
       const channels: ChannelName[] = ['state', 'observation', 'action', 'timing', 'safety', 'mode'];
-      if (link instanceof SimLink) channels.push('truth');
+      if (simControlsOf(link)) channels.push('truth');
       telemetry = await Telemetry.open(o.record, {
         chunkBytes: cfg.telemetry.chunkBytes, channels,
         metadata: { policy: policy.name, link: link.name, rateHz: String(cfg.rateHz), robot: robot.name, config: JSON.stringify(cfg) },
@@ -143,6 +153,7 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   }
 
   const loop = new ControlLoop({ cfg, robot, policy, link, telemetry, faults, seconds: o.seconds, onTick: o.onTick, onEvent: o.onEvent, log });
+  loopRef = loop;
   let closing: Promise<DeploySummary> | null = null;
   const finish = (s: LoopSummary): Promise<DeploySummary> => {
     closing ??= (async () => {
@@ -167,6 +178,7 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
     config: cfg, link, policy,
     arm: (reason) => loop.arm(reason),
     rearm: (reason) => loop.rearm(reason),
+    requestArm: (reason) => loop.requestArm(reason),
     estop: (reason, rule = 'operator') => loop.estop(rule, reason),
     stop: async () => { await loop.stop(); return done; },
     done,

@@ -12,7 +12,7 @@ import type { LinkHealth, RobotLink, TimedSensorState } from './robot-link.js';
 import { ArmingStateMachine, type Mode, type Transition } from './safety/state-machine.js';
 import { SafetyLayer, type RuleName } from './safety/safety-layer.js';
 import { firstNonFinite } from './safety/rules.js';
-import { SimLink } from './sim-link.js';
+import { simControlsOf, type SimControls } from './sim-link.js';
 import { SampleStats, r1 } from './stats.js';
 import type { Telemetry } from './telemetry.js';
 import { Ticker, type TickInfo } from './ticker.js';
@@ -34,12 +34,13 @@ export interface TickRecord {
   elapsedMs: number;
   hasState: boolean;
   stateAgeMs: number;
+  /** What the link said about itself this tick. */
+  linkOk: boolean;
+  linkSilenceMs: number;
   tiltRad: number;
   obs: Float32Array;
   rawAction: Float32Array;
   safeTorqueNm: Float64Array;
-  /** A command was sent this tick (false only for ticks skipped as missed). */
-  sent: boolean;
   latenessUs: number;
   computeUs: number;
 }
@@ -127,17 +128,20 @@ export class ControlLoop {
   private running = false;
   private finish: ((s: LoopSummary) => void) | null = null;
   private readonly finished: Promise<LoopSummary>;
+  /** Fault injection and ground truth, when the link is a simulated robot. */
+  private readonly sim: SimControls | null;
 
   constructor(private readonly o: ControlLoopOptions) {
     this.periodMs = 1000 / o.cfg.rateHz;
+    this.sim = simControlsOf(o.link);
     this.ticker = new Ticker(this.periodMs, o.cfg.timing.spinUs / 1000);
     this.safety = new SafetyLayer(o.cfg.safety, ACTION_SIZE);
     this.sm = new ArmingStateMachine((t) => this.onTransition(t));
     this.command = Float64Array.from(o.cfg.command);
     this.faultsFired = (o.faults ?? []).map(() => false);
     this.record = {
-      tick: 0, mode: 'DISARMED', elapsedMs: 0, hasState: false, stateAgeMs: NaN, tiltRad: NaN,
-      obs: this.obs, rawAction: this.action, safeTorqueNm: this.torque, sent: false, latenessUs: 0, computeUs: 0,
+      tick: 0, mode: 'DISARMED', elapsedMs: 0, hasState: false, stateAgeMs: NaN, linkOk: false, linkSilenceMs: NaN, tiltRad: NaN,
+      obs: this.obs, rawAction: this.action, safeTorqueNm: this.torque, latenessUs: 0, computeUs: 0,
     };
     this.finished = new Promise((resolve) => { this.finish = resolve; });
   }
@@ -150,7 +154,11 @@ export class ControlLoop {
     if (this.running) return;
     this.running = true;
     this.o.policy.reset();
-    this.ticker.start((t) => this.tick(t));
+    this.ticker.start((t) => this.tick(t), (err) => {
+      // Without a clock nothing commands the robot: e-stop and end the run.
+      this.estop('error', `control clock failed: ${err.message}`);
+      void this.stop();
+    });
   }
 
   /** Ask to arm; it happens at a tick with a fresh, upright, finite state (or is refused after armWaitMs). */
@@ -161,6 +169,14 @@ export class ControlLoop {
     }
     this.armRequestedMs = performance.now();
     this.armReason = reason;
+  }
+
+  /** One explicit operator request (a key, a ROS 2 service): re-arm after an e-stop, or arm. */
+  requestArm(reason: string): { ok: boolean; message: string } {
+    if (!this.running) return { ok: false, message: 'the control loop is not running' };
+    if (this.sm.mode === 'ESTOP') { this.rearm(reason); return { ok: true, message: 'e-stop cleared; arming at the next good state' }; }
+    if (this.sm.mode === 'DISARMED') { this.arm(reason); return { ok: true, message: 'arming at the next good state' }; }
+    return { ok: true, message: `already ${this.sm.mode}` };
   }
 
   /** Leave a latched e-stop and arm again (explicit, never automatic). */
@@ -187,6 +203,11 @@ export class ControlLoop {
     }
     return this.finished;
   }
+
+  /** Shaping rules are logged when they start and stop acting, not every tick. */
+  private readonly onShapingChange = (rule: RuleName, active: boolean): void => {
+    this.event(rule, active ? 'limit' : 'info', active ? 'started limiting the command' : 'stopped limiting');
+  };
 
   private onTransition(t: Transition): void {
     this.o.log?.(`deploy: ${t.from} -> ${t.to} (${t.reason})`);
@@ -219,12 +240,12 @@ export class ControlLoop {
       this.faultsFired[i] = true;
       const f = faults[i];
       this.event('operator', 'info', `injected fault ${f.kind}${f.arg !== undefined ? `:${f.arg}` : ''} at ${elapsedS.toFixed(3)} s`);
-      const link = this.o.link;
+      const sim = this.sim;
       if (f.kind === 'stall') this.stallMs = f.arg ?? 0;
       else if (f.kind === 'nan-action') this.nanAction = true;
-      else if (link instanceof SimLink) {
-        if (f.kind === 'push') link.push(f.arg ?? 0, 0);
-        else link.inject(f.kind);
+      else if (sim) {
+        if (f.kind === 'push') sim.push(f.arg ?? 0, 0);
+        else sim.inject(f.kind);
       }
     }
   }
@@ -290,7 +311,7 @@ export class ControlLoop {
     }
 
     let inferUs = NaN;
-    let shaped = { clipped: false, slewLimited: false, scale: 0 };
+    const shaped = this.safety.shaped;
     if (this.sm.torqueAllowed) {
       const problem = this.checkState(state, health, tStart, tiltRad);
       if (problem) {
@@ -311,9 +332,7 @@ export class ControlLoop {
     if (this.sm.torqueAllowed) {
       const maxT = this.o.policy.maxTorqueNm;
       for (let i = 0; i < ACTION_SIZE; i++) { this.rawTorque[i] = this.action[i] * maxT; this.torque[i] = this.rawTorque[i]; }
-      shaped = this.safety.shape(this.torque, tStart, this.periodMs / 1000, (rule, active) => {
-        this.event(rule, active ? 'limit' : 'info', active ? 'started limiting the command' : 'stopped limiting');
-      });
+      this.safety.shape(this.torque, tStart, this.periodMs / 1000, this.onShapingChange);
       if (shaped.clipped) this.clippedTicks++;
       if (shaped.slewLimited) this.slewTicks++;
       if (this.sm.mode === 'ARMING' && shaped.scale >= 1) this.sm.rampDone();
@@ -349,13 +368,14 @@ export class ControlLoop {
     rec.hasState = state !== null;
     rec.stateAgeMs = state ? tStart - state.stampMs : NaN;
     rec.tiltRad = tiltRad;
-    rec.sent = true;
+    rec.linkOk = health.ok;
+    rec.linkSilenceMs = health.silenceMs;
     rec.latenessUs = latenessUs;
     rec.computeUs = computeUs;
     this.o.onTick?.(rec);
     this.logTelemetry(t, state, tiltRad, shaped, latenessUs, computeUs, inferUs, s2c, overrun, tStart);
 
-    if (link instanceof SimLink && !this.reportedFell && link.everFell) {
+    if (this.sim && !this.reportedFell && this.sim.everFell) {
       this.reportedFell = true;
       this.event('operator', 'info', 'the simulated robot fell');
     }
@@ -392,9 +412,8 @@ export class ControlLoop {
       inferenceUs: Number.isNaN(inferUs) ? null : inferUs, stateToCommandUs: Number.isNaN(s2c) ? null : s2c,
       missedDeadlines: this.missed, overrun,
     });
-    const link = this.o.link;
-    if (link instanceof SimLink && tel.has('truth')) {
-      const tr = link.truth();
+    if (this.sim && tel.has('truth')) {
+      const tr = this.sim.truth();
       tel.log('truth', now, {
         tick, simTimeS: tr.timeS, tiltDeg: tr.tiltRad * DEG, ballPosition: Array.from(tr.ballPosition), ballVelocity: Array.from(tr.ballVelocity),
         bodyOrientation: Array.from(tr.bodyOrientation), ballOrientation: Array.from(tr.ballOrientation), wheelTorque: Array.from(tr.wheelTorque),
@@ -410,7 +429,6 @@ export class ControlLoop {
     const [c50, c99] = this.compute.percentiles(50, 99);
     const [i50, i99] = this.inference.percentiles(50, 99);
     const [s50, s99] = this.stateToCommand.percentiles(50, 99);
-    const link = this.o.link;
     const total = this.ticks + this.missed;
     return {
       ticks: this.ticks,
@@ -428,7 +446,7 @@ export class ControlLoop {
       slewLimitedTicks: this.slewTicks,
       armedTicks: this.armedTicks,
       finalMode: this.sm.mode,
-      fell: link instanceof SimLink ? link.everFell : this.maxTiltRad > (this.o.cfg.safety.tiltCutoff.maxTiltDeg / DEG),
+      fell: this.sim ? this.sim.everFell : this.maxTiltRad > (this.o.cfg.safety.tiltCutoff.maxTiltDeg / DEG),
       maxTiltDeg: r1(this.maxTiltRad * DEG),
     };
   }

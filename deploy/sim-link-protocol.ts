@@ -41,6 +41,8 @@ export interface SimLinkWorkerData {
   state: SharedArrayBuffer;
   cmd: SharedArrayBuffer;
   mainTimeOrigin: number;
+  /** Messages from main (faults, pushes, e-stop), polled with receiveMessageOnPort. */
+  port: unknown;
   robot: unknown; // RobotConfig
   seed: number;
   randomize: boolean;

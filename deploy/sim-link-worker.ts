@@ -3,7 +3,7 @@
 // states (with delivery latency, dropouts, extra noise) and applies the newest command
 // (with command latency) through shared memory, so the controller's thread never runs
 // physics and the robot keeps moving whatever the controller does.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createPlant } from '../sim/plant.js';
 import type { RobotConfig } from '../sim/config/robot.js';
 import { Rng } from '../sim/rng.js';
@@ -19,11 +19,17 @@ const rng = new Rng(cfg.seed ^ 0x51a1);
 
 const plant = await createPlant({ robot: cfg.robot as RobotConfig, seed: cfg.seed, randomize: cfg.randomize, initTiltDeg: cfg.initTiltDeg });
 const dtMs = plant.controlDt * 1000;
+// Warm up the JIT and the physics before real time starts, so the first steps are not late.
+for (let i = 0; i < 100; i++) { plant.applyCommand([0, 0, 0]); plant.stepControl(); plant.sensors(); plant.truth(); }
+plant.reset({ seed: cfg.seed, initTiltDeg: cfg.initTiltDeg });
 
 // Faults, switched on by messages from main.
 let stale = false, nan = false, tilted = false;
+// Held upright at the start pose (as an operator holds a ballbot) until the first arm.
+let held = true;
 const tiltHalf = (cfg.injectTiltDeg * Math.PI) / 360;
-parentPort!.on('message', (m: SimLinkMessage) => {
+const inbox = cfg.port as MessagePort;
+function handle(m: SimLinkMessage): void {
   switch (m.kind) {
     case 'stale': stale = true; break;
     case 'nan': nan = true; break;
@@ -31,9 +37,9 @@ parentPort!.on('message', (m: SimLinkMessage) => {
     case 'linkdown': Atomics.store(ints, I.LINK_OK, 0); stale = true; break;
     case 'push': plant.push(m.dvx, m.dvy); break;
     case 'estop': Atomics.store(ints, I.ESTOPPED, 1); break;
-    case 'arm': Atomics.store(ints, I.ESTOPPED, 0); break;
+    case 'arm': Atomics.store(ints, I.ESTOPPED, 0); held = false; break;
   }
-});
+}
 
 // Pending states waiting out the delivery latency: a ring of fixed slots.
 const RING = 64;
@@ -124,30 +130,33 @@ sample(start);
 writeTruth(start);
 parentPort!.postMessage('ready');
 
-// Messages (faults, pushes) are handled between waits: yield to the event loop each step.
-function loop(): void {
-  if (Atomics.load(ints, I.STOP) !== 0) { plant.close(); process.exit(0); }
+// A plain loop: messages (faults, pushes) are polled synchronously between waits, so the
+// robot's timing never depends on this thread's event loop.
+for (;;) {
+  if (Atomics.load(ints, I.STOP) !== 0) break;
+  for (let m; (m = receiveMessageOnPort(inbox)); ) handle(m.message as SimLinkMessage);
   const nextStep = start + (k + 1) * dtMs;
   const nextPublish = head < tail ? pending[(head % RING) * SLOT] + cfg.stateLatencyMs : Infinity;
   const wakeAt = Math.min(nextStep, nextPublish);
   const sleep = wakeAt - now();
-  if (sleep > 0) Atomics.wait(ints, I.STOP, 0, Math.min(sleep, 50));
+  if (sleep > 0) Atomics.wait(ints, I.STOP, 0, Math.min(sleep, 20));
   const t = now();
   pollCommand(t);
+  let due0 = -1;
   if (t >= nextStep) {
     // Steps missed by a late wake are simulated now (physics time stays tied to wall time).
-    let due = Math.floor((t - start) / dtMs) - k;
+    let due = Math.floor((t - start) / dtMs) - k; due0 = due;
     if (due > 20) { k += due - 20; due = 20; } // a stall this long: let physics fall behind rather than freeze
     for (let n = 0; n < due; n++) {
       takeDueCommand(t);
       plant.applyCommand(Atomics.load(ints, I.ESTOPPED) ? zero : applied);
-      plant.stepControl();
+      if (!held) plant.stepControl(); // held: the robot stays still at its start pose
       k++;
     }
     sample(start + k * dtMs);
     writeTruth(t);
   }
   publishDue(now());
-  setImmediate(loop);
 }
-loop();
+plant.close();
+inbox.close();

@@ -2,7 +2,7 @@
 // thread (sim-link-worker.ts), with configurable state latency, command latency, dropouts
 // and extra gyro noise, plus fault injection for tests and demos. Reading state and sending
 // commands only touch shared memory: no allocation, no event-loop turn.
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { RobotConfig } from '../sim/config/robot.js';
 import type { LinkHealth, RobotLink, TimedSensorState } from './robot-link.js';
 import { C, I, S, type SimLinkMessage, type SimLinkWorkerData } from './sim-link-protocol.js';
@@ -33,12 +33,27 @@ export interface SimTruthSample {
 
 export type SimFault = 'stale' | 'nan' | 'tilt' | 'linkdown';
 
-export class SimLink implements RobotLink {
+/** What a simulated robot offers beyond RobotLink: fault injection, pushes, ground truth. */
+export interface SimControls {
+  inject(fault: SimFault): void;
+  push(dvx: number, dvy: number): void;
+  truth(): SimTruthSample;
+  readonly everFell: boolean;
+}
+
+/** The sim controls of a link (the sim link, or a decorator over it), or null for real robots. */
+export function simControlsOf(link: object): SimControls | null {
+  const l = link as Partial<SimControls>;
+  return typeof l.inject === 'function' && typeof l.push === 'function' && typeof l.truth === 'function' ? (link as SimControls) : null;
+}
+
+export class SimLink implements RobotLink, SimControls {
   readonly name = 'sim';
   private readonly ints = new Int32Array(new SharedArrayBuffer(I.COUNT * 4));
   private readonly stateBuf = new Float64Array(new SharedArrayBuffer(S.COUNT * 8));
   private readonly cmdBuf = new Float64Array(new SharedArrayBuffer(C.COUNT * 8));
   private worker: Worker | null = null;
+  private port: MessagePort | null = null;
   private workerError: Error | null = null;
   private readonly out: TimedSensorState = {
     orientation: new Float64Array(4), gyro: new Float64Array(3), wheelVelocity: new Float64Array(3), stampMs: 0, faultFlags: 0,
@@ -55,13 +70,16 @@ export class SimLink implements RobotLink {
 
   async connect(): Promise<void> {
     const o = this.options;
+    const channel = new MessageChannel();
+    this.port = channel.port1;
     const data: SimLinkWorkerData = {
+      port: channel.port2,
       ints: this.ints.buffer as SharedArrayBuffer, state: this.stateBuf.buffer as SharedArrayBuffer, cmd: this.cmdBuf.buffer as SharedArrayBuffer,
       mainTimeOrigin: performance.timeOrigin, robot: o.robot, seed: o.seed ?? 1, randomize: o.randomize ?? false,
       initTiltDeg: o.initTiltDeg ?? 0, stateLatencyMs: o.stateLatencyMs ?? 0, commandLatencyMs: o.commandLatencyMs ?? 0,
       dropoutProb: o.dropoutProb ?? 0, gyroNoise: o.gyroNoise ?? 0, injectTiltDeg: o.injectTiltDeg ?? 40,
     };
-    const worker = new Worker(new URL('./sim-link-worker.js', import.meta.url), { workerData: data });
+    const worker = new Worker(new URL('./sim-link-worker.js', import.meta.url), { workerData: data, transferList: [channel.port2] });
     this.worker = worker;
     await new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
@@ -142,13 +160,14 @@ export class SimLink implements RobotLink {
   push(dvx: number, dvy: number): void { this.post({ kind: 'push', dvx, dvy }); }
 
   private post(m: SimLinkMessage): void {
-    this.worker?.postMessage(m);
+    if (this.worker) this.port?.postMessage(m);
   }
 
   async close(): Promise<void> {
     const w = this.worker;
     if (!w) return;
     this.worker = null;
+    this.port?.close();
     Atomics.store(this.ints, I.STOP, 1);
     Atomics.notify(this.ints, I.STOP);
     await new Promise<void>((resolve) => {

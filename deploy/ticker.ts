@@ -23,7 +23,7 @@ export class Ticker {
   constructor(readonly periodMs: number, private readonly spinMs = 0) {}
 
   /** Start ticking; the first deadline is `firstInMs` from now. */
-  start(onTick: (t: TickInfo) => void, firstInMs = 20): void {
+  start(onTick: (t: TickInfo) => void, onError: (err: Error) => void, firstInMs = 20): void {
     if (this.worker) throw new Error('ticker already started');
     this.startMs = performance.now() + firstInMs;
     const data: TickerStart = {
@@ -39,7 +39,8 @@ export class Ticker {
       t.superseded = Atomics.load(this.cells, CELL.LATEST) > k;
       onTick(t);
     });
-    this.worker.on('error', (err) => { throw err; });
+    this.worker.on('error', onError);
+    this.worker.on('exit', (code) => { if (this.worker) onError(new Error(`ticker worker exited (code ${code})`)); });
   }
 
   /** Ticks the worker skipped because it woke too late. */

@@ -59,6 +59,8 @@ export const TrainConfigSchema = z.strictObject({
   algo: z.enum(['ppo', 'sac']),
   /** Built-in task (pendulum, balance, velocity, terrain) or 'custom' with --env. */
   task: z.string().min(1),
+  /** Bring-your-own env: module whose default export is an EnvFactory (set by --env). */
+  envModule: z.string().optional(),
   seed: int().default(0),
   totalSteps: int(1),
   numEnvs: int(1).default(4),

@@ -34,7 +34,7 @@ export function initMlp(layout: ParamLayout, values: Float32Array, def: MlpDef, 
 
 /** Plain-JS forward of `n` rows, allocation-free after the first call (scratch is cached). */
 export class MlpInference {
-  private readonly scratch: Float32Array[];
+  private scratch: Float32Array[];
 
   constructor(private readonly layout: ParamLayout, readonly def: MlpDef, maxBatch: number) {
     this.scratch = def.sizes.slice(1).map((s) => new Float32Array(s * maxBatch));
@@ -43,6 +43,7 @@ export class MlpInference {
   /** Returns a view of the output rows [n x out] (valid until the next call). */
   forward(values: Float32Array, x: Float32Array, n: number): Float32Array {
     const { sizes, activation, prefix } = this.def;
+    if (n * sizes[1] > this.scratch[0].length) this.scratch = sizes.slice(1).map((s) => new Float32Array(s * n));
     let input = x;
     const last = sizes.length - 2;
     for (let k = 0; k <= last; k++) {

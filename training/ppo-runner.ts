@@ -6,13 +6,14 @@ import { PpoAgent, type PpoState } from './ppo.js';
 import { computeGae } from './gae.js';
 import { saveCheckpoint } from './checkpoint.js';
 import { TrainProgress } from './progress.js';
-import { envResetSeed, privilegedAfterReset, type RunContext, type TrainedPolicy } from './run-context.js';
+import { envInfo, envResetSeed, type EnvInfo, privilegedAfterReset, type RunContext, type TrainedPolicy } from './run-context.js';
 import type { NormalizerState } from './running-normalizer.js';
 import type { RngState } from '../sim/rng.js';
 
 interface PpoCheckpoint {
   algo: 'ppo';
   config: unknown;
+  envInfo: EnvInfo;
   iteration: number;
   envSteps: number;
   wallSeconds: number;
@@ -97,7 +98,7 @@ export async function runPpo(ctx: RunContext): Promise<TrainedPolicy> {
   let lastCheckpointIter = iteration;
   const checkpoint = () => {
     const state: PpoCheckpoint = {
-      algo: 'ppo', config, iteration, envSteps, wallSeconds: wallBefore + (performance.now() - start) / 1000,
+      algo: 'ppo', config, envInfo: envInfo(vec), iteration, envSteps, wallSeconds: wallBefore + (performance.now() - start) / 1000,
       rng: rng.getState(), agent: agent.getState(), normalizer: normalizer?.getState() ?? null,
       privNormalizer: privNormalizer?.getState() ?? null, rewardScaler: rewardScaler?.getState() ?? null,
       recentReturns, recentLengths,

@@ -9,8 +9,9 @@
 import type { Rng } from '../sim/rng.js';
 import { tf } from './backend.js';
 import { FlatAdam, clipGradNorm, type AdamState } from './adam.js';
-import { ParamLayout } from './flat-params.js';
-import { MlpInference, declareMlp, initMlp, type MlpDef } from './mlp.js';
+import type { ParamLayout } from './flat-params.js';
+import { MlpInference, initMlp, type MlpDef } from './mlp.js';
+import { ppoNetworks } from './networks.js';
 import { mlpTensor, paramTensor } from './mlp-tensor.js';
 import type { RolloutStorage } from './rollout-storage.js';
 import type { PpoConfig, TrainConfig } from './config.js';
@@ -35,7 +36,7 @@ export interface PpoState {
 }
 
 export class PpoAgent {
-  readonly layout = new ParamLayout();
+  readonly layout: ParamLayout;
   readonly actorDef: MlpDef;
   readonly criticDef: MlpDef;
   readonly theta: tf.Variable<tf.Rank.R1>;
@@ -48,17 +49,15 @@ export class PpoAgent {
 
   constructor(readonly obsSize: number, readonly criticObsSize: number, readonly actSize: number, config: TrainConfig, rng: Rng, maxBatch: number) {
     this.cfg = config.ppo;
-    const net = config.network;
-    this.actorDef = { prefix: 'pi', sizes: [obsSize, ...net.actor, actSize], activation: net.activation };
-    this.criticDef = { prefix: 'vf', sizes: [criticObsSize, ...net.critic, 1], activation: net.activation };
-    declareMlp(this.layout, this.actorDef);
-    declareMlp(this.layout, this.criticDef);
-    this.layout.add('logStd', [actSize]);
+    const nets = ppoNetworks(config, obsSize, criticObsSize, actSize);
+    this.layout = nets.layout;
+    this.actorDef = nets.actor;
+    this.criticDef = nets.critic;
     this.values = new Float32Array(this.layout.size);
     initMlp(this.layout, this.values, this.actorDef, rng, 0.01); // small policy head: near-zero initial mean
     initMlp(this.layout, this.values, this.criticDef, rng, 1);
     this.layout.view(this.values, 'logStd').fill(this.cfg.initLogStd);
-    this.theta = tf.variable(tf.tensor1d(this.values), true, 'ppo_theta');
+    this.theta = tf.variable(tf.tensor1d(this.values), true);
     this.adam = new FlatAdam(this.layout.size, this.cfg.lr, 0.9, 0.999, 1e-5); // eps 1e-5 as CleanRL
     this.actorInf = new MlpInference(this.layout, this.actorDef, maxBatch);
     this.criticInf = new MlpInference(this.layout, this.criticDef, maxBatch);
@@ -199,30 +198,14 @@ export class PpoAgent {
         const theta = this.theta;
         const mean = mlpTensor(this.layout, theta, this.actorDef, obs);
         const logStd = paramTensor(this.layout, theta, 'logStd') as tf.Tensor1D;
-        const z = tf.mul(tf.sub(actions, mean), tf.exp(tf.neg(logStd)));
+        const logp = gaussianLogProb(actions, mean, logStd);
+        const value = tf.reshape(mlpTensor(this.layout, theta, this.criticDef, cobs as tf.Tensor2D), [n]) as tf.Tensor1D;
+        const { pgLoss, vLoss, approxKl, clipFrac } = ppoLossTerms({ logp, oldLogp, adv, value, oldValues, returns, clipCoef: cfg.clipCoef, clipValueLoss: cfg.clipValueLoss });
         const logStdSum = tf.sum(logStd);
-        const logp = tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), tf.add(logStdSum, 0.5 * ad * LOG_2PI));
-        const logRatio = tf.sub(logp, oldLogp);
-        const ratio = tf.exp(logRatio);
-        // Clipped surrogate: maximize min(r A, clip(r) A)  ==  minimize max(-r A, -clip(r) A).
-        const pg1 = tf.mul(tf.neg(adv), ratio);
-        const pg2 = tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - cfg.clipCoef, 1 + cfg.clipCoef));
-        const pgLoss = tf.mean(tf.maximum(pg1, pg2));
-        const value = tf.reshape(mlpTensor(this.layout, theta, this.criticDef, cobs as tf.Tensor2D), [n]);
-        let vLoss: tf.Tensor;
-        if (cfg.clipValueLoss) {
-          const clipped = tf.add(oldValues, tf.clipByValue(tf.sub(value, oldValues), -cfg.clipCoef, cfg.clipCoef));
-          vLoss = tf.mul(tf.mean(tf.maximum(tf.squaredDifference(value, returns), tf.squaredDifference(clipped, returns))), 0.5);
-        } else {
-          vLoss = tf.mul(tf.mean(tf.squaredDifference(value, returns)), 0.5);
-        }
         // Entropy of a diagonal Gaussian with state-independent std: the same for every sample.
         const entropy = tf.add(logStdSum, 0.5 * ad * (1 + LOG_2PI));
         const loss = tf.add(tf.sub(pgLoss, tf.mul(entropy, cfg.entCoef)), tf.mul(vLoss, cfg.vfCoef)) as tf.Scalar;
-        // Diagnostics (not differentiated): CleanRL's approx KL ((r-1) - log r), clip fraction,
-        // and for the adaptive schedule the analytic KL(old || new) of the Gaussians.
-        const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-        const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), cfg.clipCoef), 'float32'));
+        // For the adaptive schedule: the analytic KL(old || new) of the Gaussians, as rsl_rl.
         let policyKl: tf.Tensor = tf.scalar(0);
         if (cfg.schedule === 'adaptive') {
           const oldMean = tf.tensor2d(mb.means, [n, ad]);
@@ -254,6 +237,39 @@ export class PpoAgent {
     this.adam.setState(s.adam);
     this.adam.lr = s.lr;
   }
+}
+
+/** log N(a; mean, exp(logStd)) summed over action dims: [B]. */
+export function gaussianLogProb(actions: tf.Tensor2D, mean: tf.Tensor2D, logStd: tf.Tensor1D): tf.Tensor1D {
+  const ad = actions.shape[1];
+  const z = tf.mul(tf.sub(actions, mean), tf.exp(tf.neg(logStd)));
+  return tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), tf.add(tf.sum(logStd), 0.5 * ad * LOG_2PI)) as tf.Tensor1D;
+}
+
+/**
+ * The PPO loss pieces (CleanRL): clipped surrogate  mean(max(-A r, -A clip(r, 1-c, 1+c))),
+ * value loss 0.5 mean((V - R)^2) (or the max with the clipped value), and the diagnostics
+ * approx KL = mean((r - 1) - log r) and the fraction of clipped ratios.
+ */
+export function ppoLossTerms(x: {
+  logp: tf.Tensor1D; oldLogp: tf.Tensor1D; adv: tf.Tensor1D; value: tf.Tensor1D; oldValues: tf.Tensor1D; returns: tf.Tensor1D; clipCoef: number; clipValueLoss: boolean;
+}): { pgLoss: tf.Scalar; vLoss: tf.Scalar; approxKl: tf.Scalar; clipFrac: tf.Scalar } {
+  const c = x.clipCoef;
+  const logRatio = tf.sub(x.logp, x.oldLogp);
+  const ratio = tf.exp(logRatio);
+  const pg1 = tf.mul(tf.neg(x.adv), ratio);
+  const pg2 = tf.mul(tf.neg(x.adv), tf.clipByValue(ratio, 1 - c, 1 + c));
+  const pgLoss = tf.mean(tf.maximum(pg1, pg2)) as tf.Scalar;
+  let vLoss: tf.Scalar;
+  if (x.clipValueLoss) {
+    const clipped = tf.add(x.oldValues, tf.clipByValue(tf.sub(x.value, x.oldValues), -c, c));
+    vLoss = tf.mul(tf.mean(tf.maximum(tf.squaredDifference(x.value, x.returns), tf.squaredDifference(clipped, x.returns))), 0.5) as tf.Scalar;
+  } else {
+    vLoss = tf.mul(tf.mean(tf.squaredDifference(x.value, x.returns)), 0.5) as tf.Scalar;
+  }
+  const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio)) as tf.Scalar;
+  const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), c), 'float32')) as tf.Scalar;
+  return { pgLoss, vLoss, approxKl, clipFrac };
 }
 
 export function shuffle(a: Uint32Array, rng: Rng): void {

@@ -42,3 +42,28 @@ export function privilegedAfterReset(vec: VecEnv): Float32Array | undefined {
   if (typeof v.privileged === 'function') return (v.privileged as () => Float32Array | undefined).call(vec);
   return v.result?.privileged;
 }
+
+/** What export and eval need to know about the env a run was trained on. */
+export interface EnvInfo {
+  obsSize: number;
+  actSize: number;
+  privSize: number;
+  actLow: number[];
+  actHigh: number[];
+  obsNames: string[] | null;
+  actNames: string[] | null;
+  dt: number;
+}
+
+export function envInfo(vec: VecEnv): EnvInfo {
+  return {
+    obsSize: vec.observationSpace.shape[0],
+    actSize: vec.actionSpace.shape[0],
+    privSize: vec.privilegedSpace?.shape[0] ?? 0,
+    actLow: Array.from(vec.actionSpace.low),
+    actHigh: Array.from(vec.actionSpace.high),
+    obsNames: vec.observationSpace.names ? [...vec.observationSpace.names] : null,
+    actNames: vec.actionSpace.names ? [...vec.actionSpace.names] : null,
+    dt: vec.dt,
+  };
+}

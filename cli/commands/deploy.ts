@@ -82,11 +82,12 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSigterm);
   process.on('uncaughtException', onError);
   process.on('unhandledRejection', onError);
-  const detach = attachOperator({
-    estop: (reason) => handle.estop(reason, 'operator'),
-    requestArm: (reason) => handle.requestArm(reason),
+  const operator = {
+    estop: (reason: string) => handle.estop(reason, 'operator'),
+    requestArm: (reason: string) => handle.requestArm(reason),
     quit: () => quit(null, 'operator quit', 'operator'),
-  }, log);
+  };
+  let detach = attachOperator(operator, log);
 
   if (!v.arm) {
     if (process.stdin.isTTY) {
@@ -94,11 +95,7 @@ export async function run(argv: string[]): Promise<number> {
       const yes = await confirmArm(handle.link.name, handle.policy.name);
       if (yes) handle.arm('operator confirmed');
       else log('deploy: not armed; press r to arm later');
-      attachOperator({
-        estop: (reason) => handle.estop(reason, 'operator'),
-        requestArm: (reason) => handle.requestArm(reason),
-        quit: () => quit(null, 'operator quit', 'operator'),
-      }, log);
+      detach = attachOperator(operator, log);
     } else {
       log("deploy: not armed (no --arm and no terminal to confirm); send 'arm' on stdin to arm");
     }

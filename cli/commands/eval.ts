@@ -74,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const t0 = performance.now();
     const result = await evaluate(vec, policy, seed);
-    const summary = { source, task, seed, randomized: !v['no-randomize'], ...result, wallSeconds: Number(((performance.now() - t0) / 1000).toFixed(2)) };
+    const summary = { source, task, seed, randomized: isBallbotTask(task) && !v['no-randomize'], ...result, wallSeconds: Number(((performance.now() - t0) / 1000).toFixed(2)) };
     if (v.json) printJsonLine(summary);
     else console.log(JSON.stringify(summary, null, 2));
   } finally {

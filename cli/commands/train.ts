@@ -1,6 +1,6 @@
 // `ballbot train`: train a policy with PPO or SAC on a built-in task or a user env module.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
 import { configPath } from '../../sim/config/paths.js';
 import { applyOverrides } from '../../sim/config/yaml.js';
@@ -39,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   const overrides = [...(v.set ?? [])];
   if (v.seed !== undefined) overrides.push(`seed=${numberFlag(v.seed, 'seed', 0, { integer: true, min: 0 })}`);
   if (v.steps !== undefined) overrides.push(`totalSteps=${numberFlag(v.steps, 'steps', 0, { integer: true, min: 1 })}`);
-  if (v.env !== undefined) overrides.push(`envModule=${JSON.stringify(v.env)}`);
+  if (v.env !== undefined) overrides.push(`envModule=${JSON.stringify(resolve(v.env))}`);
 
   let config: TrainConfig;
   let outDir: string;

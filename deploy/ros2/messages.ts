@@ -197,7 +197,9 @@ export function fillImuMessage(state: SensorState, stampMs: number, msg: ImuMsg)
   return msg;
 }
 
-export function createJointStateMessage(wheelJoints: readonly string[]): JointStateMsg & { velocity: Float64Array } {
+export type JointStateOut = JointStateMsg & { name: string[]; position: Float64Array; velocity: Float64Array; effort: Float64Array };
+
+export function createJointStateMessage(wheelJoints: readonly string[]): JointStateOut {
   const n = wheelJoints.length;
   return {
     header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' },
@@ -215,8 +217,8 @@ export function fillJointStateMessage(
   signs: readonly number[],
   stampMs: number,
   dt: number,
-  msg: JointStateMsg & { position: Float64Array; velocity: Float64Array; effort: Float64Array },
-): JointStateMsg {
+  msg: JointStateOut,
+): JointStateOut {
   msToStamp(stampMs, msg.header.stamp);
   for (let i = 0; i < msg.velocity.length; i++) {
     const v = signs[i] * state.wheelVelocity[i];

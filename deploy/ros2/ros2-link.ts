@@ -446,20 +446,21 @@ export class Ros2Link implements Ros2RobotLink {
 
   private waitForState(timeoutMs: number): Promise<void> {
     if (this.latestState()) return Promise.resolve();
+    // Wall-clock deadline (not the injected clock): connect must end even if time is frozen.
     return new Promise((resolve, reject) => {
-      const started = this.now();
       const poll = setInterval(() => {
-        if (this.latestState()) {
-          clearInterval(poll);
-          resolve();
-        } else if (this.now() - started >= timeoutMs || !this.node) {
-          clearInterval(poll);
-          this.checkQosMatches();
-          const node = this.node;
-          const counts = node ? ` (publishers: ${this.config.state.imu.topic} ${node.countPublishers(this.config.state.imu.topic)}, ${this.config.state.jointStates.topic} ${node.countPublishers(this.config.state.jointStates.topic)})` : '';
-          reject(new Error(`ROS 2 link: no robot state within ${timeoutMs} ms${counts}: ${this.problems().filter((p) => !p.startsWith('locked')).join('; ')}. Is the robot's ros2_control (imu_sensor_broadcaster, joint_state_broadcaster) running, with the topic names in the config?`));
-        }
-      }, 10);
+        if (!this.latestState()) return;
+        clearInterval(poll);
+        clearTimeout(deadline);
+        resolve();
+      }, 5);
+      const deadline = setTimeout(() => {
+        clearInterval(poll);
+        this.checkQosMatches();
+        const node = this.node;
+        const counts = node ? ` (publishers: ${this.config.state.imu.topic} ${node.countPublishers(this.config.state.imu.topic)}, ${this.config.state.jointStates.topic} ${node.countPublishers(this.config.state.jointStates.topic)})` : '';
+        reject(new Error(`ROS 2 link: no robot state within ${timeoutMs} ms${counts}: ${this.problems().filter((p) => !p.startsWith('locked')).join('; ')}. Is the robot's ros2_control (imu_sensor_broadcaster, joint_state_broadcaster) running, with the topic names in the config?`));
+      }, timeoutMs);
     });
   }
 }

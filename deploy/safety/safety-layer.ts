@@ -20,6 +20,8 @@ export class SafetyLayer {
   readonly robotFault: boolean;
   private clipping = false;
   private slewing = false;
+  /** Result of the last shape() call, reused (no allocation per tick). */
+  readonly shaped = { clipped: false, slewLimited: false, scale: 0 };
 
   constructor(readonly cfg: DeployConfig['safety'], actionSize: number) {
     this.clip = cfg.actionClip.enabled ? new ActionClip(cfg.actionClip.maxTorqueNm) : null;
@@ -45,19 +47,22 @@ export class SafetyLayer {
    * Shape `torque` in place: clip, soft-start scale, slew limit from the last command.
    * `events` receives rule names whose state changed (started or stopped acting).
    */
-  shape(torque: Float64Array, nowMs: number, dtS: number, changed: (rule: RuleName, active: boolean) => void): { clipped: boolean; slewLimited: boolean; scale: number } {
+  shape(torque: Float64Array, nowMs: number, dtS: number, changed: (rule: RuleName, active: boolean) => void): SafetyLayer['shaped'] {
     const clipped = this.clip ? this.clip.apply(torque) : false;
     const scale = this.ramp.scale(nowMs);
     if (scale < 1) for (let i = 0; i < torque.length; i++) torque[i] *= scale;
     const slewLimited = this.slew ? this.slew.apply(torque, dtS) : false;
     if (clipped !== this.clipping) { this.clipping = clipped; changed('actionClip', clipped); }
     if (slewLimited !== this.slewing) { this.slewing = slewLimited; changed('slewRate', slewLimited); }
-    return { clipped, slewLimited, scale };
+    const r = this.shaped;
+    r.clipped = clipped; r.slewLimited = slewLimited; r.scale = scale;
+    return r;
   }
 
   /** Zero was sent (disarmed or e-stopped): the slew limiter starts from zero next time. */
   onZeroSent(): void {
     this.slew?.reset();
+    this.shaped.clipped = false; this.shaped.slewLimited = false; this.shaped.scale = 0;
     this.clipping = false;
     this.slewing = false;
   }

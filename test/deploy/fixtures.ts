@@ -22,6 +22,11 @@ export function randomMlpSpec(seed: number, obsSize: number, hidden = [64, 64], 
   return { layers };
 }
 
+/** One linear layer with zero weights: the action is `action` whatever the observation. */
+export function constantSpec(obsSize: number, action: number[]): MlpPolicySpec {
+  return { layers: [{ weights: new Float32Array(obsSize * action.length), bias: Float32Array.from(action), activation: 'linear' }] };
+}
+
 export interface PolicyFileOptions {
   robot: RobotConfig;
   rateHz: number;
@@ -30,6 +35,8 @@ export interface PolicyFileOptions {
   meta?: Partial<PolicyMetadata>;
   obsSize?: number;
   weightScale?: number;
+  /** A constant-output policy instead of a random MLP. */
+  constant?: number[];
   dir?: string;
 }
 
@@ -51,9 +58,10 @@ export function writeRandomPolicy(options: PolicyFileOptions): string {
     producer: 'ballbot test',
     ...options.meta,
   };
-  const bytes = exportMlpPolicyOnnx(randomMlpSpec(options.seed ?? 1, obsSize, [64, 64], 3, options.weightScale ?? 0.3), metadata);
+  const spec = options.constant ? constantSpec(obsSize, options.constant) : randomMlpSpec(options.seed ?? 1, obsSize, [64, 64], 3, options.weightScale ?? 0.3);
+  const bytes = exportMlpPolicyOnnx(spec, metadata);
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ballbot-policy-'));
-  const file = join(dir, `random-${options.seed ?? 1}.onnx`);
+  const file = join(dir, `${options.constant ? 'constant' : 'random'}-${options.seed ?? 1}-${Math.random().toString(36).slice(2, 8)}.onnx`);
   writeFileSync(file, bytes);
   return file;
 }

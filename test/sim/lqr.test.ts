@@ -10,7 +10,7 @@ import {
   continuousPlanarModel, discretize, fallRate, planarDiscreteModel, planarFeedforward, planarParams, withIntegrator,
 } from '../../sim/linear-model.js';
 import {
-  createLqrController, dareResidual, defaultLoopDelay, designPlanarLqr, lqrGains, solveDare, tiltAnglesFromGravity,
+  createLqrController, dareResidual, defaultLoopDelay, defaultTractionLimit, designPlanarLqr, lqrGains, solveDare, tiltAnglesFromGravity,
 } from '../../sim/lqr.js';
 import { quatFromAxisAngle, quatMultiply } from '../../sim/math3.js';
 import { buildObservation, GYRO_SCALE, OBS_INDEX, OBS_SIZE, WHEEL_VEL_SCALE } from '../../sim/observation.js';
@@ -209,17 +209,25 @@ test('wheel torques from (J^T)^-1 give back the planar LQR torques (round trip t
   assert.ok(ballTorque(r, action)[1] > 0);
 });
 
-test('saturation scales all wheels together, keeping the torque direction; NaN gives zero torque', () => {
+test('saturation scales all wheels together, keeping the torque direction; traction limit; NaN gives zero torque', () => {
   const r = robot();
-  const ctl = createLqrController(r);
+  const loose = createLqrController(r, { maxPlanarTorqueNm: 100 }); // only the wheel limits act
   const small = new Float32Array(3), big = new Float32Array(3);
-  ctl.act(tiltedObservation(0.2 * DEG, 0.3 * DEG), small);
-  ctl.reset();
-  ctl.act(tiltedObservation(20 * DEG, 30 * DEG), big);
+  loose.act(tiltedObservation(0.2 * DEG, 0.3 * DEG), small);
+  loose.reset();
+  loose.act(tiltedObservation(20 * DEG, 30 * DEG), big);
   assert.ok(Math.abs(Math.max(...big.map(Math.abs)) - 1) < 1e-6, 'largest wheel at the limit');
   const ts = ballTorque(r, small), tb = ballTorque(r, big);
   const cos = (ts[0] * tb[0] + ts[1] * tb[1]) / (Math.hypot(ts[0], ts[1]) * Math.hypot(tb[0], tb[1]));
   assert.ok(cos > 0.99, `direction kept (cos ${cos})`);
+  // The default traction limit caps the planar torque below what ground friction can carry.
+  const limit = defaultTractionLimit(r);
+  assert.ok(Math.hypot(tb[0], tb[1]) > limit, 'without the limit the wheels ask for more');
+  const ctl = createLqrController(r);
+  const capped = new Float32Array(3);
+  ctl.act(tiltedObservation(20 * DEG, 30 * DEG), capped);
+  const tc = ballTorque(r, capped);
+  assert.ok(Math.abs(Math.hypot(tc[0], tc[1]) - limit) < 1e-4, `planar torque ${Math.hypot(tc[0], tc[1])} at the limit ${limit}`);
   ctl.reset();
   const bad = tiltedObservation(0, 0);
   bad[OBS_INDEX.gyro] = Number.NaN;
@@ -260,4 +268,6 @@ test('bad options are rejected with the option named', () => {
   assert.throws(() => createLqrController(r, { tiltFilterTimeConstantS: -1 }), /tiltFilterTimeConstantS/);
   assert.throws(() => createLqrController(r, { maxPositionErrorM: 0 }), /maxPositionErrorM/);
   assert.throws(() => createLqrController(r, { yawRateGain: -1 }), /yawRateGain/);
+  assert.throws(() => createLqrController(r, { maxPlanarTorqueNm: 0 }), /maxPlanarTorqueNm/);
+  assert.throws(() => createLqrController(r, { maxReferenceAccelMps2: -2 }), /maxReferenceAccelMps2/);
 });

@@ -1,0 +1,83 @@
+// bench:loop: the deploy control loop at 200 Hz for 60 s on the sim link with a real ONNX
+// policy (64x64 tanh, random weights), while a child process keeps one core busy. Prints one
+// JSON object (last stdout line): inference and loop timing percentiles, missed deadlines.
+//   npm run bench:loop -- --json [--seconds 60] [--rate 200] [--spin-us 0] [--no-busy]
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { defaultDeployConfig } from '../deploy/config.js';
+import { runDeploy } from '../deploy/index.js';
+import { OnnxPolicy } from '../deploy/onnx-policy.js';
+import { SimLink } from '../deploy/sim-link.js';
+import { SampleStats, r1 } from '../deploy/stats.js';
+import { loadRobotConfig } from '../sim/config/robot.js';
+import { writeRandomPolicy } from '../test/deploy/fixtures.js';
+
+const { values } = parseArgs({
+  options: { json: { type: 'boolean' }, seconds: { type: 'string' }, rate: { type: 'string' }, 'spin-us': { type: 'string' }, 'no-busy': { type: 'boolean' } },
+});
+const seconds = Number(values.seconds ?? 60);
+const rateHz = Number(values.rate ?? 200);
+const spinUs = Number(values['spin-us'] ?? 0);
+
+const base = loadRobotConfig(new URL('../../configs/robot/default.yaml', import.meta.url).pathname);
+const robot = { ...base, control: { ...base.control, rateHz } }; // the sim steps at the loop rate too
+const policyFile = writeRandomPolicy({ robot, rateHz, seed: 1, dir: mkdtempSync(join(tmpdir(), 'ballbot-bench-')) });
+
+// Inference alone, in a tight loop, for comparison with inference inside the loop.
+const isolated = new SampleStats();
+{
+  const p = await OnnxPolicy.load(policyFile);
+  const obs = new Float32Array(15).fill(0.1), out = new Float32Array(3);
+  for (let i = 0; i < 20_000; i++) {
+    obs[0] = Math.sin(i);
+    const t = performance.now();
+    p.act(obs, out);
+    isolated.add((performance.now() - t) * 1000);
+  }
+  p.close();
+}
+
+// One core kept busy by another process for the whole run.
+const busy = values['no-busy'] ? null : spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' });
+
+// Timing is the subject: the tilt cutoff is off (random weights do not balance, and the loop
+// must stay armed so the policy runs every tick) and the overrun e-stop is wide.
+const config = defaultDeployConfig([
+  `rateHz=${rateHz}`, 'sim.randomize=false', 'safety.tiltCutoff.enabled=false',
+  'safety.deadlineOverruns.maxConsecutive=1000', 'safety.staleState.timeoutMs=1000', 'safety.linkHealth.maxSilenceMs=2000',
+  `timing.spinUs=${spinUs}`,
+]);
+const bar = new cliProgress.SingleBar({ format: 'bench:loop [{bar}] {value}/{total} s | ETA {eta}s', stream: process.stderr }, cliProgress.Presets.shades_classic);
+bar.start(seconds, 0);
+const t0 = performance.now();
+const progress = setInterval(() => bar.update(Math.min(seconds, Math.floor((performance.now() - t0) / 1000))), 1000);
+try {
+  const s = await runDeploy({
+    policy: policyFile, robot, config, arm: true, seconds, log: () => {},
+    link: new SimLink({ robot, ...config.sim, stateLatencyMs: 0, dropoutProb: 0 }),
+  });
+  clearInterval(progress);
+  bar.update(seconds);
+  bar.stop();
+  const [i50, i99] = isolated.percentiles(50, 99);
+  const result = {
+    bench: 'loop', rateHz, seconds, busyCore: busy !== null, spinUs,
+    inferenceUsP50: s.inferenceUsP50, inferenceUsP99: s.inferenceUsP99,
+    inferenceIsolatedUsP50: r1(i50), inferenceIsolatedUsP99: r1(i99),
+    latenessUsP50: s.latenessUsP50, latenessUsP99: s.latenessUsP99, latenessUsMax: s.latenessUsMax,
+    wakeLatenessUsP50: s.wakeLatenessUsP50, wakeLatenessUsP99: s.wakeLatenessUsP99,
+    computeUsP50: s.computeUsP50, computeUsP99: s.computeUsP99,
+    stateToCommandUsP50: s.stateToCommandUsP50, stateToCommandUsP99: s.stateToCommandUsP99,
+    ticks: s.ticks, missedDeadlines: s.missedDeadlines, missedPercent: Math.round(10000 * s.missedFraction) / 100,
+    overruns: s.overruns, estops: s.estops,
+  };
+  if (!values.json) process.stderr.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(JSON.stringify(result) + '\n');
+} finally {
+  clearInterval(progress);
+  busy?.kill('SIGKILL');
+}

@@ -1,0 +1,86 @@
+// Run the real deploy runtime (onnxruntime, ticker worker, sim link worker) and keep a copy
+// of every tick and every command the robot was sent, for assertions after the run.
+import { runDeploy, startDeploy, type DeployHandle, type DeployOptions, type DeploySummary } from '../../deploy/index.js';
+import { defaultDeployConfig, type DeployConfig } from '../../deploy/config.js';
+import type { LinkHealth, RobotLink, TimedSensorState } from '../../deploy/robot-link.js';
+import { SimLink, type SimControls, type SimFault, type SimTruthSample } from '../../deploy/sim-link.js';
+import { loadRobotConfig, type RobotConfig } from '../../sim/config/robot.js';
+import type { Mode } from '../../deploy/safety/state-machine.js';
+
+export interface TickCopy {
+  tick: number;
+  mode: Mode;
+  elapsedMs: number;
+  stateAgeMs: number;
+  linkOk: boolean;
+  tiltRad: number;
+  obsHasNonFinite: boolean;
+  rawAction: number[];
+  torque: number[];
+}
+
+/** A RobotLink decorator over the real sim link that remembers what was sent, in order. */
+export class RecordingLink implements RobotLink, SimControls {
+  readonly name: string;
+  readonly sent: { kind: 'command' | 'estop' | 'arm'; seq: number; torques: number[] }[] = [];
+  constructor(readonly inner: SimLink) { this.name = inner.name; }
+  connect(): Promise<void> { return this.inner.connect(); }
+  latestState(): TimedSensorState | null { return this.inner.latestState(); }
+  sendCommand(torques: Float64Array, seq: number): void {
+    this.sent.push({ kind: 'command', seq, torques: Array.from(torques) });
+    this.inner.sendCommand(torques, seq);
+  }
+  sendEstop(reason: string): void { this.sent.push({ kind: 'estop', seq: -1, torques: [] }); this.inner.sendEstop(reason); }
+  sendArm(): void { this.sent.push({ kind: 'arm', seq: -1, torques: [] }); this.inner.sendArm(); }
+  health(): LinkHealth { return this.inner.health(); }
+  close(): Promise<void> { return this.inner.close(); }
+  inject(fault: SimFault): void { this.inner.inject(fault); }
+  push(dvx: number, dvy: number): void { this.inner.push(dvx, dvy); }
+  truth(): SimTruthSample { return this.inner.truth(); }
+  get everFell(): boolean { return this.inner.everFell; }
+}
+
+export const robot: RobotConfig = loadRobotConfig(new URL('../../../configs/robot/default.yaml', import.meta.url).pathname);
+
+/**
+ * Deterministic sim: no randomization, upright start, no dropouts. The timing rules get wide
+ * limits so a busy CI machine cannot trip them; a test tightens the rule it is about.
+ */
+export function testConfig(overrides: string[] = []): DeployConfig {
+  return defaultDeployConfig([
+    'sim.randomize=false', 'sim.initTiltDeg=0', 'sim.dropoutProb=0',
+    'safety.staleState.timeoutMs=1000', 'safety.linkHealth.maxSilenceMs=2000', 'safety.deadlineOverruns.maxConsecutive=100',
+    ...overrides,
+  ]);
+}
+
+export interface Run {
+  summary: DeploySummary;
+  ticks: TickCopy[];
+  link: RecordingLink;
+}
+
+export function copyTicks(into: TickCopy[]): DeployOptions['onTick'] {
+  return (r) => into.push({
+    tick: r.tick, mode: r.mode, elapsedMs: r.elapsedMs, stateAgeMs: r.stateAgeMs, linkOk: r.linkOk, tiltRad: r.tiltRad,
+    obsHasNonFinite: Array.from(r.obs).some((v) => !Number.isFinite(v)),
+    rawAction: Array.from(r.rawAction), torque: Array.from(r.safeTorqueNm),
+  });
+}
+
+export async function runOnSim(options: Omit<DeployOptions, 'link'> & { config: DeployConfig }): Promise<Run> {
+  const link = new RecordingLink(new SimLink({ robot, ...options.config.sim }));
+  const ticks: TickCopy[] = [];
+  const summary = await runDeploy({ robot, log: () => {}, ...options, link, onTick: copyTicks(ticks) });
+  return { summary, ticks, link };
+}
+
+export async function startOnSim(options: Omit<DeployOptions, 'link'> & { config: DeployConfig }): Promise<{ handle: DeployHandle; ticks: TickCopy[]; link: RecordingLink }> {
+  const link = new RecordingLink(new SimLink({ robot, ...options.config.sim }));
+  const ticks: TickCopy[] = [];
+  const handle = await startDeploy({ robot, log: () => {}, ...options, link, onTick: copyTicks(ticks) });
+  return { handle, ticks, link };
+}
+
+export const isZero = (t: number[]) => t.every((v) => v === 0);
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

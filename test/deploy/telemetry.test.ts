@@ -1,0 +1,103 @@
+// MCAP telemetry: a run's file reads back with @mcap/core with every channel and the
+// expected counts; a run killed with SIGKILL leaves a file that reads up to its last chunk;
+// SIGTERM e-stops first and closes the file cleanly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseFault } from '../../deploy/faults.js';
+import { TELEMETRY_CHANNELS } from '../../deploy/telemetry.js';
+import { writeRandomPolicy } from './fixtures.js';
+import { robot, runOnSim, sleep, testConfig } from './harness.js';
+import { readMcap } from './mcap-read.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/ballbot.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'ballbot-telemetry-'));
+
+test('a recorded run reads back with every channel, one message per tick, and its safety events', async () => {
+  const file = join(dir, 'run.mcap');
+  const policy = writeRandomPolicy({ robot, rateHz: 100, weightScale: 0.02 });
+  const { summary } = await runOnSim({ policy, config: testConfig(), arm: true, seconds: 1, record: file, faults: [parseFault('tilt@700ms')] });
+  const back = readMcap(file);
+  assert.equal(back.complete, true, 'closed cleanly with a footer');
+  assert.equal(back.trailingBytes, 0);
+  const topics = new Set(back.topics.values());
+  for (const ch of Object.values(TELEMETRY_CHANNELS)) assert.ok(topics.has(ch.topic), `channel ${ch.topic}`);
+  assert.equal(back.counts['/deploy/action'], summary.ticks);
+  assert.equal(back.counts['/deploy/timing'], summary.ticks);
+  assert.equal(back.counts['/sim/truth'], summary.ticks);
+  assert.ok(back.counts['/deploy/state'] >= summary.ticks - 2 && back.counts['/deploy/state'] <= summary.ticks);
+  assert.equal(back.counts['/deploy/observation'], back.counts['/deploy/state']);
+  assert.equal(summary.telemetryMessages, back.messages.length);
+  const estop = back.messages.find((m) => m.topic === '/deploy/safety' && m.data.effect === 'estop');
+  assert.ok(estop, 'the e-stop is in the file');
+  assert.equal(estop.data.rule, 'tiltCutoff');
+  assert.equal(estop.data.tick, summary.estops[0].atTick);
+  const modes = back.messages.filter((m) => m.topic === '/deploy/mode').map((m) => m.data.to);
+  assert.ok(modes.includes('ARMING') && modes[modes.length - 1] === 'ESTOP');
+  const actions = back.messages.filter((m) => m.topic === '/deploy/action');
+  assert.equal(actions[0].data.safeTorqueNm.length, 3);
+  const afterEstop = actions.filter((m) => m.data.tick >= estop.data.tick);
+  assert.ok(afterEstop.length > 0 && afterEstop.every((m) => m.data.safeTorqueNm.every((v: number) => v === 0)));
+  // Schemas are JSON schemas naming the fields.
+  assert.ok((back.schemas.get('ballbot.action') as { properties: Record<string, unknown> }).properties.safeTorqueNm);
+});
+
+function spawnDeploy(args: string[]) {
+  const child = spawn(process.execPath, [BIN, 'deploy', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+async function waitForSize(file: string, bytes: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try { if (statSync(file).size >= bytes) return; } catch { /* not created yet */ }
+    await sleep(50);
+  }
+  throw new Error(`${file} did not reach ${bytes} bytes in ${timeoutMs} ms`);
+}
+
+test('SIGKILL mid-run leaves an MCAP file that reads up to its last complete chunk', async () => {
+  const file = join(dir, 'killed.mcap');
+  const run = spawnDeploy(['--controller', 'lqr', '--arm', '--record', file, '--set', 'telemetry.chunkBytes=4096', '--set', 'safety.deadlineOverruns.maxConsecutive=100']);
+  await waitForSize(file, 120_000, 20_000);
+  run.child.kill('SIGKILL');
+  await run.exited;
+  const size = statSync(file).size;
+  const back = readMcap(file);
+  assert.equal(back.complete, false, 'no footer: the writer never got to close');
+  assert.ok(back.trailingBytes < 4096 + 1024, `only the unfinished chunk is lost (${back.trailingBytes} of ${size} bytes)`);
+  const ticks = back.messages.filter((m) => m.topic === '/deploy/timing').map((m) => m.data.tick as number);
+  assert.ok(ticks.length > 20, `${ticks.length} ticks readable`);
+  for (let i = 1; i < ticks.length; i++) assert.ok(ticks[i] > ticks[i - 1], 'ticks in order, none garbled');
+  assert.ok(back.messages.some((m) => m.topic === '/deploy/mode' && m.data.to === 'ARMING'));
+});
+
+test('SIGTERM: e-stop first, then a clean file and the JSON summary', async () => {
+  const file = join(dir, 'term.mcap');
+  const run = spawnDeploy(['--controller', 'lqr', '--arm', '--record', file, '--json', '--set', 'safety.deadlineOverruns.maxConsecutive=100']);
+  await waitForSize(file, 20_000, 20_000);
+  await sleep(300);
+  run.child.kill('SIGTERM');
+  const code = await run.exited;
+  assert.equal(code, 143, run.err());
+  const lines = run.out().trim().split('\n');
+  const summary = JSON.parse(lines[lines.length - 1]);
+  assert.equal(summary.finalMode, 'ESTOP');
+  assert.equal(summary.estops[0].rule, 'signal');
+  assert.match(summary.estops[0].reason, /SIGTERM/);
+  const back = readMcap(file);
+  assert.equal(back.complete, true);
+  const lastMode = back.messages.filter((m) => m.topic === '/deploy/mode').at(-1)!;
+  assert.equal(lastMode.data.to, 'ESTOP');
+  assert.match(lastMode.data.reason, /signal: SIGTERM/);
+  assert.ok(back.messages.some((m) => m.topic === '/deploy/safety' && m.data.rule === 'signal' && m.data.effect === 'estop'));
+});

@@ -1,0 +1,91 @@
+// Evaluation on held-out seeds: `episodes` envs each run one full episode with a
+// deterministic policy. Reports success (no fall, i.e. not terminated), returns, action
+// smoothness (mean |a_t - a_{t-1}| per step and action), and for the ballbot tasks the
+// push-recovery rate and velocity tracking error from the env's episode statistics.
+import type { EpisodeInfo, VecEnv } from '../sim/env.js';
+
+/** Seeds at and above this are never used by training resets (which stay below 2^31). */
+export const HELD_OUT_SEED_BASE = 0x80000000;
+
+export function heldOutSeed(seed: number): number {
+  return (HELD_OUT_SEED_BASE + seed * 10_007) >>> 0;
+}
+
+export interface EvalResult {
+  episodes: number;
+  successRate: number;
+  meanReturn: number;
+  stdReturn: number;
+  meanLength: number;
+  meanActionChange: number;
+  pushRecoveryRate?: number;
+  pushes?: number;
+  trackingErrorMps?: number;
+  maxTiltDeg?: number;
+}
+
+export type BatchPolicy = (rawObs: Float32Array, n: number) => Float32Array | Promise<Float32Array>;
+
+export async function evaluate(vec: VecEnv, policy: BatchPolicy, seed: number, options: { maxSteps?: number } = {}): Promise<EvalResult> {
+  const n = vec.numEnvs;
+  const A = vec.actionSpace.shape[0];
+  const low = vec.actionSpace.low;
+  const high = vec.actionSpace.high;
+  let obs = Float32Array.from(await vec.reset(heldOutSeed(seed)));
+  const done = new Uint8Array(n);
+  const prev = new Float32Array(n * A);
+  const action = new Float32Array(n * A);
+  const change = new Float64Array(n);
+  const steps = new Int32Array(n);
+  const results: (EpisodeInfo | null)[] = new Array(n).fill(null);
+  let remaining = n;
+  const maxSteps = options.maxSteps ?? 1_000_000;
+  for (let t = 0; remaining > 0 && t < maxSteps; t++) {
+    const a = await policy(obs, n);
+    for (let i = 0; i < n * A; i++) {
+      const j = i % A;
+      action[i] = Math.min(high[j], Math.max(low[j], a[i]));
+    }
+    for (let e = 0; e < n; e++) {
+      if (done[e]) continue;
+      if (steps[e] > 0) for (let j = 0; j < A; j++) change[e] += Math.abs(action[e * A + j] - prev[e * A + j]) / A;
+      for (let j = 0; j < A; j++) prev[e * A + j] = action[e * A + j];
+      steps[e]++;
+    }
+    const r = await vec.step(action);
+    for (const ep of r.episodes) {
+      if (done[ep.env]) continue;
+      done[ep.env] = 1;
+      results[ep.env] = { ...ep };
+      remaining--;
+    }
+    obs = Float32Array.from(r.obs);
+  }
+  const eps = results.filter((r): r is EpisodeInfo => r !== null);
+  if (eps.length === 0) throw new Error('evaluation ended without any finished episode (raise maxSteps?)');
+  const returns = eps.map((e) => e.return);
+  const meanReturn = avg(returns);
+  const out: EvalResult = {
+    episodes: eps.length,
+    successRate: eps.filter((e) => !e.terminated).length / eps.length,
+    meanReturn,
+    stdReturn: Math.sqrt(avg(returns.map((r) => (r - meanReturn) ** 2))),
+    meanLength: avg(eps.map((e) => e.length)),
+    meanActionChange: avg(eps.map((e) => change[e.env] / Math.max(1, steps[e.env] - 1))),
+  };
+  if (eps.every((e) => typeof e.pushes === 'number')) {
+    const pushes = eps.reduce((s, e) => s + (e.pushes as number), 0);
+    const recovered = eps.reduce((s, e) => s + (e.pushesRecovered as number), 0);
+    out.pushes = pushes;
+    out.pushRecoveryRate = pushes > 0 ? recovered / pushes : 1;
+  }
+  if (eps.every((e) => typeof e.maxTiltDeg === 'number')) out.maxTiltDeg = Math.max(...eps.map((e) => e.maxTiltDeg as number));
+  if (eps.some((e) => typeof e.trackingErrorMps === 'number' && (e.trackingErrorMps as number) > 0)) {
+    out.trackingErrorMps = avg(eps.map((e) => e.trackingErrorMps as number));
+  }
+  return out;
+}
+
+function avg(a: number[]): number {
+  return a.reduce((s, v) => s + v, 0) / a.length;
+}
