@@ -38,6 +38,8 @@ export const DeployConfigSchema = z.strictObject({
     robotFault: rule({}).prefault({}),
     /** How long an arm request waits for a fresh, upright state before it is refused, ms. */
     armWaitMs: range(0, 60000).default(2000),
+    /** Arming is refused while the robot leans more than this (it would be caught mid-fall), deg. */
+    armMaxTiltDeg: range(0, 89).default(10),
   }).prefault({}),
   timing: z.strictObject({
     /** Busy-wait this long before each deadline for sharper wake-ups (costs CPU), us. */

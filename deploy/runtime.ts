@@ -295,7 +295,9 @@ export class ControlLoop {
 
     // Pending arm request: arm only from a state that passes every check.
     if (this.sm.mode === 'DISARMED' && !Number.isNaN(this.armRequestedMs)) {
-      const problem = this.checkState(state, health, tStart, tiltRad);
+      const maxArmTilt = this.o.cfg.safety.armMaxTiltDeg / DEG;
+      const problem = this.checkState(state, health, tStart, tiltRad)
+        ?? (tiltRad <= maxArmTilt ? null : `arm|tilt ${(tiltRad * DEG).toFixed(1)} deg > ${this.o.cfg.safety.armMaxTiltDeg} deg allowed for arming`);
       if (!problem) {
         this.armRequestedMs = NaN;
         this.safety.onArm(tStart);

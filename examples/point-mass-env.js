@@ -58,16 +58,16 @@ export default function makePointMassEnv(options = {}) {
       return observe();
     },
     step(action) {
-      let cost = 0;
+      let cost = 0; // quadratic cost; the reward is 1 - cost so staying in the arena pays
       for (let i = 0; i < SIZE; i++) {
         const f = Math.max(-1, Math.min(1, action[i]));
         vel[i] += f * dt;
         pos[i] += vel[i] * dt;
-        cost += pos[i] * pos[i] + 0.1 * vel[i] * vel[i] + 0.01 * f * f;
+        cost += 0.25 * pos[i] * pos[i] + 0.05 * vel[i] * vel[i] + 0.01 * f * f;
       }
       steps++;
       const outside = Math.hypot(pos[0], pos[1]) > 5;
-      return { obs: observe(), reward: -cost - (outside ? 100 : 0), terminated: outside, truncated: !outside && steps >= MAX_STEPS, info: {} };
+      return { obs: observe(), reward: outside ? -10 : 1 - Math.min(cost, 2), terminated: outside, truncated: !outside && steps >= MAX_STEPS, info: {} };
     },
   };
 }

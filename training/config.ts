@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { applyOverrides, loadYamlFile, parseYaml, validateConfig } from '../sim/config/yaml.js';
 import { readFileSync } from 'node:fs';
+import { A2cSchema, DdpgSchema, Td3Schema } from './algo-configs.js';
 
 const positive = z.number().positive();
 const unit = z.number().min(0).max(1);
@@ -56,7 +57,7 @@ export const SacSchema = z.strictObject({
 });
 
 export const TrainConfigSchema = z.strictObject({
-  algo: z.enum(['ppo', 'sac']),
+  algo: z.enum(['ppo', 'sac', 'a2c', 'td3', 'ddpg']),
   /** Built-in task (pendulum, balance, velocity, terrain) or 'custom' with --env. */
   task: z.string().min(1),
   /** Bring-your-own env: module whose default export is an EnvFactory (set by --env). */
@@ -73,6 +74,9 @@ export const TrainConfigSchema = z.strictObject({
   obsClip: positive.default(10),
   ppo: PpoSchema.prefault({}),
   sac: SacSchema.prefault({}),
+  a2c: A2cSchema.prefault({}),
+  td3: Td3Schema.prefault({}),
+  ddpg: DdpgSchema.prefault({}),
   checkpointEvery: int(1).default(10), // PPO iterations, or SAC env steps / 1000
   evalEpisodes: int(0).default(10),
 });

@@ -23,7 +23,7 @@ export interface RunContext {
 
 /** What every runner hands back for export and evaluation. */
 export interface TrainedPolicy {
-  algo: 'ppo' | 'sac';
+  algo: TrainConfig['algo'];
   /** Deterministic action for `n` raw (unnormalized) observations. */
   act(rawObs: Float32Array, n: number): Float32Array;
   normalizer: RunningNormalizer | null;

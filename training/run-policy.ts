@@ -9,9 +9,11 @@ import type { MlpDef } from './mlp.js';
 import { mlpForward, type DenseLayerSpec, type MlpPolicySpec } from './mlp-policy-spec.js';
 import type { EnvInfo } from './run-context.js';
 import type { NormalizerState } from './running-normalizer.js';
+import { deterministicRunSpec } from './deterministic-policy.js';
+import type { EmaState } from './ema.js';
 
 export interface RunPolicy {
-  algo: 'ppo' | 'sac';
+  algo: TrainConfig['algo'];
   config: TrainConfig;
   envInfo: EnvInfo;
   spec: MlpPolicySpec;
@@ -37,7 +39,7 @@ function normalization(n: NormalizerState | null, clip: number): Pick<MlpPolicyS
 /** Load the latest checkpoint of `runDir` (or a checkpoint file) as a deterministic policy. */
 export function loadRunPolicy(runDirOrFile: string): RunPolicy {
   const ckpt = loadCheckpoint<Record<string, unknown>>(runDirOrFile);
-  const s = ckpt.state as unknown as Record<string, unknown> & { algo: 'ppo' | 'sac'; envInfo: EnvInfo; iteration: number; envSteps: number; normalizer: NormalizerState | null };
+  const s = ckpt.state as unknown as Record<string, unknown> & { algo: 'ppo' | 'sac' | 'td3' | 'ddpg'; envInfo: EnvInfo; iteration: number; envSteps: number; normalizer: NormalizerState | null };
   const config = parseTrainConfig(s.config, `${ckpt.file} (config)`);
   const info = s.envInfo;
   const { obsSize: od, actSize: A } = info;
@@ -49,6 +51,8 @@ export function loadRunPolicy(runDirOrFile: string): RunPolicy {
     const theta = (s.agent as { theta: Float32Array }).theta;
     const symmetric = info.actHigh.every((h, j) => h === info.actHigh[0] && info.actLow[j] === -h) && Number.isFinite(info.actHigh[0]);
     spec = { layers: layersOf(nets.layout, theta, nets.actor), ...norm, actionClip: symmetric ? info.actHigh[0] : undefined };
+  } else if (s.algo === 'td3' || s.algo === 'ddpg') {
+    spec = deterministicRunSpec(s.algo, config, info, s.agent as { actor: Float32Array; ema: EmaState | null }, norm);
   } else {
     const nets = sacNetworks(config, od, A);
     const actor = (s.agent as { actor: Float32Array }).actor;
@@ -72,7 +76,7 @@ export function loadRunPolicy(runDirOrFile: string): RunPolicy {
     }
     spec = { layers, ...norm };
   }
-  return { algo: s.algo, config, envInfo: info, spec, iteration: s.iteration, envSteps: s.envSteps, checkpointFile: ckpt.file };
+  return { algo: config.algo, config, envInfo: info, spec, iteration: s.iteration, envSteps: s.envSteps, checkpointFile: ckpt.file };
 }
 
 /** Batched deterministic actions of a spec (plain JS), clipped to the env bounds. */

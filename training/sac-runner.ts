@@ -27,7 +27,7 @@ interface SacCheckpoint {
   recentLengths: number[];
 }
 
-function bufferBytes(b: ReplayBuffer): Uint8Array {
+export function bufferBytes(b: ReplayBuffer): Uint8Array {
   const parts = [b.obs, b.actions, b.rewards, b.nextObs, b.terminated];
   const total = parts.reduce((s, p) => s + p.byteLength, 0);
   const out = new Uint8Array(total);
@@ -39,7 +39,7 @@ function bufferBytes(b: ReplayBuffer): Uint8Array {
   return out;
 }
 
-function restoreBuffer(b: ReplayBuffer, bytes: Uint8Array): void {
+export function restoreBuffer(b: ReplayBuffer, bytes: Uint8Array): void {
   const parts = [b.obs, b.actions, b.rewards, b.nextObs, b.terminated];
   const total = parts.reduce((s, p) => s + p.byteLength, 0);
   if (bytes.byteLength !== total) throw new Error(`replay buffer file has ${bytes.byteLength} bytes, expected ${total} (bufferSize changed?)`);

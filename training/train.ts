@@ -16,6 +16,8 @@ import { MetricsLogger } from './metrics.js';
 import { runPpo } from './ppo-runner.js';
 import { loadRunPolicy, specActions, type RunPolicy } from './run-policy.js';
 import { runSac } from './sac-runner.js';
+import { runA2c } from './a2c-runner.js';
+import { runDeterministic } from './deterministic-runner.js';
 import { makeVecEnv } from './tasks.js';
 
 export interface TrainOptions {
@@ -66,7 +68,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       config, vec, outDir, rng: new Rng(config.seed), metrics, resume, maxIterations: opts.maxIterations,
       progress: opts.progress ?? true, shouldStop: () => stopRequested,
     };
-    trained = config.algo === 'ppo' ? await runPpo(ctx) : await runSac(ctx);
+    trained = config.algo === 'ppo' ? await runPpo(ctx) : config.algo === 'sac' ? await runSac(ctx) : config.algo === 'a2c' ? await runA2c(ctx) : await runDeterministic(ctx, config.algo);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

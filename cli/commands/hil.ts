@@ -1,5 +1,66 @@
-// Placeholder until this command lands; replaced by its real implementation.
-export async function run(_argv: string[]): Promise<number> {
-  console.error('ballbot hil: not implemented yet');
-  return 1;
+// `ballbot hil`: the hardware-in-the-loop scenario suite against a board or the virtual robot.
+import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+
+const spec = {
+  usage: `usage: ballbot hil (--policy FILE.onnx | --controller lqr) (--port /dev/ttyX | --virtual) [--json] [--junit FILE]
+
+Runs the HIL scenarios (wrong-schema handshake, balance, push recovery, byte corruption,
+operator e-stop round trip, re-arm after e-stop, link cut) through the deploy runtime and the
+serial link. Exits 1 when a scenario fails.
+
+  --policy FILE          ONNX policy artifact
+  --controller lqr       the LQR baseline instead of a policy
+  --port PATH            a board's serial port (scenarios needing the simulator are skipped)
+  --virtual              the virtual robot (simulator + C firmware behind a pty)
+  --balance-seconds S    length of the balance scenario (default 30)
+  --corruption-seconds S length of the corruption scenario (default 10)
+  --corruption-rate P    byte corruption probability (default 0.01)
+  --push M/S             push size (default 0.3)
+  --slack-ms MS          scheduling slack allowed on timing limits (default 5)
+  --seed N               virtual robot seed (default 1)
+  --json                 one JSON object on the last line: {passed, scenarios: [{name, passed, detail}]}
+  --junit FILE           also write JUnit XML`,
+  options: {
+    policy: { type: 'string' },
+    controller: { type: 'string' },
+    port: { type: 'string' },
+    virtual: { type: 'boolean' },
+    'balance-seconds': { type: 'string' },
+    'corruption-seconds': { type: 'string' },
+    'corruption-rate': { type: 'string' },
+    push: { type: 'string' },
+    'slack-ms': { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'boolean' },
+    junit: { type: 'string' },
+  },
+} as const;
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommand(spec, argv);
+  if (!parsed) return 0;
+  const v = parsed.values;
+  if (!v.policy && !v.controller) throw new UsageError(`give --policy FILE.onnx or --controller lqr\n${spec.usage}`);
+  if (v.policy && v.controller) throw new UsageError('give either --policy or --controller, not both');
+  if (v.controller && v.controller !== 'lqr') throw new UsageError(`--controller: unknown controller '${v.controller}' (available: lqr)`);
+  if (!!v.port === !!v.virtual) throw new UsageError(`give exactly one of --port PATH or --virtual\n${spec.usage}`);
+  const { runHil, formatHilTable, writeJunit } = await import('../../firmware-bridge/hil.js');
+  const result = await runHil({
+    policy: v.policy, controller: v.controller as 'lqr' | undefined, port: v.port,
+    balanceSeconds: numberFlag(v['balance-seconds'], 'balance-seconds', 30, { min: 1 }),
+    corruptionSeconds: numberFlag(v['corruption-seconds'], 'corruption-seconds', 10, { min: 1 }),
+    corruptionRate: numberFlag(v['corruption-rate'], 'corruption-rate', 0.01, { min: 0, max: 0.2 }),
+    pushMps: numberFlag(v.push, 'push', 0.3, { min: 0, max: 3 }),
+    slackMs: numberFlag(v['slack-ms'], 'slack-ms', 5, { min: 0 }),
+    seed: numberFlag(v.seed, 'seed', 1, { integer: true }),
+  });
+  if (v.junit) writeJunit(v.junit, result);
+  const table = formatHilTable(result);
+  if (v.json) {
+    process.stderr.write(table + '\n');
+    printJsonLine({ passed: result.passed, target: result.target, scenarios: result.scenarios.map((s) => ({ name: s.name, passed: s.passed, skipped: s.skipped ?? false, detail: s.detail, seconds: s.seconds, metrics: s.metrics })) });
+  } else {
+    process.stdout.write(table + '\n');
+  }
+  return result.passed ? 0 : 1;
 }

@@ -41,6 +41,7 @@ import { loadRos2Config, Ros2ConfigSchema, type Ros2Config } from './config.js';
 import { loadRclnodejs, type RclModule } from './rcl-api.js';
 import { Ros2Link, type Ros2LinkHooks, type Ros2RobotLink } from './ros2-link.js';
 import { validateConfig } from '../../sim/config/yaml.js';
+import type { RobotConfig } from '../../sim/config/robot.js';
 
 export type { ArmDecision, Ros2LinkHooks, Ros2RobotLink, Ros2LinkExtras } from './ros2-link.js';
 export { Ros2UnavailableError, ROS2_HOW_TO_ENABLE, type RclModule } from './rcl-api.js';
@@ -55,10 +56,17 @@ export interface Ros2LinkOptions extends Ros2LinkHooks {
   rcl?: RclModule;
   /** Host monotonic clock, ms (default performance.now). */
   now?: () => number;
+  /** The robot (passed by deploy's link factory): efforts are also clipped to its motor.maxTorque. */
+  robot?: RobotConfig;
+  /** The control rate (passed by deploy's link factory); informational. */
+  rateHz?: number;
 }
 
 export async function createRos2Link(options: Ros2LinkOptions = {}): Promise<Ros2RobotLink> {
   const config = options.config ? validateConfig(Ros2ConfigSchema, options.config, 'ros2 link options.config') : loadRos2Config(options.configFile);
+  if (options.robot && options.robot.motor.maxTorque < config.commands.maxEffort) {
+    config.commands.maxEffort = options.robot.motor.maxTorque;
+  }
   const rcl = options.rcl ?? (await loadRclnodejs());
   return new Ros2Link(config, { rcl, now: options.now }, options);
 }

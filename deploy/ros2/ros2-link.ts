@@ -93,6 +93,7 @@ export class Ros2Link implements Ros2RobotLink {
   private lastDiagMs = -Infinity;
   private lastOffsetMs = -Infinity;
   private qosProblems: string[] = [];
+  private qosSeenOnce: string[] = [];
   private armRefusal = '';
   private gaps = 0;
   private commandsSent = 0;
@@ -190,13 +191,14 @@ export class Ros2Link implements Ros2RobotLink {
     const silenceMs = now - Math.min(this.imu.lastArrivalMs, this.joints.lastArrivalMs);
     const problems = this.problems();
     return {
-      ok: this.node !== null && this.latestState() !== null && this.qosProblems.length === 0,
+      // Only a command mismatch is fatal (the controller never hears us); others are warnings.
+      ok: this.node !== null && this.latestState() !== null && !this.qosProblems.some((p) => p.startsWith('commands:')),
       framesOk: this.imu.received + this.joints.received,
       framesBad: this.imu.refused + this.joints.refused,
       gaps: this.gaps,
       rttMs: Number.NaN, // topics have no round trip; the header delay is in `detail`
       silenceMs: Number.isNaN(silenceMs) ? Number.POSITIVE_INFINITY : silenceMs,
-      detail: problems.length ? problems.join('; ') : `ok, header delay ${this.stamps.lastDelayMs.toFixed(2)} ms`,
+      detail: [...problems, `header delay ${this.stamps.lastDelayMs.toFixed(2)} ms`, `callbacks max ${this.cbMaxMs.toFixed(3)} ms`].join('; '),
     };
   }
 
@@ -352,7 +354,7 @@ export class Ros2Link implements Ros2RobotLink {
     const now = this.now();
     this.lastDiagMs = now;
     const problems = this.problems();
-    const level = this.lock.locked || problems.length ? (this.latestState() === null || this.qosProblems.length ? DIAG_LEVEL.error : DIAG_LEVEL.warn) : DIAG_LEVEL.ok;
+    const level = this.lock.locked || problems.length ? (this.latestState() === null || this.qosProblems.some((p) => p.startsWith('commands:')) ? DIAG_LEVEL.error : DIAG_LEVEL.warn) : DIAG_LEVEL.ok;
     const age = this.latestState() ? (now - this.state.stampMs).toFixed(1) : 'none';
     const msg: DiagnosticArrayMsg = {
       header: { stamp: msToStamp(Number.isNaN(this.stamps.offsetMs) ? 0 : now + this.stamps.offsetMs, { sec: 0, nanosec: 0 }), frame_id: '' },
@@ -428,9 +430,14 @@ export class Ros2Link implements Ros2RobotLink {
       const inGraph = node.countPublishers(topic), matched = sub.publisherCount();
       if (inGraph > matched) problems.push(`${what}: ${inGraph - matched} of ${inGraph} publisher(s) on ${topic} do not match our subscription QoS`);
     }
-    for (const p of problems) if (!this.qosProblems.includes(p)) this.log(p);
-    this.qosProblems = problems;
+    // Discovery and matching are not atomic: report a mismatch only once it has been seen on
+    // two checks in a row, so a subscriber that is still being matched does not trip the robot.
+    const confirmed = problems.filter((p) => this.qosSeenOnce.includes(p));
+    this.qosSeenOnce = problems;
+    for (const p of confirmed) if (!this.qosProblems.includes(p)) this.log(p);
+    this.qosProblems = confirmed;
   }
+
 
   private problems(): string[] {
     const out: string[] = [];

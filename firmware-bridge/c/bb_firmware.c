@@ -114,6 +114,16 @@ static void on_arm(bb_firmware *fw, const bb_arm *a, uint32_t now_us) {
   fw->have_control_seq = 0;
 }
 
+static void echo_ping(bb_firmware *fw, const bb_heartbeat *ping) {
+  uint32_t t = ping->time_us, seq = ping->control_seq;
+  fw->tx.type = BB_MSG_HEARTBEAT;
+  fw->tx.u.heartbeat.time_us = t;
+  fw->tx.u.heartbeat.control_seq = seq;
+  fw->tx.u.heartbeat.mode = fw->mode;
+  fw->tx.u.heartbeat.fault_flags = fw->fault_flags;
+  send(fw);
+}
+
 void bb_fw_receive(bb_firmware *fw, const uint8_t *bytes, size_t len, uint32_t now_us) {
   size_t i;
   for (i = 0; i < len; i++) {
@@ -124,7 +134,10 @@ void bb_fw_receive(bb_firmware *fw, const uint8_t *bytes, size_t len, uint32_t n
       case BB_MSG_ARM: on_arm(fw, &fw->rx.u.arm, now_us); break;
       /* E-stop is honoured from anyone, paired or not. */
       case BB_MSG_ESTOP: latch_estop(fw, BB_FAULT_ESTOP, (float)fw->rx.u.estop.reason_code, now_us); break;
-      default: break; /* HEARTBEAT, STATE, FAULT from the host carry nothing for us */
+      /* A host HEARTBEAT is a ping: echo its time and seq at once so the host measures the
+       * round trip. It does not feed the watchdog (only COMMAND does). */
+      case BB_MSG_HEARTBEAT: echo_ping(fw, &fw->rx.u.heartbeat); break;
+      default: break; /* STATE and FAULT from the host carry nothing for us */
     }
   }
   /* Commands arriving after the deadline do not rescue a late watchdog: check right away. */
@@ -134,7 +147,7 @@ void bb_fw_receive(bb_firmware *fw, const uint8_t *bytes, size_t len, uint32_t n
 void bb_fw_tick(bb_firmware *fw, uint32_t now_us) {
   if (fw->mode == BB_MODE_ARMED) {
     uint32_t silent_us = now_us - fw->last_command_us;
-    if (silent_us > (uint32_t)fw->cfg.watchdog_ms * 1000u) {
+    if (silent_us >= (uint32_t)fw->cfg.watchdog_ms * 1000u) {
       fw->watchdog_trips++;
       fw->watchdog_trip_us = now_us;
       fw->watchdog_last_feed_us = fw->last_command_us;

@@ -4,7 +4,8 @@
  * 64-byte little-endian packets:
  *   in  'S' sensors: f32 orientation[4] @4, gyro[3] @20, wheel_velocity[3] @32, u16 battery_mv @44
  *       'K' cut the link (stop reading and writing the UART), 'U' restore it
- *       'X' corrupt transmitted bytes: f32 probability @4, u32 seed @8 (0 = off)
+ *       'X' corrupt transmitted bytes: f32 probability @4, u32 seed @8 (0 = off; the counts
+ *           of the run that just ended stay readable until the next run starts)
  *       'Q' quit
  *   out 'T' after every sensor packet and every change of the motor output: see send_report().
  * usage: host_firmware <uart-path> [watchdog_ms] [max_torque_nm] [control_rate_hz] */
@@ -179,7 +180,7 @@ int main(int argc, char **argv) {
           memcpy(&corrupt_p, in + 4, 4);
           memcpy(&seed, in + 8, 4);
           rng_state = seed ? seed : 1u;
-          tx_corrupted = tx_lost = 0;
+          if (corrupt_p > 0.0f) tx_corrupted = tx_lost = 0; /* counters of this injection run */
         } else if (in[0] == 'Q') {
           break;
         }

@@ -30,6 +30,13 @@ static void capture(void *ctx, const uint8_t *bytes, size_t len) {
 
 static bb_encoder host_enc;
 
+static int has_fault(const host_rx *rx, uint16_t code) {
+  int i;
+  for (i = 0; i < rx->count; i++)
+    if (rx->last[i].type == BB_MSG_FAULT && rx->last[i].u.fault.fault_code == code) return 1;
+  return 0;
+}
+
 static void host_send(bb_firmware *fw, bb_message *m, uint32_t now_us) {
   uint8_t wire[BB_MAX_WIRE_LEN];
   size_t n = bb_encode(&host_enc, m, wire);
@@ -140,16 +147,17 @@ static void test_watchdog(void) {
   send_arm(&fw, BB_ARM_KEY, 0);
   for (t = 10000; t <= 500000; t += 10000) send_command(&fw, t / 10000, 1.0f, 1.0f, 1.0f, t);
   CHECK(fw.mode == BB_MODE_ARMED && bb_fw_motor_torque(&fw, 0) == 1.0f);
-  /* Commands stop at 500 ms: still on at 600 ms, zero just after. */
-  for (t = 500000; t <= 600000; t += 1000) bb_fw_tick(&fw, t);
+  /* Commands stop at 500 ms: still on at 599.999 ms, zero at 600 ms. */
+  for (t = 500000; t < 600000; t += 1000) bb_fw_tick(&fw, t);
+  bb_fw_tick(&fw, 599999);
   CHECK(fw.mode == BB_MODE_ARMED && bb_fw_motor_torque(&fw, 1) == 1.0f);
-  bb_fw_tick(&fw, 601000);
+  bb_fw_tick(&fw, 600000);
   CHECK(fw.mode == BB_MODE_ESTOP);
   CHECK(bb_fw_motor_torque(&fw, 0) == 0.0f && bb_fw_motor_torque(&fw, 1) == 0.0f && bb_fw_motor_torque(&fw, 2) == 0.0f);
   CHECK(fw.torque[2] == 0.0f);
-  CHECK(fw.watchdog_trips == 1 && fw.watchdog_trip_us - fw.watchdog_last_feed_us <= 101000u);
+  CHECK(fw.watchdog_trips == 1 && fw.watchdog_trip_us - fw.watchdog_last_feed_us == 100000u);
   CHECK((fw.fault_flags & (BB_FAULT_WATCHDOG | BB_FAULT_ESTOP)) == (BB_FAULT_WATCHDOG | BB_FAULT_ESTOP));
-  CHECK(rx.count > 0 && rx.last[rx.count - 1].type == BB_MSG_FAULT && rx.last[rx.count - 1].u.fault.fault_code == BB_FAULT_WATCHDOG);
+  CHECK(has_fault(&rx, BB_FAULT_WATCHDOG));
   /* Latched: a late command does not re-enable the motors; only ARM does. */
   send_command(&fw, 1000, 1.0f, 1.0f, 1.0f, 610000);
   CHECK(fw.mode == BB_MODE_ESTOP && bb_fw_motor_torque(&fw, 0) == 0.0f);
@@ -164,7 +172,7 @@ static void test_watchdog(void) {
   send_command(&fw, 1, 1.0f, 1.0f, 1.0f, 0xFFFFFF00u);
   bb_fw_tick(&fw, 0x00000100u + 50000u);
   CHECK(fw.mode == BB_MODE_ARMED);
-  bb_fw_tick(&fw, 0x00000100u + 101000u);
+  bb_fw_tick(&fw, 0x00000100u + 100000u);
   CHECK(fw.mode == BB_MODE_ESTOP);
 }
 
@@ -216,6 +224,22 @@ static void test_state_and_corruption(void) {
   CHECK(!(rx.last[rx.count - 1].u.state.fault_flags & BB_FAULT_LINK_ERRORS));
 }
 
+static void test_ping_echo(void) {
+  bb_firmware fw;
+  host_rx rx;
+  bb_message m;
+  setup(&fw, &rx, 0);
+  memset(&m, 0, sizeof m);
+  m.type = BB_MSG_HEARTBEAT;
+  m.u.heartbeat.time_us = 777u;
+  m.u.heartbeat.control_seq = 99u;
+  host_send(&fw, &m, 1000);
+  CHECK(rx.count == 1 && rx.last[0].type == BB_MSG_HEARTBEAT);
+  CHECK(rx.last[0].u.heartbeat.time_us == 777u && rx.last[0].u.heartbeat.control_seq == 99u);
+  CHECK(rx.last[0].u.heartbeat.fault_flags & BB_FAULT_NOT_PAIRED);
+  CHECK(fw.last_command_us == 0); /* a ping does not feed the watchdog */
+}
+
 static void test_decoder_limits(void) {
   bb_decoder d;
   bb_message m;
@@ -237,6 +261,7 @@ int main(int argc, char **argv) {
   test_watchdog();
   test_estop_latch();
   test_state_and_corruption();
+  test_ping_echo();
   test_decoder_limits();
   printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;

@@ -44,7 +44,7 @@ async function connected(patch: Partial<Ros2Config> = {}, hooks: Omit<Ros2LinkOp
   const logs: string[] = [];
   const link = await createRos2Link({ rcl: fake.rcl, config: cfg, now: () => host, log: (l) => logs.push(l), ...hooks });
   await connectWhilePublishing(link, () => robot.publishState(EPOCH_MS + host - 3));
-  return { link, robot, bus: fake.bus, cfg, logs, setHost: (ms: number) => (host = ms), host: () => host };
+  return { link, robot, rcl: fake.rcl, bus: fake.bus, cfg, logs, setHost: (ms: number) => (host = ms), host: () => host };
 }
 
 /** Like a robot: keep publishing until the link has connected. */
@@ -122,8 +122,6 @@ test('the state is as old as its older half', async () => {
   const { link, bus, cfg, setHost } = await connected();
   setHost(40_000);
   const js = createJointStateMessage(cfg.wheelJoints);
-  const node = bus.nodes[0] as unknown as InstanceType<ReturnType<typeof createFakeRcl>['rcl']['Node']>;
-  void node;
   const jsPub = bus.publishers.find((p) => p.topic === cfg.state.jointStates.topic)!;
   jsPub.publish(fillJointStateMessage({ orientation: [0, 0, 0, 1], gyro: [0, 0, 0], wheelVelocity: [0, 0, 0] }, [0, 0, 0], [1, 1, 1], EPOCH_MS + 39_990, 0.01, js));
   // Imu still from connect time (host 10 000 - 3)
@@ -259,13 +257,10 @@ test('a silent e-stop input engages the lock when inputTimeoutMs is set', async 
 });
 
 test('late subscribers to the lock state get it at once (transient local)', async () => {
-  const { link, bus, cfg } = await connected();
-  const fake = { rcl: undefined };
-  void fake;
-  const listenerNode = new (bus.nodes[0].constructor as new (n: string) => { createSubscription: Function; spin(): void })('late');
+  const { link, rcl, cfg } = await connected();
+  const listenerNode = new rcl.Node('late');
   const seen: boolean[] = [];
-  const estopQos = toRclQos({ QoS: RealQoS }, cfg.estop.output.qos);
-  listenerNode.createSubscription(MSG.bool, cfg.estop.output.topic, { qos: estopQos }, (m: { data: boolean }) => seen.push(m.data));
+  listenerNode.createSubscription(MSG.bool, cfg.estop.output.topic, { qos: toRclQos(rcl, cfg.estop.output.qos) }, (m: { data: boolean }) => seen.push(m.data));
   listenerNode.spin();
   assert.deepEqual(seen, [true]);
   await link.close();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { writeRandomPolicy } from './fixtures.js';
-import { robot } from './harness.js';
+import { robot, WIDE_TIMING_FLAGS } from './harness.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/ballbot.js', import.meta.url));
 const deploy = (args: string[]) => spawnSync(process.execPath, [BIN, 'deploy', ...args], { encoding: 'utf8', input: '', timeout: 60_000 });
@@ -13,7 +13,7 @@ const deploy = (args: string[]) => spawnSync(process.execPath, [BIN, 'deploy', .
 test('--inject nan@0.6s with --json: one JSON object last, with the required fields and the e-stop', () => {
   const policy = writeRandomPolicy({ robot, rateHz: 100, weightScale: 0.02 });
   const r = deploy(['--policy', policy, '--link', 'sim', '--arm', '--seconds', '1.2', '--json', '--inject', 'nan@0.6s',
-    '--set', 'sim.randomize=false', '--set', 'sim.initTiltDeg=0', '--set', 'safety.staleState.timeoutMs=500', '--set', 'safety.deadlineOverruns.maxConsecutive=100']);
+    '--set', 'sim.randomize=false', '--set', 'sim.initTiltDeg=0', ...WIDE_TIMING_FLAGS]);
   assert.equal(r.status, 3, r.stderr);
   const lines = r.stdout.trim().split('\n');
   const s = JSON.parse(lines[lines.length - 1]);

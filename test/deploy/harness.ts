@@ -42,6 +42,11 @@ export class RecordingLink implements RobotLink, SimControls {
 
 export const robot: RobotConfig = loadRobotConfig(new URL('../../../configs/robot/default.yaml', import.meta.url).pathname);
 
+/** CLI flags giving the timing rules wide limits (a busy CI machine must not trip them). */
+export const WIDE_TIMING_FLAGS = [
+  '--set', 'safety.staleState.timeoutMs=1000', '--set', 'safety.linkHealth.maxSilenceMs=2000', '--set', 'safety.deadlineOverruns.maxConsecutive=100',
+];
+
 /**
  * Deterministic sim: no randomization, upright start, no dropouts. The timing rules get wide
  * limits so a busy CI machine cannot trip them; a test tightens the rule it is about.

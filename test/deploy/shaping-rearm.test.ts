@@ -36,7 +36,8 @@ test('clip, arming ramp and slew limit shape every command that is sent', async 
 });
 
 test('operator e-stop latches; only an explicit re-arm brings torque back, through the ramp', async () => {
-  const config = testConfig(['safety.tiltCutoff.enabled=false', 'safety.armingRamp.seconds=0.2']);
+  // The constant policy tips the robot over; tilt limits are off so the re-arm path is what is tested.
+  const config = testConfig(['safety.tiltCutoff.enabled=false', 'safety.armMaxTiltDeg=89', 'safety.armingRamp.seconds=0.2']);
   const { handle, ticks, link } = await startOnSim({ policy: constant, config, arm: true });
   await sleep(500);
   assert.equal(handle.mode, 'RUNNING');

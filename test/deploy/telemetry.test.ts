@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseFault } from '../../deploy/faults.js';
 import { TELEMETRY_CHANNELS } from '../../deploy/telemetry.js';
 import { writeRandomPolicy } from './fixtures.js';
-import { robot, runOnSim, sleep, testConfig } from './harness.js';
+import { robot, runOnSim, sleep, testConfig, WIDE_TIMING_FLAGS } from './harness.js';
 import { readMcap } from './mcap-read.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/ballbot.js', import.meta.url));
@@ -67,7 +67,7 @@ async function waitForSize(file: string, bytes: number, timeoutMs: number): Prom
 
 test('SIGKILL mid-run leaves an MCAP file that reads up to its last complete chunk', async () => {
   const file = join(dir, 'killed.mcap');
-  const run = spawnDeploy(['--controller', 'lqr', '--arm', '--record', file, '--set', 'telemetry.chunkBytes=4096', '--set', 'safety.deadlineOverruns.maxConsecutive=100']);
+  const run = spawnDeploy(['--controller', 'lqr', '--arm', '--record', file, '--set', 'telemetry.chunkBytes=4096', ...WIDE_TIMING_FLAGS]);
   await waitForSize(file, 120_000, 20_000);
   run.child.kill('SIGKILL');
   await run.exited;
@@ -83,7 +83,7 @@ test('SIGKILL mid-run leaves an MCAP file that reads up to its last complete chu
 
 test('SIGTERM: e-stop first, then a clean file and the JSON summary', async () => {
   const file = join(dir, 'term.mcap');
-  const run = spawnDeploy(['--controller', 'lqr', '--arm', '--record', file, '--json', '--set', 'safety.deadlineOverruns.maxConsecutive=100']);
+  const run = spawnDeploy(['--controller', 'lqr', '--arm', '--record', file, '--json', ...WIDE_TIMING_FLAGS]);
   await waitForSize(file, 20_000, 20_000);
   await sleep(300);
   run.child.kill('SIGTERM');
