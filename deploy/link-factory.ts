@@ -24,7 +24,8 @@ async function importFactory(modulePath: string, exportName: string, what: strin
     mod = (await import(modulePath)) as Record<string, unknown>;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(modulePath.replace('../', '').replace('.js', ''))) {
+    const file = modulePath.split('/').slice(-2).join('/'); // e.g. firmware-bridge/serial-link.js
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(file)) {
       throw new Error(`--link ${what}: this build has no ${what} link (${modulePath} is missing)`);
     }
     throw new Error(`--link ${what}: could not load ${modulePath}: ${e.message}`);
@@ -43,7 +44,9 @@ export async function createLink(req: LinkRequest, cfg: DeployConfig, robot: Rob
       // A variable specifier: the module is another helper's and may not exist in this build.
       const specifier = '../firmware-bridge/serial-link.js';
       const create = await importFactory(specifier, 'createSerialLink', 'serial');
-      return await create({ path: req.port, port: req.port, baudRate: req.baud, robot, rateHz: cfg.rateHz, ...req.extra });
+      const options: Record<string, unknown> = { path: req.port, port: req.port, robot, rateHz: cfg.rateHz, ...req.extra };
+      if (req.baud !== undefined) options.baudRate = req.baud; // absent = the link's own default
+      return await create(options);
     }
     case 'ros2': {
       const specifier = './ros2/index.js';

@@ -250,7 +250,7 @@ export class ControlLoop {
     }
   }
 
-  /** The state checks that latch the e-stop. Returns false when one tripped. */
+  /** The state checks that latch the e-stop: "rule|detail" for the first violated one, or null. Allocates only on a violation. */
   private checkState(state: TimedSensorState | null, health: LinkHealth, now: number, tiltRad: number): string | null {
     const s = this.safety;
     const stamp = state ? state.stampMs : undefined;

@@ -20,6 +20,10 @@ export interface HilOptions {
   corruptionRate?: number;
   pushMps?: number;
   seed?: number;
+  /** Deploy config overrides (key=value), as `ballbot deploy --set`. */
+  overrides?: string[];
+  /** The virtual robot's firmware command watchdog, ms (default 100). */
+  watchdogMs?: number;
   /** Scheduling slack allowed on top of the timing limits, ms (a loaded VM is not an RTOS). */
   slackMs?: number;
   log?: (line: string) => void;
@@ -81,7 +85,7 @@ export async function runHil(o: HilOptions): Promise<HilResult> {
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const slack = o.slackMs ?? 5;
   const runner = new ScenarioRunner(log);
-  const vr = o.port ? null : await RemoteVirtualRobot.start({ seed: o.seed ?? 1, log: (l) => log(`virtual-robot: ${l}`) });
+  const vr = o.port ? null : await RemoteVirtualRobot.start({ seed: o.seed ?? 1, watchdogMs: o.watchdogMs ?? 100, log: (l) => log(`virtual-robot: ${l}`) });
   const port = o.port ?? vr!.hostPort;
   let handle: DeployHandle | null = null;
   const estops: { atMs: number; e: SafetyEvent }[] = [];
@@ -109,16 +113,27 @@ export async function runHil(o: HilOptions): Promise<HilResult> {
     estops.length = 0;
   };
   const estopText = () => estops.map((x) => `${x.e.rule}: ${x.e.detail}`).join('; ');
-  /** Before a scenario: if an earlier one left the robot stopped, stand it up and re-arm, so failures do not cascade. */
+  /**
+   * Before a scenario: if an earlier one (or a stall of this machine) left the robot stopped,
+   * stand it up and re-arm, so one failure does not cascade. Up to three attempts.
+   */
   const ensureRunning = async (h: DeployHandle): Promise<void> => {
-    if (h.mode === 'RUNNING' && !(vr?.fallen)) return;
-    if (vr) vr.resetPlant(0);
-    await sleep(200);
-    if (h.mode === 'ESTOP') h.rearm('HIL: recover for the next scenario');
-    else if (h.mode === 'DISARMED') h.arm('HIL: recover for the next scenario');
-    if (!(await until(() => h.mode === 'RUNNING', 4000))) throw new Error(`could not re-arm before the scenario (mode ${h.mode})`);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (h.mode === 'ARMING') await until(() => h.mode !== 'ARMING', 3000);
+      if (h.mode === 'RUNNING' && !vr?.fallen) return;
+      if (vr) vr.resetPlant(0);
+      await sleep(300);
+      if (h.mode === 'ESTOP') h.rearm('HIL: recover for the next scenario');
+      else if (h.mode === 'DISARMED') {
+        // The firmware may have latched again (watchdog) after a refused arm: clear it first.
+        link?.sendArm();
+        h.arm('HIL: recover for the next scenario');
+      }
+      else if (h.mode === 'RUNNING') h.estop('HIL: robot fell, stop before standing it up');
+      if (await until(() => h.mode === 'RUNNING', 4000)) return;
+    }
+    throw new Error(`could not arm before the scenario (mode ${h.mode}${estops.length ? `; ${estopText()}` : ''})`);
   };
-
   try {
     // Let the virtual robot's worker finish its start-up (WASM compile, JIT) before anything is timed.
     if (vr) await until(() => vr.ticks > 50, 10000);
@@ -139,13 +154,12 @@ export async function runHil(o: HilOptions): Promise<HilResult> {
 
     link = createSerialLink({ path: port, log });
     handle = await startDeploy({
-      policy: o.policy, controller: o.controller, link, arm: true, log: (l) => log(l),
+      policy: o.policy, controller: o.controller, link, arm: true, log: (l) => log(l), overrides: o.overrides ?? [],
       onEvent: (e) => { if (e.effect === 'estop') estops.push({ atMs: performance.now(), e }); },
     });
     const h = handle;
     const period = 1000 / h.config.rateHz;
-    const running = await until(() => h.mode === 'RUNNING', 5000);
-    if (!running) throw new Error(`deploy did not reach RUNNING (mode ${h.mode}${estops.length ? `, ${estopText()}` : ''})`);
+    await until(() => h.mode === 'RUNNING', 5000); // if not, the first scenario re-arms (and says so if it cannot)
 
     const balanceS = o.balanceSeconds ?? 30;
     await runner.run(`balance ${balanceS} s`, async () => {
@@ -237,19 +251,23 @@ export async function runHil(o: HilOptions): Promise<HilResult> {
         const lastStamp = () => link!.latestState()?.stampMs ?? NaN;
         vr.cutLink();
         const tCut = performance.now();
-        const hostStopped = await until(() => estops.length > 0, 1000);
-        const fwStopped = await until(() => vr.report.watchdogTrips > trips0, 1000);
+        const hostStopped = await until(() => estops.length > 0, 2000);
+        const lastFrame = link!.status.lastFrameMs; // no frame arrives while cut
+        const fwStopped = await until(() => vr.report.watchdogTrips > trips0, 2000);
         const watchdogMs = link!.firmware?.watchdogMs ?? 100;
         const zeroAfterMs = ((vr.report.watchdogTripUs - vr.report.watchdogLastFeedUs) >>> 0) / 1000;
         const fwZeroFromCutMs = vr.lastZeroedAtMs - tCut;
-        const stale = h.config.safety.staleState.timeoutMs;
-        const hostAfterMs = hostStopped ? estops[0].atMs - lastStamp() : NaN;
-        const hostLateMs = hostAfterMs - stale;
+        // The host rule that fired, its timeout and the moment its clock started.
+        const rule = hostStopped ? estops[0].e.rule : 'none';
+        const timeout = rule === 'linkHealth' ? h.config.safety.linkHealth.maxSilenceMs : h.config.safety.staleState.timeoutMs;
+        const since = rule === 'linkHealth' ? lastFrame : lastStamp();
+        const hostAfterMs = hostStopped ? estops[0].atMs - since : NaN;
+        const hostLateMs = hostAfterMs - timeout;
         const ok = hostStopped && fwStopped && zeroAfterMs <= watchdogMs + 1 + slack && vr.report.torque.every((x) => x === 0) && hostLateMs <= period + slack;
         vr.restoreLink();
         return {
           passed: ok, metrics: { firmwareZeroAfterLastCommandMs: zeroAfterMs, firmwareZeroAfterCutMs: fwZeroFromCutMs, hostEstopAfterLastStateMs: hostAfterMs, hostEstopAfterTimeoutMs: hostLateMs },
-          detail: `${fwStopped ? `firmware zeroed torque ${zeroAfterMs.toFixed(1)} ms after the last command (${fwZeroFromCutMs.toFixed(1)} ms after the cut; watchdog ${watchdogMs} ms)` : 'firmware watchdog never tripped'}; ${hostStopped ? `host latched e-stop (${estops[0].e.rule}) ${hostAfterMs.toFixed(1)} ms after the last state stamp = ${hostLateMs.toFixed(1)} ms after its ${stale} ms timeout (tick ${period.toFixed(1)} ms)` : 'host never latched e-stop'}`,
+          detail: `${fwStopped ? `firmware zeroed torque ${zeroAfterMs.toFixed(1)} ms after the last command (${fwZeroFromCutMs.toFixed(1)} ms after the cut; watchdog ${watchdogMs} ms)` : 'firmware watchdog never tripped'}; ${hostStopped ? `host latched e-stop (${rule}) ${hostAfterMs.toFixed(1)} ms after the last ${rule === 'linkHealth' ? 'frame' : 'state stamp'} = ${hostLateMs.toFixed(1)} ms after its ${timeout} ms timeout (tick ${period.toFixed(1)} ms)` : 'host never latched e-stop'}`,
         };
       });
     } else runner.skip('link cut', 'needs --virtual (the firmware side cannot be observed on a board from here)');

@@ -17,7 +17,11 @@ export interface SerialLinkOptions {
   lowLatency?: boolean;
   /** How long connect() waits for the firmware's HELLO reply. Default 1500 ms. */
   handshakeTimeoutMs?: number;
-  /** health().ok turns false after this long without a valid frame. Default 100 ms. */
+  /**
+   * health().ok turns false after this long without a valid frame. Default 250 ms: a backstop
+   * for users without deploy; deploy's own linkHealth and staleState rules (100 and 60 ms by
+   * default) read silenceMs and stampMs and fire first.
+   */
   silenceTimeoutMs?: number;
   /** Send a ping (HEARTBEAT) every this many commands, to measure the round trip. Default 10. */
   pingEvery?: number;
@@ -27,6 +31,8 @@ export interface SerialLinkOptions {
   schemaHash?: number;
   protocolVersion?: number;
   log?: (line: string) => void;
+  /** Called with every measured round trip (ping echo), ms. */
+  onRtt?: (ms: number) => void;
   /** Other keys (robot, port, ...) are accepted and ignored so deploy's link factory can pass its set. */
   [key: string]: unknown;
 }
@@ -102,7 +108,7 @@ export class SerialLink implements RobotLink {
   constructor(options: SerialLinkOptions) {
     if (!options || typeof options.path !== 'string' || options.path.length === 0) throw new Error('serial link: options.path (the serial device, e.g. /dev/ttyACM0) is required');
     this.opts = {
-      baudRate: 921600, lowLatency: true, handshakeTimeoutMs: 1500, silenceTimeoutMs: 100, pingEvery: 10, rateHz: 100,
+      baudRate: 921600, lowLatency: true, handshakeTimeoutMs: 1500, silenceTimeoutMs: 250, pingEvery: 10, rateHz: 100,
       schemaHash: SCHEMA_HASH, protocolVersion: PROTOCOL_VERSION, ...options,
     } as typeof this.opts;
     this.name = `serial:${options.path}`;
@@ -216,6 +222,7 @@ export class SerialLink implements RobotLink {
         if (h.timeUs < SEND_RING && this.sentSeq[slot] === (h.controlSeq | 0)) {
           this.rttMs = now - this.sentAtMs[slot];
           this.sentSeq[slot] = -1;
+          this.opts.onRtt?.(this.rttMs);
         }
         return;
       }

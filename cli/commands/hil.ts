@@ -18,6 +18,8 @@ serial link. Exits 1 when a scenario fails.
   --push M/S             push size (default 0.3)
   --slack-ms MS          scheduling slack allowed on timing limits (default 5)
   --seed N               virtual robot seed (default 1)
+  --watchdog-ms MS       the virtual firmware's command watchdog (default 100)
+  --set KEY=VALUE        deploy config override, as for ballbot deploy (repeatable)
   --json                 one JSON object on the last line: {passed, scenarios: [{name, passed, detail}]}
   --junit FILE           also write JUnit XML`,
   options: {
@@ -31,6 +33,8 @@ serial link. Exits 1 when a scenario fails.
     push: { type: 'string' },
     'slack-ms': { type: 'string' },
     seed: { type: 'string' },
+    'watchdog-ms': { type: 'string' },
+    set: { type: 'string', multiple: true },
     json: { type: 'boolean' },
     junit: { type: 'string' },
   },
@@ -53,6 +57,8 @@ export async function run(argv: string[]): Promise<number> {
     pushMps: numberFlag(v.push, 'push', 0.3, { min: 0, max: 3 }),
     slackMs: numberFlag(v['slack-ms'], 'slack-ms', 5, { min: 0 }),
     seed: numberFlag(v.seed, 'seed', 1, { integer: true }),
+    watchdogMs: numberFlag(v['watchdog-ms'], 'watchdog-ms', 100, { min: 1, max: 60000, integer: true }),
+    overrides: v.set ?? [],
   });
   if (v.junit) writeJunit(v.junit, result);
   const table = formatHilTable(result);

@@ -8,7 +8,7 @@ import { loadTrainConfig, parseTrainConfig, type TrainConfig } from '../../train
 import { loadCheckpoint } from '../../training/checkpoint.js';
 import { train } from '../../training/train.js';
 
-const usage = `usage: ballbot train [--config FILE | --algo ppo|sac --task TASK] --out runs/NAME
+const usage = `usage: ballbot train [--config FILE | --algo ppo|sac|a2c|td3|ddpg --task TASK] --out runs/NAME
                     [--seed S] [--steps N] [--env MODULE] [--resume DIR] [--set key.path=value ...]
                     [--no-progress] [--json]
 

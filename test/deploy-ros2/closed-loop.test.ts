@@ -19,7 +19,8 @@ const robot = loadRobotConfig(fileURLToPath(new URL('../../../configs/robot/defa
 async function setup() {
   const { rcl, bus } = createFakeRcl();
   const vr = await Ros2VirtualRobot.start({ rcl, config: cfg, robot, seed: 3, initTiltDeg: 2, realtime: false, log: () => {} });
-  const link = await createRos2Link({ rcl, config: { ...cfg, connectTimeoutMs: 2000 }, log: () => {} });
+  vr.tick(); // the first physics step is slow (wasm warm-up); keep it out of connect's wait
+  const link = await createRos2Link({ rcl, config: { ...cfg, connectTimeoutMs: 20_000 }, log: () => {} });
   const connecting = link.connect();
   while (!link.latestState()) {
     vr.tick();
@@ -51,6 +52,7 @@ function controlTicks(vr: Ros2VirtualRobot, link: Ros2RobotLink, ticks: number, 
 
 test('over the ROS 2 topics the LQR keeps the simulated robot up, and an e-stop message zeroes its torque', async () => {
   const { vr, link, estop } = await setup();
+  try {
   estop(false);
   link.sendArm();
   assert.equal(link.isLocked(), false);
@@ -64,28 +66,36 @@ test('over the ROS 2 topics the LQR keeps the simulated robot up, and an e-stop 
   assert.ok(r.maxTiltDeg < 20 || r.fellAtS! > r.estopAtS!, `max tilt ${r.maxTiltDeg.toFixed(2)} deg`);
   assert.equal(r.maxAbsTorqueAfterEstop, 0, 'no torque after the e-stop');
   assert.deepEqual(Array.from(link.lastPublishedCommand()), [0, 0, 0]);
-  await link.close();
-  await vr.close();
+  } finally {
+    await link.close();
+    await vr.close();
+  }
 });
 
 test('without arming, the same path sends zero torque and the robot falls (the check above can fail)', async () => {
   const { vr, link } = await setup();
-  controlTicks(vr, link, 200);
-  assert.equal(vr.report.maxAbsTorque, 0);
-  assert.ok(vr.report.fellAtS !== null, 'an unbalanced ballbot falls within 2 s from 2 deg');
-  await link.close();
-  await vr.close();
+  try {
+    controlTicks(vr, link, 200);
+    assert.equal(vr.report.maxAbsTorque, 0);
+    assert.ok(vr.report.fellAtS !== null, 'an unbalanced ballbot falls within 2 s from 2 deg');
+  } finally {
+    await link.close();
+    await vr.close();
+  }
 });
 
 test('the virtual robot zeroes torque when commands stop (its watchdog)', async () => {
   const { vr, link } = await setup();
-  link.sendArm();
-  link.sendCommand(new Float64Array([0.3, 0.3, 0.3]), 0);
-  vr.tick();
-  const started = performance.now();
-  while (performance.now() - started < 120) await new Promise((r) => setTimeout(r, 20));
-  vr.tick();
-  assert.equal(vr.report.watchdogTicks, 1);
-  await link.close();
-  await vr.close();
+  try {
+    link.sendArm();
+    link.sendCommand(new Float64Array([0.3, 0.3, 0.3]), 0);
+    vr.tick();
+    const started = performance.now();
+    while (performance.now() - started < 120) await new Promise((r) => setTimeout(r, 20));
+    vr.tick();
+    assert.equal(vr.report.watchdogTicks, 1);
+  } finally {
+    await link.close();
+    await vr.close();
+  }
 });

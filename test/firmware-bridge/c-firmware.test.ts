@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { buildFirmware } from '../../firmware-bridge/firmware-build.js';
+import { join } from 'node:path';
+import { buildFirmware, firmwareSourceDir } from '../../firmware-bridge/firmware-build.js';
 import { schemaText } from '../../firmware-bridge/messages.js';
 
 describe('C reference firmware', () => {
@@ -15,6 +16,16 @@ describe('C reference firmware', () => {
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const m = /(\d+) checks, 0 failures/.exec(r.stdout);
     assert.ok(m && Number(m[1]) > 50, r.stdout);
+  });
+
+  it('its decoder survives 200k mutated frames under AddressSanitizer + UBSan with no false accept', () => {
+    execFileSync('make', ['-s', '-C', firmwareSourceDir(), `BUILD=${fw.dir}`, 'fuzz']);
+    const r = spawnSync(join(fw.dir, 'bb_fuzz'), ['200000', '99'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const [frames, accepted, trueAccepts, falseAccepts] = r.stdout.trim().split(' ').map(Number);
+    assert.equal(frames, 200000);
+    assert.ok(accepted > 0 && trueAccepts === accepted, r.stdout);
+    assert.equal(falseAccepts, 0);
   });
 
   it('carries the same schema text as messages.ts', () => {

@@ -97,8 +97,9 @@ describe('serial link over a pty to the C firmware', () => {
     torques.set([0.3, 0.3, 0.3]);
     link.sendArm(); // a loaded CI machine may have stalled the command stream past the watchdog earlier
     await until('torque applied', () => vr.report.torque[0] > 0.29);
+    const trips0 = vr.report.watchdogTrips;
     vr.cutLink();
-    await until('the watchdog to trip', () => vr.report.watchdogTrips > 0);
+    await until('the watchdog to trip', () => vr.report.watchdogTrips > trips0);
     assert.equal(vr.report.mode, MODE.ESTOP);
     assert.deepEqual(Array.from(vr.report.torque), [0, 0, 0]);
     const zeroAfterMs = ((vr.report.watchdogTripUs - vr.report.watchdogLastFeedUs) >>> 0) / 1000;
