@@ -6,22 +6,17 @@ export type Quat = Float64Array | number[];
 
 /** out = q * v * q^-1 (body -> world). out may alias v. */
 export function rotate(q: ArrayLike<number>, v: ArrayLike<number>, out: Vec3): Vec3 {
-  const qx = q[0], qy = q[1], qz = q[2], qw = q[3];
-  const vx = v[0], vy = v[1], vz = v[2];
-  // t = 2 * cross(q.xyz, v); out = v + w t + cross(q.xyz, t)
-  const tx = 2 * (qy * vz - qz * vy);
-  const ty = 2 * (qz * vx - qx * vz);
-  const tz = 2 * (qx * vy - qy * vx);
-  out[0] = vx + qw * tx + (qy * tz - qz * ty);
-  out[1] = vy + qw * ty + (qz * tx - qx * tz);
-  out[2] = vz + qw * tz + (qx * ty - qy * tx);
-  return out;
+  return rotateBy(q[0], q[1], q[2], q[3], v, out);
 }
 
 /** out = q^-1 * v * q (world -> body). out may alias v. */
 export function rotateInverse(q: ArrayLike<number>, v: ArrayLike<number>, out: Vec3): Vec3 {
-  const qx = -q[0], qy = -q[1], qz = -q[2], qw = q[3];
+  return rotateBy(-q[0], -q[1], -q[2], q[3], v, out);
+}
+
+function rotateBy(qx: number, qy: number, qz: number, qw: number, v: ArrayLike<number>, out: Vec3): Vec3 {
   const vx = v[0], vy = v[1], vz = v[2];
+  // t = 2 * cross(q.xyz, v); out = v + w t + cross(q.xyz, t)
   const tx = 2 * (qy * vz - qz * vy);
   const ty = 2 * (qz * vx - qx * vz);
   const tz = 2 * (qx * vy - qy * vx);
