@@ -80,7 +80,7 @@ async function roundTrip(port: string) {
   }
   bar.update(total);
   bar.stop();
-  await sleep(50);
+  await sleep(500); // let the last echoes arrive
   const h = link.health();
   await link.close();
   return {
@@ -138,8 +138,14 @@ async function maxRate(fwCounters: () => Promise<{ ok: number; bad: number; gaps
       await sleep(1);
     }
     await new Promise<void>((r) => port.drain(() => r()));
-    await sleep(300);
-    const after = await fwCounters();
+    // Settle: until the firmware's count stops moving (a loaded machine delays the last bytes).
+    let after = await fwCounters();
+    for (let i = 0; i < 20 && after.ok - before.ok < sent; i++) {
+      await sleep(200);
+      const again = await fwCounters();
+      if (again.ok === after.ok) break;
+      after = again;
+    }
     const received = after.ok - before.ok, bad = after.bad - before.bad, gaps = after.gaps - before.gaps;
     const p99 = pct(rtts, 99);
     const sustained = received === sent && bad === 0 && gaps === 0;

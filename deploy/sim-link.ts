@@ -62,6 +62,9 @@ export class SimLink implements RobotLink, SimControls {
     stampMs: 0, timeS: 0, tiltRad: 0, ballPosition: new Float64Array(3), ballVelocity: new Float64Array(3),
     bodyOrientation: new Float64Array(4), ballOrientation: new Float64Array(4), wheelTorque: new Float64Array(3),
   };
+  private readonly scratch = new Float64Array(12);
+  private readonly truthScratch = new Float64Array(S.COUNT);
+  private haveState = false;
   private lastSeenPublished = 0;
   private lastHeardMs = NaN;
   private readonly healthOut: LinkHealth = { ok: false, framesOk: 0, framesBad: 0, gaps: 0, rttMs: NaN, silenceMs: Infinity };
@@ -92,21 +95,27 @@ export class SimLink implements RobotLink, SimControls {
   }
 
   latestState(): TimedSensorState | null {
-    const st = this.stateBuf, out = this.out;
+    const st = this.stateBuf, tmp = this.scratch;
     for (let tries = 0; tries < 16; tries++) {
       const s1 = Atomics.load(this.ints, I.STATE_SEQ);
       if (s1 & 1) continue;
-      if (st[S.STAMP] === 0) return null;
-      out.stampMs = st[S.STAMP];
-      for (let i = 0; i < 4; i++) (out.orientation as Float64Array)[i] = st[S.ORIENT + i];
+      for (let i = 0; i < 12; i++) tmp[i] = st[S.STAMP + i];
+      if (Atomics.load(this.ints, I.STATE_SEQ) !== s1) continue;
+      if (tmp[0] === 0) return null; // nothing published yet
+      const out = this.out;
+      out.stampMs = tmp[0];
+      for (let i = 0; i < 4; i++) (out.orientation as Float64Array)[i] = tmp[1 + i];
       for (let i = 0; i < 3; i++) {
-        (out.gyro as Float64Array)[i] = st[S.GYRO + i];
-        (out.wheelVelocity as Float64Array)[i] = st[S.WHEEL + i];
+        (out.gyro as Float64Array)[i] = tmp[5 + i];
+        (out.wheelVelocity as Float64Array)[i] = tmp[8 + i];
       }
-      out.faultFlags = st[S.FAULT];
-      if (Atomics.load(this.ints, I.STATE_SEQ) === s1) return out;
+      out.faultFlags = tmp[11];
+      this.haveState = true;
+      return out;
     }
-    return null; // the writer kept us out: treat as no new state this tick
+    // The robot's thread was preempted mid-write: hand back the last complete state, whose
+    // old stamp lets the staleness rule judge it.
+    return this.haveState ? this.out : null;
   }
 
   sendCommand(torques: Float64Array, seq: number): void {
@@ -137,18 +146,21 @@ export class SimLink implements RobotLink, SimControls {
 
   /** Ground truth at the latest physics step. */
   truth(): SimTruthSample {
-    const st = this.stateBuf, o = this.truthOut;
+    const st = this.stateBuf, tmp = this.truthScratch;
     for (let tries = 0; tries < 16; tries++) {
       const s1 = Atomics.load(this.ints, I.STATE_SEQ);
       if (s1 & 1) continue;
-      o.stampMs = st[S.T_STAMP]; o.timeS = st[S.T_TIME]; o.tiltRad = st[S.T_TILT];
+      for (let i = S.T_TIME; i < S.COUNT; i++) tmp[i] = st[i];
+      if (Atomics.load(this.ints, I.STATE_SEQ) !== s1) continue;
+      const o = this.truthOut;
+      o.stampMs = tmp[S.T_STAMP]; o.timeS = tmp[S.T_TIME]; o.tiltRad = tmp[S.T_TILT];
       for (let i = 0; i < 3; i++) {
-        o.ballPosition[i] = st[S.T_BALL_POS + i]; o.ballVelocity[i] = st[S.T_BALL_VEL + i]; o.wheelTorque[i] = st[S.T_WHEEL_TORQUE + i];
+        o.ballPosition[i] = tmp[S.T_BALL_POS + i]; o.ballVelocity[i] = tmp[S.T_BALL_VEL + i]; o.wheelTorque[i] = tmp[S.T_WHEEL_TORQUE + i];
       }
-      for (let i = 0; i < 4; i++) { o.bodyOrientation[i] = st[S.T_BODY_Q + i]; o.ballOrientation[i] = st[S.T_BALL_Q + i]; }
-      if (Atomics.load(this.ints, I.STATE_SEQ) === s1) break;
+      for (let i = 0; i < 4; i++) { o.bodyOrientation[i] = tmp[S.T_BODY_Q + i]; o.ballOrientation[i] = tmp[S.T_BALL_Q + i]; }
+      break;
     }
-    return o;
+    return this.truthOut; // unchanged (previous sample) if the writer kept us out
   }
 
   /** True once the simulated body tipped past the plant's fall limit. */

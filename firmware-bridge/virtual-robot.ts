@@ -84,8 +84,10 @@ export class VirtualRobot {
   /** Called after every firmware report. */
   onReport: (() => void) | null = null;
 
-  private readonly out = Buffer.alloc(PACKET);
-  private readonly outView = new DataView(this.out.buffer, this.out.byteOffset, PACKET);
+  /** A ring of packet buffers: the pipe keeps a reference until written, so none is reused early. */
+  private readonly outRing = Array.from({ length: 32 }, () => Buffer.alloc(PACKET));
+  private readonly outViews = this.outRing.map((b) => new DataView(b.buffer, b.byteOffset, PACKET));
+  private outNext = 0;
   private readonly inBuf = Buffer.alloc(PACKET);
   private inHave = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -180,25 +182,27 @@ export class VirtualRobot {
     this.plant.stepControl();
     this.ticks++;
     const s = this.plant.sensors();
-    const v = this.outView;
-    this.out.fill(0);
-    this.out[0] = 0x53; // 'S'
+    const out = this.outRing[this.outNext];
+    const v = this.outViews[this.outNext];
+    this.outNext = (this.outNext + 1) % this.outRing.length;
+    out.fill(0);
+    out[0] = 0x53; // 'S'
     for (let i = 0; i < 4; i++) v.setFloat32(4 + 4 * i, s.orientation[i], true);
     for (let i = 0; i < 3; i++) {
       v.setFloat32(20 + 4 * i, s.gyro[i], true);
       v.setFloat32(32 + 4 * i, s.wheelVelocity[i], true);
     }
     v.setUint16(44, this.options.battery_mv ?? 12000, true);
-    this.writeFirmware(this.out);
+    this.writeFirmware(out);
     if (this.onStep) this.onStep(this.plant.truth());
   }
 
   private writeFirmware(packet: Buffer): void {
-    if (!this.stopped && this.fw.stdin!.writable) this.fw.stdin!.write(Buffer.from(packet));
+    if (!this.stopped && this.fw.stdin!.writable) this.fw.stdin!.write(packet);
   }
 
   private control(kind: string, f32 = 0, u32 = 0): void {
-    const p = Buffer.alloc(PACKET);
+    const p = Buffer.alloc(PACKET); // rare control packets: a fresh buffer each
     p[0] = kind.charCodeAt(0);
     p.writeFloatLE(f32, 4);
     p.writeUInt32LE(u32 >>> 0, 8);

@@ -2,6 +2,7 @@
 // handling. One schema for the deploy side and the virtual robot, so both agree on topics.
 import { z } from 'zod';
 import { loadYamlFile } from '../../sim/config/yaml.js';
+import { configPath } from '../../sim/config/paths.js';
 
 const topicName = z
   .string()
@@ -101,7 +102,8 @@ export const Ros2ConfigSchema = z
 
 export type Ros2Config = z.output<typeof Ros2ConfigSchema>;
 
-export const DEFAULT_ROS2_CONFIG_FILE = 'configs/deploy/ros2.yaml';
+/** configs/deploy/ros2.yaml in the package (works from any working directory). */
+export const DEFAULT_ROS2_CONFIG_FILE = configPath('deploy', 'ros2.yaml');
 
 export function loadRos2Config(file: string = DEFAULT_ROS2_CONFIG_FILE): Ros2Config {
   return loadYamlFile(Ros2ConfigSchema, file);

@@ -47,8 +47,8 @@ export interface Ros2LinkExtras {
   lockReason(): string;
   /** The command last published, in the controller's joint order (N m). */
   lastPublishedCommand(): Float64Array;
-  /** Main-thread time spent in ROS callbacks: the latest and the worst, ms. */
-  callbackTiming(): { lastMs: number; maxMs: number; count: number };
+  /** Main-thread time spent in ROS callbacks: the latest, the worst and the mean, ms. */
+  callbackTiming(): { lastMs: number; maxMs: number; meanMs: number; count: number };
 }
 
 export type Ros2RobotLink = RobotLink & Ros2LinkExtras;
@@ -102,6 +102,7 @@ export class Ros2Link implements Ros2RobotLink {
   private cbLastMs = 0;
   private cbMaxMs = 0;
   private cbCount = 0;
+  private cbTotalMs = 0;
 
   constructor(readonly config: Ros2Config, deps: Ros2LinkDeps, private readonly hooks: Ros2LinkHooks = {}) {
     this.rcl = deps.rcl;
@@ -214,8 +215,8 @@ export class Ros2Link implements Ros2RobotLink {
     return this.command.data;
   }
 
-  callbackTiming(): { lastMs: number; maxMs: number; count: number } {
-    return { lastMs: this.cbLastMs, maxMs: this.cbMaxMs, count: this.cbCount };
+  callbackTiming(): { lastMs: number; maxMs: number; meanMs: number; count: number } {
+    return { lastMs: this.cbLastMs, maxMs: this.cbMaxMs, meanMs: this.cbCount ? this.cbTotalMs / this.cbCount : 0, count: this.cbCount };
   }
 
   async close(): Promise<void> {
@@ -249,6 +250,7 @@ export class Ros2Link implements Ros2RobotLink {
     this.cbLastMs = dt;
     if (dt > this.cbMaxMs) this.cbMaxMs = dt;
     this.cbCount++;
+    this.cbTotalMs += dt;
   }
 
   private onImu(msg: ImuMsg): void {

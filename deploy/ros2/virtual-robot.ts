@@ -6,13 +6,14 @@
 import { parseCommand, numberFlag, printJsonLine } from '../../cli/args.js';
 import { loadRobotConfig, type RobotConfig } from '../../sim/config/robot.js';
 import type { Plant } from '../../sim/plant-api.js';
+import { ConfigError } from '../../sim/config/yaml.js';
 import { commandIndexOfWheel, loadRos2Config, type Ros2Config } from './config.js';
 import {
   MSG, createImuMessage, createJointStateMessage, fillImuMessage, fillJointStateMessage, readEffortCommand,
   type BoolMsg, type Float64MultiArrayMsg,
 } from './messages.js';
 import { describeQos, toRclQos } from './qos.js';
-import { acquireRcl, loadRclnodejs, releaseRcl, type RclModule, type RosNode, type RosPublisher } from './rcl-api.js';
+import { acquireRcl, loadRclnodejs, releaseRcl, Ros2UnavailableError, type RclModule, type RosNode, type RosPublisher } from './rcl-api.js';
 
 const DEG = 180 / Math.PI;
 
@@ -45,6 +46,8 @@ export interface Ros2VirtualRobotReport {
   /** Ticks on which torque was zeroed because commands stopped arriving. */
   watchdogTicks: number;
   maxTiltDeg: number;
+  /** Largest tilt before the first e-stop (the whole run when there was none), deg. */
+  maxTiltDegBeforeEstop: number;
   /** Sim time at which the robot first fell (tilt over the limit), or null. */
   fellAtS: number | null;
   /** Sim time at which deploy's lock state first went to engaged after being released, or null. */
@@ -58,7 +61,7 @@ export interface Ros2VirtualRobotReport {
 export class Ros2VirtualRobot {
   readonly report: Ros2VirtualRobotReport = {
     ticks: 0, missedTicks: 0, simTimeS: 0, commandsReceived: 0, commandsRefused: 0, watchdogTicks: 0,
-    maxTiltDeg: 0, fellAtS: null, estopAtS: null, maxAbsTorqueAfterEstop: 0, maxAbsTorque: 0,
+    maxTiltDeg: 0, maxTiltDegBeforeEstop: 0, fellAtS: null, estopAtS: null, maxAbsTorqueAfterEstop: 0, maxAbsTorque: 0,
   };
   private readonly command = new Float64Array(3);
   private readonly applied = new Float64Array(3);
@@ -139,6 +142,7 @@ export class Ros2VirtualRobot {
     r.simTimeS = truth.timeS;
     const tiltDeg = truth.tiltRad * DEG;
     if (tiltDeg > r.maxTiltDeg) r.maxTiltDeg = tiltDeg;
+    if (r.estopAtS === null && tiltDeg > r.maxTiltDegBeforeEstop) r.maxTiltDegBeforeEstop = tiltDeg;
     if (truth.fallen && r.fellAtS === null) {
       r.fellAtS = truth.timeS;
       this.log(`fell at t=${truth.timeS.toFixed(2)} s (tilt ${tiltDeg.toFixed(1)} deg)`);
@@ -265,7 +269,9 @@ export async function run(argv: string[]): Promise<number> {
   }, argv);
   if (!parsed) return 0;
   const v = parsed.values;
-  const report = await runRos2VirtualRobot({
+  let report: Ros2VirtualRobotReport;
+  try {
+    report = await runRos2VirtualRobot({
     configFile: v['ros2-config'],
     robotFile: v.robot,
     seed: numberFlag(v.seed, 'seed', 1, { integer: true }),
@@ -273,7 +279,12 @@ export async function run(argv: string[]): Promise<number> {
     randomize: v.randomize ?? false,
     commandTimeoutMs: numberFlag(v['command-timeout-ms'], 'command-timeout-ms', 100, { min: 1, max: 60_000 }),
     seconds: numberFlag(v.seconds, 'seconds', Number.POSITIVE_INFINITY, { min: 0 }),
-  });
+    });
+  } catch (err) {
+    if (!(err instanceof Ros2UnavailableError || err instanceof ConfigError)) throw err;
+    process.stderr.write(`ballbot virtual-robot --ros2: ${err.message}\n`);
+    return 2;
+  }
   if (v.json) printJsonLine(report);
   else process.stderr.write(`virtual-robot(ros2): ${JSON.stringify(report)}\n`);
   return 0;

@@ -8,6 +8,7 @@ import { createImuMessage, createJointStateMessage, fillImuMessage, fillJointSta
 import { toRclQos } from '../../deploy/ros2/qos.js';
 import { createFakeRcl, type FakeBus } from './fake-rclnodejs.js';
 import RealQoS from 'rclnodejs/lib/qos.js';
+import { loadRobotConfig } from '../../sim/config/robot.js';
 
 const EPOCH_MS = 1_763_700_000_000; // ROS time = host time + EPOCH_MS in these tests
 const base = loadRos2Config(fileURLToPath(new URL('../../../configs/deploy/ros2.yaml', import.meta.url)));
@@ -298,4 +299,21 @@ test('connect fails with the topic names when no robot state arrives', async () 
   await assert.rejects(link.connect(), /no robot state within 50 ms \(publishers: \/imu_sensor_broadcaster\/imu 0, \/joint_states 0\).*ros2_control/);
   assert.equal(fake.bus.shutdownCalls, 1, 'cleaned up');
   assert.equal(fake.bus.nodes[0].destroyed, true);
+});
+
+test("efforts are also clipped to deploy's robot motor.maxTorque when it is lower than commands.maxEffort", async () => {
+  const fake = createFakeRcl();
+  const cfg = config();
+  const robotSideNode = robotSide(fake.rcl, cfg);
+  const weakRobot = loadRobotConfig(fileURLToPath(new URL('../../../configs/robot/default.yaml', import.meta.url)));
+  weakRobot.motor.maxTorque = 0.5;
+  const link = await createRos2Link({ rcl: fake.rcl, config: cfg, robot: weakRobot, rateHz: 100, log: () => {} });
+  try {
+    await connectWhilePublishing(link, () => robotSideNode.publishState(fake.bus.rosNowMs()));
+    link.sendArm();
+    link.sendCommand(new Float64Array([1.5, -0.2, -1.5]), 1);
+    assert.deepEqual(Array.from(link.lastPublishedCommand()), [0.5, -0.2, -0.5]);
+  } finally {
+    await link.close();
+  }
 });
