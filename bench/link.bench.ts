@@ -72,8 +72,8 @@ async function roundTrip(port: string) {
   for (let k = 0; k < total; k++) {
     const deadline = t0 + k * period;
     const wait = deadline - performance.now();
-    if (wait > 1) await sleep(wait - 1);
-    while (performance.now() < deadline) { /* spin the last ms: tick on time */ }
+    // Sleep, never spin: a spinning main thread would delay the echo's 'data' event itself.
+    if (wait > 0) await sleep(wait);
     if (performance.now() - deadline > period) late++;
     link.sendCommand(torques, k);
     if (k % rateHz === 0) bar.update(k);

@@ -28,7 +28,7 @@ export class RemoteVirtualRobot {
   missedTicks = 0;
   tiltRad = 0;
   fallen = false;
-  /** Called on every update (every few ms) with the peak true tilt since the last one. */
+  /** Called on every update (every 20 ms or on a firmware mode change) with the peak true tilt since the last one. */
   onStep: ((tiltRad: number, fallen: boolean) => void) | null = null;
   private closed = false;
   private lastTimeS = -1;

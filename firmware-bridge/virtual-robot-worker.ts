@@ -12,10 +12,10 @@ let lastPostMs = 0;
 let lastMode = -1;
 let peakTilt = 0;
 let fellSincePost = false;
-/** At most every 5 ms (the peak tilt in between is kept), but at once when the firmware's mode changes. */
+/** At most every 20 ms (the peak tilt in between is kept), but at once when the firmware's mode changes. */
 const maybePost = () => {
   const now = performance.now();
-  if (now - lastPostMs < 5 && vr.report.mode === lastMode) return;
+  if (now - lastPostMs < 20 && vr.report.mode === lastMode) return;
   lastPostMs = now;
   lastMode = vr.report.mode;
   post();

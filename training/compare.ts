@@ -171,7 +171,7 @@ export function summaryMarkdown(rows: SummaryRow[], opts: Pick<CompareOptions, '
     '|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.name} | ${r.seeds} | ${r.envSteps ?? '-'} | ${r.wallSeconds === null ? '-' : r.wallSeconds.toFixed(0)} | ${pm(r.successRate, 0, 100)} | ${pm(r.meanReturn, 1)} | ${pm(r.meanActionChange, 4)} |`);
+    lines.push(`| ${r.name} | ${r.seeds} | ${r.envSteps ?? '-'} | ${r.wallSeconds === null ? '-' : r.wallSeconds.toFixed(0)} | ${pm(r.successRate, 1, 100)} | ${pm(r.meanReturn, 1)} | ${pm(r.meanActionChange, 4)} |`);
   }
   return lines.join('\n') + '\n';
 }

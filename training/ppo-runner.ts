@@ -6,7 +6,7 @@ import { PpoAgent, type PpoState } from './ppo.js';
 import { computeGae } from './gae.js';
 import { saveCheckpoint } from './checkpoint.js';
 import { TrainProgress } from './progress.js';
-import { envInfo, envResetSeed, type EnvInfo, privilegedAfterReset, type RunContext, type TrainedPolicy } from './run-context.js';
+import { envInfo, envResetSeed, yieldToEventLoop, type EnvInfo, privilegedAfterReset, type RunContext, type TrainedPolicy } from './run-context.js';
 import type { NormalizerState } from './running-normalizer.js';
 import type { RngState } from '../sim/rng.js';
 
@@ -192,6 +192,7 @@ export async function runPpo(ctx: RunContext): Promise<TrainedPolicy> {
     });
     progress.update(envSteps, sps, meanRet);
     if (iteration % config.checkpointEvery === 0 || iteration === numIterations) checkpoint();
+    await yieldToEventLoop();
   }
   if (lastCheckpointIter !== iteration) checkpoint();
   progress.stop();

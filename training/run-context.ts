@@ -31,6 +31,14 @@ export interface TrainedPolicy {
   envSteps: number;
 }
 
+/**
+ * Let the event loop run (signal handlers, timers). A runner whose envs step synchronously
+ * never leaves the microtask queue otherwise, so Ctrl-C/SIGTERM would not be seen.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Seed for resetting the envs at the start of iteration `iteration` (fresh or resumed). */
 export function envResetSeed(seed: number, iteration: number): number {
   return (seed * 1_000_003 + iteration * 7919 + 1) >>> 0;

@@ -6,7 +6,7 @@ import { ReplayBuffer } from './replay-buffer.js';
 import { SacAgent, type SacState } from './sac.js';
 import { saveCheckpoint } from './checkpoint.js';
 import { TrainProgress } from './progress.js';
-import { envInfo, envResetSeed, type EnvInfo, type RunContext, type TrainedPolicy } from './run-context.js';
+import { envInfo, envResetSeed, yieldToEventLoop, type EnvInfo, type RunContext, type TrainedPolicy } from './run-context.js';
 import type { RngState } from '../sim/rng.js';
 
 export const SAC_LOG_INTERVAL = 1000;
@@ -137,6 +137,7 @@ export async function runSac(ctx: RunContext): Promise<TrainedPolicy> {
     raw.set(step.obs);
     envSteps += N;
     iterSteps += N;
+    if (iterSteps % 50 < N) await yieldToEventLoop(); // see signals (Ctrl-C) every ~50 steps
 
     if (envSteps >= cfg.learningStarts) {
       updateDebt += cfg.utd * N;

@@ -45,15 +45,44 @@ static uint32_t next_random(void) {
   return rng_state;
 }
 
+/* The UART's transmit ring, as a board's TX DMA buffer: frames are queued whole and flushed
+ * when the pty can take them; when the ring is full (the host stopped reading) a whole frame is
+ * dropped and counted, never half of one. */
+#define TXQ_SIZE 65536u
+static uint8_t txq[TXQ_SIZE];
+static size_t txq_head = 0, txq_len = 0;
+
+static void flush_uart(void) {
+  while (txq_len > 0 && uart >= 0 && !link_cut) {
+    size_t chunk = txq_len;
+    ssize_t n;
+    if (txq_head + chunk > TXQ_SIZE) chunk = TXQ_SIZE - txq_head;
+    n = write(uart, txq + txq_head, chunk);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      return; /* EAGAIN: the pty is full, try again when poll() says writable */
+    }
+    txq_head = (txq_head + (size_t)n) % TXQ_SIZE;
+    txq_len -= (size_t)n;
+  }
+}
+
 /* The firmware's UART write. Each call carries exactly one frame (ending in 0x00), which lets
  * the corruption injector count the frames the host must lose: a frame with a flipped byte,
- * and the frame after one whose delimiter was hit (the two merge into one bad frame). */
+ * the frame after one whose delimiter was hit (the two merge into one bad frame), and a frame
+ * dropped because the transmit ring was full. */
 static void uart_write(void *ctx, const uint8_t *bytes, size_t len) {
   uint8_t buf[BB_MAX_WIRE_LEN];
-  size_t i, off = 0;
+  size_t i, tail;
   int corrupted = 0;
   (void)ctx;
   if (link_cut || uart < 0 || len > sizeof buf) return;
+  tx_frames++;
+  if (TXQ_SIZE - txq_len < len) {
+    tx_dropped++;
+    if (corrupt_p > 0.0f) tx_lost++;
+    return;
+  }
   memcpy(buf, bytes, len);
   if (corrupt_p > 0.0f) {
     for (i = 0; i < len; i++) {
@@ -63,19 +92,13 @@ static void uart_write(void *ctx, const uint8_t *bytes, size_t len) {
       }
     }
   }
-  tx_frames++;
   if (corrupted) tx_corrupted++;
   if (corrupted || prev_delimiter_corrupted) tx_lost++;
   prev_delimiter_corrupted = buf[len - 1] != 0;
-  while (off < len) {
-    ssize_t n = write(uart, buf + off, len - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      tx_dropped++; /* the pty is full (nobody reading): the frame is cut short, the host resyncs */
-      return;
-    }
-    off += (size_t)n;
-  }
+  tail = (txq_head + txq_len) % TXQ_SIZE;
+  for (i = 0; i < len; i++) txq[(tail + i) % TXQ_SIZE] = buf[i];
+  txq_len += len;
+  flush_uart();
 }
 
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
@@ -148,11 +171,12 @@ int main(int argc, char **argv) {
     struct pollfd fds[2];
     int changed = 0, i;
     uint32_t t;
-    fds[0].fd = uart; fds[0].events = POLLIN; fds[0].revents = 0;
+    fds[0].fd = uart; fds[0].events = (short)(POLLIN | (txq_len > 0 ? POLLOUT : 0)); fds[0].revents = 0;
     fds[1].fd = STDIN_FILENO; fds[1].events = POLLIN; fds[1].revents = 0;
     /* 1 ms timeout: the watchdog runs at >= 1 kHz like a timer interrupt would. */
     if (poll(fds, 2, 1) < 0 && errno != EINTR) return 1;
     t = now_us();
+    if (fds[0].revents & POLLOUT) flush_uart();
     if (fds[0].revents & POLLIN) {
       ssize_t n = read(uart, rx, sizeof rx);
       if (n > 0 && !link_cut) bb_fw_receive(&fw, rx, (size_t)n, t);
@@ -173,6 +197,7 @@ int main(int argc, char **argv) {
           send_report(&fw, t);
         } else if (in[0] == 'K') {
           link_cut = 1;
+          txq_head = txq_len = 0; /* what was in flight is lost with the cable */
         } else if (in[0] == 'U') {
           link_cut = 0;
         } else if (in[0] == 'X') {

@@ -34,7 +34,7 @@ test('summary: final evaluation of each seed, mean and population std over seeds
   assert.equal(rows[1].seeds, 1);
   assert.deepEqual(rows[1].meanReturn, { mean: -100, std: 0 });
   const md = summaryMarkdown(rows, { task: 'balance', steps: 200, seeds: 2, evalEpisodes: 5 });
-  assert.match(md, /\| PPO \| 2 \| 200 \| 23 \| 80 ± 20 \| -15.0 ± 5.0 \| 0.0600 ± 0.0100 \|/);
+  assert.match(md, /\| PPO \| 2 \| 200 \| 23 \| 80.0 ± 20.0 \| -15.0 ± 5.0 \| 0.0600 ± 0.0100 \|/);
   assert.equal(summaryCsv(rows).trim().split('\n').length, 3);
 });
 
