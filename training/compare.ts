@@ -88,11 +88,17 @@ export function defaultConfigFile(algo: string, task: string): string {
   return configPath('train', `${algo}-${task}.yaml`);
 }
 
-async function trainAndEvaluate(algo: string, seed: number, opts: CompareOptions, log: (m: string) => void): Promise<CurvePoint[]> {
+/** The config of one algorithm and seed in a comparison (throws naming the file and key on bad input). */
+export function compareConfig(algo: string, seed: number, opts: CompareOptions): TrainConfig {
   const file = (opts.configFile ?? defaultConfigFile)(algo, opts.task);
   if (!existsSync(file)) throw new Error(`no config for ${algo} on ${opts.task}: ${file} does not exist`);
   const config = loadTrainConfig(file, [...opts.overrides, `seed=${seed}`, `totalSteps=${opts.steps}`, 'evalEpisodes=0']);
   if (config.algo !== algo) throw new Error(`${file} has algo '${config.algo}', expected '${algo}'`);
+  return config;
+}
+
+async function trainAndEvaluate(algo: string, seed: number, opts: CompareOptions, log: (m: string) => void): Promise<CurvePoint[]> {
+  const config = compareConfig(algo, seed, opts);
   const runDir = join(opts.outDir, 'runs', `${algo}-seed${seed}`);
   rmSync(runDir, { recursive: true, force: true }); // a fresh run each comparison
   const totalIters = Math.ceil(opts.steps / stepsPerIteration(config));
@@ -191,6 +197,7 @@ export function curvesCsv(points: CurvePoint[]): string {
 
 export async function runComparison(opts: CompareOptions): Promise<CompareResult> {
   const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  for (const algo of opts.algos) compareConfig(algo, 1, opts); // every config valid before hours of training
   const points: CurvePoint[] = [];
   for (const algo of opts.algos) {
     for (let k = 0; k < opts.seeds; k++) points.push(...(await trainAndEvaluate(algo, k + 1, opts, log)));

@@ -12,7 +12,7 @@ import { FlatAdam, clipGradNorm, type AdamState } from './adam.js';
 import type { ParamLayout } from './flat-params.js';
 import { MlpInference, initMlp, type MlpDef } from './mlp.js';
 import { ppoNetworks } from './networks.js';
-import { mlpTensor, paramTensor } from './mlp-tensor.js';
+import { mlpTensorFast as mlpTensor, paramTensor } from './mlp-tensor.js'; // hand-written backward: fewer kernels
 import type { RolloutStorage } from './rollout-storage.js';
 import type { PpoConfig, TrainConfig } from './config.js';
 

@@ -3,7 +3,8 @@
 // of success rate, return and action smoothness against env steps and wall-clock, with the
 // LQR baseline as a row (ballbot tasks).
 import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
-import { COMPARE_ALGOS, runComparison } from '../../training/compare.js';
+import { existsSync } from 'node:fs';
+import { COMPARE_ALGOS, defaultConfigFile, runComparison } from '../../training/compare.js';
 
 const usage = `usage: ballbot compare --algos ppo,sac,td3,a2c --task TASK --steps N [--seeds K] [--out DIR]
                       [--evals E] [--episodes M] [--eval-seed S] [--set key.path=value ...] [--no-progress] [--json]
@@ -41,6 +42,8 @@ export async function run(argv: string[]): Promise<number> {
   const unknown = algos.filter((a) => !(COMPARE_ALGOS as readonly string[]).includes(a));
   if (unknown.length) throw new UsageError(`--algos: unknown algorithm(s) ${unknown.join(', ')}; choose from ${COMPARE_ALGOS.join(', ')}`);
   if (new Set(algos).size !== algos.length) throw new UsageError(`--algos lists an algorithm twice: ${v.algos}`);
+  const missing = algos.filter((a) => !existsSync(defaultConfigFile(a, v.task!)));
+  if (missing.length) throw new UsageError(`no shipped config for ${missing.map((a) => `${a}-${v.task}.yaml`).join(', ')} in configs/train/`);
   const result = await runComparison({
     algos,
     task: v.task,
