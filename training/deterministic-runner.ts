@@ -11,7 +11,7 @@ import { ddpgOptions } from './ddpg.js';
 import { makeNoise } from './exploration-noise.js';
 import { saveCheckpoint } from './checkpoint.js';
 import { TrainProgress } from './progress.js';
-import { envInfo, envResetSeed, type EnvInfo, type RunContext, type TrainedPolicy } from './run-context.js';
+import { envInfo, envResetSeed, yieldToEventLoop, type EnvInfo, type RunContext, type TrainedPolicy } from './run-context.js';
 import type { RngState } from '../sim/rng.js';
 
 export interface DeterministicCheckpoint {
@@ -124,6 +124,7 @@ export async function runDeterministic(ctx: RunContext, algo: 'td3' | 'ddpg'): P
     raw.set(step.obs);
     envSteps += N;
     iterSteps += N;
+    if (iterSteps % 50 < N) await yieldToEventLoop(); // see signals (Ctrl-C) every ~50 steps
 
     if (envSteps >= cfg.learningStarts) {
       updateDebt += cfg.utd * N;
