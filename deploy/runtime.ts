@@ -135,7 +135,7 @@ export class ControlLoop {
     this.periodMs = 1000 / o.cfg.rateHz;
     this.sim = simControlsOf(o.link);
     this.ticker = new Ticker(this.periodMs, o.cfg.timing.spinUs / 1000);
-    this.safety = new SafetyLayer(o.cfg.safety, ACTION_SIZE);
+    this.safety = new SafetyLayer(o.cfg.safety, ACTION_SIZE, o.robot.motor.maxTorque);
     this.sm = new ArmingStateMachine((t) => this.onTransition(t));
     this.command = Float64Array.from(o.cfg.command);
     this.faultsFired = (o.faults ?? []).map(() => false);

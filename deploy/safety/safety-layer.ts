@@ -23,7 +23,11 @@ export class SafetyLayer {
   /** Result of the last shape() call, reused (no allocation per tick). */
   readonly shaped = { clipped: false, slewLimited: false, scale: 0 };
 
-  constructor(readonly cfg: DeployConfig['safety'], actionSize: number) {
+  /** Torque the arming ramp's limit rises to: the clip, or the robot's motor limit. */
+  private readonly fullTorqueNm: number;
+
+  constructor(readonly cfg: DeployConfig['safety'], actionSize: number, robotMaxTorqueNm = cfg.actionClip.maxTorqueNm) {
+    this.fullTorqueNm = cfg.actionClip.enabled ? cfg.actionClip.maxTorqueNm : robotMaxTorqueNm;
     this.clip = cfg.actionClip.enabled ? new ActionClip(cfg.actionClip.maxTorqueNm) : null;
     this.slew = cfg.slewRate.enabled ? new SlewRateLimiter(cfg.slewRate.maxNmPerS, actionSize) : null;
     this.ramp = new ArmingRamp(cfg.armingRamp.enabled ? cfg.armingRamp.seconds : 0);
@@ -50,7 +54,10 @@ export class SafetyLayer {
   shape(torque: Float64Array, nowMs: number, dtS: number, changed: (rule: RuleName, active: boolean) => void): SafetyLayer['shaped'] {
     const clipped = this.clip ? this.clip.apply(torque) : false;
     const scale = this.ramp.scale(nowMs);
-    if (scale < 1) for (let i = 0; i < torque.length; i++) torque[i] *= scale;
+    // Soft start as a torque *limit* rising from zero, not a gain: a balancing robot needs its
+    // small corrective torques at once (scaling them down drops it), while large ones are held
+    // back. The whole vector shrinks together so the torque keeps its direction.
+    if (scale < 1) limitMagnitude(torque, scale * this.fullTorqueNm);
     const slewLimited = this.slew ? this.slew.apply(torque, dtS) : false;
     if (clipped !== this.clipping) { this.clipping = clipped; changed('actionClip', clipped); }
     if (slewLimited !== this.slewing) { this.slewing = slewLimited; changed('slewRate', slewLimited); }
@@ -66,4 +73,13 @@ export class SafetyLayer {
     this.clipping = false;
     this.slewing = false;
   }
+}
+
+/** Scale `values` down uniformly so that no entry exceeds `limit` in magnitude. */
+function limitMagnitude(values: Float64Array, limit: number): void {
+  let peak = 0;
+  for (let i = 0; i < values.length; i++) peak = Math.max(peak, Math.abs(values[i]));
+  if (peak <= limit) return;
+  const k = peak > 0 ? limit / peak : 0;
+  for (let i = 0; i < values.length; i++) values[i] *= k;
 }
