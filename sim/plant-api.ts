@@ -2,6 +2,7 @@
 // deploy sim link, the virtual robot and the viewer all drive the physics through this.
 import type { SensorState } from './observation.js';
 import type { RobotConfig } from './config/robot.js';
+import type { Terrain } from './terrain.js';
 
 /** Ground truth of one robot, for rewards, tests, recordings and the viewer. */
 export interface PlantTruth {
@@ -37,6 +38,8 @@ export interface Plant {
   truth(): PlantTruth;
   /** Push: change the body's velocity by (dvx, dvy) m/s at its centre of mass. */
   push(dvx: number, dvy: number): void;
+  /** The ground under the robot: null when flat, else the heightfield (sim/terrain.ts layout). */
+  terrain(): Terrain | null;
   /** Start again upright (or at initTiltDeg), with new randomization if enabled. */
   reset(options?: { seed?: number; initTiltDeg?: number }): void;
   close(): void;

@@ -65,6 +65,10 @@ class SimPlant implements Plant {
     this.sim.push(dvx, dvy);
   }
 
+  terrain() {
+    return this.sim.terrain;
+  }
+
   reset(options: { seed?: number; initTiltDeg?: number } = {}): void {
     if (options.seed !== undefined) this.rng.seed(options.seed);
     const params = this.randomization ? sampleParams(this.robot, this.randomization, this.rng) : nominalParams(this.robot);

@@ -6,6 +6,7 @@ import type { Controller } from './controller.js';
 import { ACTION_SIZE, OBS_SIZE } from './observation.js';
 import { newTruth } from './robot-sim.js';
 import type { PlantTruth } from './plant-api.js';
+import type { Terrain } from './terrain.js';
 
 export interface RolloutOptions {
   seconds: number;
@@ -14,6 +15,8 @@ export interface RolloutOptions {
   initTiltDeg?: number;
   /** Scheduled pushes (in addition to any from randomization). */
   pushes?: { atS: number; dvx: number; dvy: number }[];
+  /** Called once the episode is set up, with its terrain (null = flat). */
+  onStart?: (terrain: Terrain | null) => void;
   /** Called every control step (recording, viewers). */
   onStep?: (truth: PlantTruth, action: Float32Array, command: Float32Array) => void;
   onPush?: (t: number, dvx: number, dvy: number) => void;
@@ -35,6 +38,7 @@ export async function runRollout(config: ResolvedEnvConfig, controller: Controll
   const batch = await BallbotBatch.create({ ...config, task, numEnvs: 1, seed: options.seed });
   try {
     const sim = batch.world.robots[0];
+    options.onStart?.(sim.terrain);
     const tiltLimit = (task.tiltLimitDeg * Math.PI) / 180;
     const truth = newTruth();
     const obs = new Float32Array(OBS_SIZE);

@@ -5,6 +5,7 @@ import { createZeroController, type Controller } from '../../sim/controller.js';
 import { createLqrController } from '../../sim/lqr.js';
 import { headerFor, RecordingWriter, frameFromTruth } from '../../sim/recording.js';
 import { runRollout } from '../../sim/rollout.js';
+import type { Terrain } from '../../sim/terrain.js';
 import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
 
 const usage = `usage: ballbot sim [options]
@@ -47,29 +48,34 @@ export async function run(argv: string[]): Promise<number> {
   const controllerName = v.policy ? 'policy' : (v.controller ?? 'lqr');
   const { controller, close } = await makeController(controllerName, v.policy, config.robot);
 
-  let writer: RecordingWriter | null = null;
-  if (v.record) writer = new RecordingWriter(v.record, headerFor(config.robot, 1 / config.robot.control.rateHz, { source: { command: 'sim', task: config.task.name, controller: controllerName, seed } }));
+  // Created once the episode (and its terrain) exists.
+  const recording: { writer: RecordingWriter | null } = { writer: null };
+  const startRecording = (terrain: Terrain | null) => {
+    const source = { command: 'sim', task: config.task.name, controller: controllerName, seed };
+    recording.writer = new RecordingWriter(v.record!, headerFor(config.robot, 1 / config.robot.control.rateHz, { source, terrain: recordingTerrain(terrain) }));
+  };
   const torque = new Float64Array(3);
   try {
     const result = await runRollout(config, controller, {
       seconds, seed, initTiltDeg, pushes,
-      onStep: writer
+      onStart: v.record ? startRecording : undefined,
+      onStep: v.record
         ? (truth, action, command) => {
             for (let k = 0; k < 3; k++) torque[k] = action[k] * config.robot.motor.maxTorque;
-            writer!.frame(frameFromTruth(truth, { rawTorque: torque, safeTorque: torque, rawAction: action, safeAction: action, command }));
+            recording.writer!.frame(frameFromTruth(truth, { rawTorque: torque, safeTorque: torque, rawAction: action, safeAction: action, command }));
           }
         : undefined,
-      onPush: writer ? (t, dvx, dvy) => writer!.event({ kind: 'push', t, dv: [dvx, dvy, 0] }) : undefined,
+      onPush: v.record ? (t, dvx, dvy) => recording.writer!.event({ kind: 'push', t, dv: [dvx, dvy, 0] }) : undefined,
     });
-    writer?.close();
+    recording.writer?.close();
     const summary = { task: config.task.name, controller: controllerName, seed, randomized: config.randomization !== null, ...result };
     if (!v.json) {
       console.log(`${summary.fell ? 'FELL' : 'stayed up'} after ${result.simSeconds.toFixed(2)} s: max tilt ${result.maxTiltDeg.toFixed(2)} deg (after 3 s: ${result.maxTiltDegAfter3s.toFixed(2)} deg), final distance ${result.finalDistanceM.toFixed(3)} m`);
-      if (writer) console.log(`recording: ${v.record} (open it with: npx ballbot view ${v.record})`);
+      if (recording.writer) console.log(`recording: ${v.record} (open it with: npx ballbot view ${v.record})`);
     } else printJsonLine(summary);
     return 0;
   } catch (err) {
-    writer?.abort();
+    recording.writer?.abort();
     throw err;
   } finally {
     close();
@@ -92,4 +98,11 @@ async function makeController(name: string, policyFile: string | undefined, robo
     return { controller: policy, close: () => policy.close() };
   }
   throw new UsageError(`--controller must be lqr, zero or policy, got '${name}'`);
+}
+
+/** The sim's heightfield in the recording's layout (row i = y, column j = x, both from -size/2). */
+function recordingTerrain(terrain: Terrain | null) {
+  if (!terrain) return { kind: 'flat' as const };
+  const n = terrain.cells + 1;
+  return { kind: 'heightfield' as const, rows: n, cols: n, sizeX: terrain.size, sizeY: terrain.size, heights: Array.from(terrain.heights) };
 }
