@@ -109,6 +109,9 @@ export class InProcessBallbotVecEnv extends BallbotVecEnvBase {
   }
 }
 
+/** A worker that does not finish a command in this time has died or hung. */
+const WORKER_TIMEOUT_MS = 30_000;
+
 /** Commands sent to workers through the control words. */
 export enum WorkerCommand { Step = 1, Reset = 2, Curriculum = 3, Close = 4 }
 
@@ -157,17 +160,13 @@ export class WorkerBallbotVecEnv extends BallbotVecEnvBase {
     return new WorkerBallbotVecEnv(n, buf, workers, control, params, dt);
   }
 
+  /**
+   * Hand a command to every worker and wait until all are done. The main thread blocks on
+   * Atomics.wait: a step takes well under a millisecond per robot, and a synchronous barrier
+   * does not depend on the event loop delivering notifications (Atomics.waitAsync did not
+   * always resolve under load).
+   */
   private async run(command: WorkerCommand, arg = 0): Promise<void> {
-    // Atomics.waitAsync does not keep the event loop alive; the workers do while we wait.
-    for (const worker of this.workers) worker.ref();
-    try {
-      await this.exchange(command, arg);
-    } finally {
-      for (const worker of this.workers) worker.unref();
-    }
-  }
-
-  private async exchange(command: WorkerCommand, arg: number): Promise<void> {
     this.seq++;
     this.params[0] = command;
     this.params[1] = arg;
@@ -176,9 +175,13 @@ export class WorkerBallbotVecEnv extends BallbotVecEnvBase {
       Atomics.notify(this.control, 2 * w);
     }
     for (let w = 0; w < this.workers.length; w++) {
-      while (Atomics.load(this.control, 2 * w + 1) !== this.seq) {
-        const r = Atomics.waitAsync(this.control, 2 * w + 1, Atomics.load(this.control, 2 * w + 1), 5000);
-        if ((r.async ? await r.value : r.value) === 'timed-out') throw new Error(`vec-env worker ${w} did not answer in 5 s`);
+      const deadline = performance.now() + WORKER_TIMEOUT_MS;
+      for (;;) {
+        const done = Atomics.load(this.control, 2 * w + 1);
+        if (done === this.seq) break;
+        const left = deadline - performance.now();
+        if (left <= 0) throw new Error(`vec-env worker ${w} did not answer in ${WORKER_TIMEOUT_MS / 1000} s`);
+        Atomics.wait(this.control, 2 * w + 1, done, left);
       }
     }
   }
