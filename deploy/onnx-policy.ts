@@ -7,9 +7,8 @@
 // still used to validate the graph's inputs and outputs at load time.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { propsToMetadata, type PolicyMetadata } from '../sim/policy-artifact.js';
+import { readArtifactMetadata, type PolicyMetadata } from '../sim/policy-artifact.js';
 import type { Policy } from './policy.js';
 
 const require = createRequire(import.meta.url);
@@ -31,23 +30,6 @@ export interface LoadedArtifact {
   outputName: string;
   inputSize: number;
   outputSize: number;
-}
-
-/** Parse metadata_props out of an ONNX file; throws naming the file when it is not one. */
-export function readArtifactMetadata(file: string, bytes = readFileSync(file)): PolicyMetadata {
-  let model: onnxProto.onnx.ModelProto;
-  try {
-    model = onnxProto.onnx.ModelProto.decode(bytes);
-  } catch (err) {
-    throw new Error(`${file} is not an ONNX model: ${(err as Error).message}`);
-  }
-  const props: Record<string, string> = {};
-  for (const p of model.metadataProps ?? []) if (p.key) props[p.key] = p.value ?? '';
-  try {
-    return propsToMetadata(props);
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
-  }
 }
 
 function lastDim(meta: ort.InferenceSession.ValueMetadata | undefined): number {
@@ -85,7 +67,7 @@ export class OnnxPolicy implements Policy {
   /** Load and validate the graph (one float input, one float output); metadata is NOT checked here. */
   static async load(file: string): Promise<OnnxPolicy> {
     const bytes = readFileSync(file);
-    const metadata = readArtifactMetadata(file, bytes);
+    const metadata = readArtifactMetadata(bytes, file);
     const probe = await ort.InferenceSession.create(bytes);
     try {
       if (probe.inputNames.length !== 1 || probe.outputNames.length !== 1) {

@@ -1,6 +1,7 @@
 // The policy artifact contract: one .onnx file whose metadata_props carry everything
 // deploy must check before arming. Training writes it (training/onnx-export.ts), deploy
 // reads and checks it (deploy/). Both use these keys, so neither can drift.
+import onnxProto from 'onnx-proto';
 import { ACTION_LAYOUT, OBSERVATION_LAYOUT } from './observation.js';
 
 export const ARTIFACT_FORMAT = 'ballbot-policy/1';
@@ -73,4 +74,21 @@ export function propsToMetadata(props: Record<string, string>): PolicyMetadata {
     trainingConfig: json(METADATA_KEYS.trainingConfig),
     producer: get(METADATA_KEYS.producer),
   };
+}
+
+/** Parse the metadata_props of an ONNX policy file; errors name `source` (the file). */
+export function readArtifactMetadata(bytes: Uint8Array, source: string): PolicyMetadata {
+  let model: onnxProto.onnx.ModelProto;
+  try {
+    model = onnxProto.onnx.ModelProto.decode(bytes);
+  } catch (err) {
+    throw new Error(`${source} is not an ONNX model: ${(err as Error).message}`);
+  }
+  const props: Record<string, string> = {};
+  for (const p of model.metadataProps ?? []) if (p.key) props[p.key] = p.value ?? '';
+  try {
+    return propsToMetadata(props);
+  } catch (err) {
+    throw new Error(`${source}: ${(err as Error).message}`);
+  }
 }

@@ -1,26 +1,9 @@
 // Run an exported ONNX policy artifact with onnxruntime-node (the runtime deploy uses),
 // batched over envs. Metadata is read from the file's metadata_props.
 import { readFileSync } from 'node:fs';
-import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { propsToMetadata, type PolicyMetadata } from '../sim/policy-artifact.js';
+import { readArtifactMetadata, type PolicyMetadata } from '../sim/policy-artifact.js';
 import { ACTION_OUTPUT, OBS_INPUT } from './onnx-export.js';
-
-export function readOnnxMetadata(bytes: Uint8Array, source: string): PolicyMetadata {
-  let model;
-  try {
-    model = onnxProto.onnx.ModelProto.decode(bytes);
-  } catch (err) {
-    throw new Error(`${source} is not an ONNX model: ${(err as Error).message}`);
-  }
-  const props: Record<string, string> = {};
-  for (const p of model.metadataProps ?? []) if (p.key) props[p.key] = p.value ?? '';
-  try {
-    return propsToMetadata(props);
-  } catch (err) {
-    throw new Error(`${source}: ${(err as Error).message}`);
-  }
-}
 
 export interface OnnxPolicy {
   metadata: PolicyMetadata;
@@ -31,7 +14,7 @@ export interface OnnxPolicy {
 
 export async function loadOnnxPolicy(file: string): Promise<OnnxPolicy> {
   const bytes = new Uint8Array(readFileSync(file));
-  const metadata = readOnnxMetadata(bytes, file);
+  const metadata = readArtifactMetadata(bytes, file);
   const session = await ort.InferenceSession.create(bytes);
   const obsSize = metadata.observationLayout.length;
   const actSize = metadata.actionLayout.length;
