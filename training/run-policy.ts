@@ -4,9 +4,8 @@ import type { TrainConfig } from './config.js';
 import { parseTrainConfig } from './config.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { ppoNetworks, sacNetworks } from './networks.js';
-import type { ParamLayout } from './flat-params.js';
-import type { MlpDef } from './mlp.js';
-import { mlpForward, type DenseLayerSpec, type MlpPolicySpec } from './mlp-policy-spec.js';
+import { mlpForward, type MlpPolicySpec } from './mlp-policy-spec.js';
+import { actionRescaleLayer, mlpLayers } from './policy-layers.js';
 import type { EnvInfo } from './run-context.js';
 import type { NormalizerState } from './running-normalizer.js';
 import { deterministicRunSpec } from './deterministic-policy.js';
@@ -20,15 +19,6 @@ export interface RunPolicy {
   iteration: number;
   envSteps: number;
   checkpointFile: string;
-}
-
-function layersOf(layout: ParamLayout, values: Float32Array, def: MlpDef): DenseLayerSpec[] {
-  const last = def.sizes.length - 2;
-  return def.sizes.slice(1).map((_, k) => ({
-    weights: layout.view(values, `${def.prefix}.w${k}`).slice(),
-    bias: layout.view(values, `${def.prefix}.b${k}`).slice(),
-    activation: k === last ? 'linear' : def.activation,
-  }));
 }
 
 function normalization(n: NormalizerState | null, clip: number): Pick<MlpPolicySpec, 'obsMean' | 'obsStd' | 'obsClip'> {
@@ -50,30 +40,21 @@ export function loadRunPolicy(runDirOrFile: string): RunPolicy {
     const nets = ppoNetworks(config, od, cd, A);
     const theta = (s.agent as { theta: Float32Array }).theta;
     const symmetric = info.actHigh.every((h, j) => h === info.actHigh[0] && info.actLow[j] === -h) && Number.isFinite(info.actHigh[0]);
-    spec = { layers: layersOf(nets.layout, theta, nets.actor), ...norm, actionClip: symmetric ? info.actHigh[0] : undefined };
+    spec = { layers: mlpLayers(nets.layout, theta, nets.actor, 'linear'), ...norm, actionClip: symmetric ? info.actHigh[0] : undefined };
   } else if (s.algo === 'td3' || s.algo === 'ddpg') {
     spec = deterministicRunSpec(s.algo, config, info, s.agent as { actor: Float32Array; ema: EmaState | null }, norm);
   } else {
     const nets = sacNetworks(config, od, A);
     const actor = (s.agent as { actor: Float32Array }).actor;
-    const layers = layersOf(nets.actorLayout, actor, nets.actor);
+    const layers = mlpLayers(nets.actorLayout, actor, nets.actor, 'linear');
     // The deterministic SAC action is tanh(mean): keep the first A outputs of the last layer.
     const last = layers[layers.length - 1];
     const inp = last.weights.length / (2 * A);
     const w = new Float32Array(inp * A);
     for (let i = 0; i < inp; i++) for (let j = 0; j < A; j++) w[i * A + j] = last.weights[i * 2 * A + j];
     layers[layers.length - 1] = { weights: w, bias: last.bias.slice(0, A), activation: 'tanh' };
-    const unit = info.actLow.every((l, j) => l === -1 && info.actHigh[j] === 1);
-    if (!unit) {
-      // Rescale [-1, 1] to the env's bounds with a diagonal linear layer.
-      const scale = new Float32Array(A * A);
-      const bias = new Float32Array(A);
-      for (let j = 0; j < A; j++) {
-        scale[j * A + j] = (info.actHigh[j] - info.actLow[j]) / 2;
-        bias[j] = (info.actHigh[j] + info.actLow[j]) / 2;
-      }
-      layers.push({ weights: scale, bias, activation: 'linear' });
-    }
+    const rescale = actionRescaleLayer(info);
+    if (rescale) layers.push(rescale);
     spec = { layers, ...norm };
   }
   return { algo: config.algo, config, envInfo: info, spec, iteration: s.iteration, envSteps: s.envSteps, checkpointFile: ckpt.file };

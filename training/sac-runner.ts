@@ -1,54 +1,11 @@
-// The off-policy runner: step N envs, store transitions in the replay buffer (uniform random
-// actions until learningStarts), run `utd` gradient updates per env step, log every
-// `logInterval` env steps (one "iteration"), checkpoint with the replay buffer.
-import { RunningNormalizer, type NormalizerState } from './running-normalizer.js';
-import { ReplayBuffer } from './replay-buffer.js';
+// SAC on the shared off-policy loop (off-policy-runner.ts): a stochastic tanh-Gaussian actor
+// explores by sampling; each update trains the twin critics, the actor and the entropy
+// temperature alpha. Logs the mean losses, entropy and alpha of each iteration.
 import { SacAgent, type SacState } from './sac.js';
-import { saveCheckpoint } from './checkpoint.js';
-import { TrainProgress } from './progress.js';
-import { envInfo, envResetSeed, yieldToEventLoop, type EnvInfo, type RunContext, type TrainedPolicy } from './run-context.js';
-import type { RngState } from '../sim/rng.js';
+import { OFF_POLICY_LOG_INTERVAL, offPolicyTrainedPolicy, runOffPolicy } from './off-policy-runner.js';
+import type { RunContext, TrainedPolicy } from './run-context.js';
 
-export const SAC_LOG_INTERVAL = 1000;
-
-interface SacCheckpoint {
-  algo: 'sac';
-  config: unknown;
-  envInfo: EnvInfo;
-  iteration: number;
-  envSteps: number;
-  updates: number;
-  wallSeconds: number;
-  rng: { s: RngState; spare: number | null };
-  agent: SacState;
-  normalizer: NormalizerState | null;
-  buffer: { size: number; pos: number };
-  recentReturns: number[];
-  recentLengths: number[];
-}
-
-export function bufferBytes(b: ReplayBuffer): Uint8Array {
-  const parts = [b.obs, b.actions, b.rewards, b.nextObs, b.terminated];
-  const total = parts.reduce((s, p) => s + p.byteLength, 0);
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), off);
-    off += p.byteLength;
-  }
-  return out;
-}
-
-export function restoreBuffer(b: ReplayBuffer, bytes: Uint8Array): void {
-  const parts = [b.obs, b.actions, b.rewards, b.nextObs, b.terminated];
-  const total = parts.reduce((s, p) => s + p.byteLength, 0);
-  if (bytes.byteLength !== total) throw new Error(`replay buffer file has ${bytes.byteLength} bytes, expected ${total} (bufferSize changed?)`);
-  let off = 0;
-  for (const p of parts) {
-    new Uint8Array(p.buffer, p.byteOffset, p.byteLength).set(bytes.subarray(off, off + p.byteLength));
-    off += p.byteLength;
-  }
-}
+export const SAC_LOG_INTERVAL = OFF_POLICY_LOG_INTERVAL;
 
 export async function runSac(ctx: RunContext): Promise<TrainedPolicy> {
   const { config, vec, rng } = ctx;
@@ -56,147 +13,36 @@ export async function runSac(ctx: RunContext): Promise<TrainedPolicy> {
   const N = vec.numEnvs;
   const od = vec.observationSpace.shape[0];
   const A = vec.actionSpace.shape[0];
-  const low = vec.actionSpace.low;
-  const high = vec.actionSpace.high;
   const agent = new SacAgent(od, A, config, rng, Math.max(N, 1));
-  const normalizer = config.normalizeObs ? new RunningNormalizer(od, config.obsClip) : null;
-  const buffer = new ReplayBuffer(Math.min(cfg.bufferSize, config.totalSteps + N), od, A);
-  const batch = ReplayBuffer.makeBatch(cfg.batchSize, od, A);
 
-  let iteration = 0;
-  let envSteps = 0;
-  let updates = 0;
-  let wallBefore = 0;
-  const recentReturns: number[] = [];
-  const recentLengths: number[] = [];
-  if (ctx.resume) {
-    const s = ctx.resume.state as unknown as SacCheckpoint;
-    if (s.algo !== 'sac') throw new Error(`cannot resume a ${s.algo} checkpoint with SAC`);
-    agent.setState(s.agent);
-    if (normalizer && s.normalizer) normalizer.setState(s.normalizer);
-    restoreBuffer(buffer, ctx.resume.readSide('replay'));
-    buffer.setState(s.buffer);
-    rng.setState(s.rng);
-    ({ iteration, envSteps, updates } = s);
-    wallBefore = s.wallSeconds;
-    recentReturns.push(...s.recentReturns);
-    recentLengths.push(...s.recentLengths);
-  }
-
-  const raw = new Float32Array(N * od);
-  const normObs = new Float32Array(N * od);
-  const act = new Float32Array(N * A);
-  const envAction = new Float32Array(N * A);
-  raw.set(await vec.reset(envResetSeed(config.seed, iteration)));
-
-  const progress = new TrainProgress(config.totalSteps, envSteps, ctx.progress);
-  const start = performance.now();
-  let lastCheckpointIter = iteration;
-  const checkpoint = () => {
-    const state: SacCheckpoint = {
-      algo: 'sac', config, envInfo: envInfo(vec), iteration, envSteps, updates, wallSeconds: wallBefore + (performance.now() - start) / 1000,
-      rng: rng.getState(), agent: agent.getState(), normalizer: normalizer?.getState() ?? null, buffer: buffer.getState(),
-      recentReturns, recentLengths,
-    };
-    saveCheckpoint(ctx.outDir, iteration, state, { replay: bufferBytes(buffer) });
-    lastCheckpointIter = iteration;
-  };
-
-  let updateDebt = 0;
-  let itersThisProcess = 0;
-  let iterStart = performance.now();
-  let iterSteps = 0;
-  let iterUpdates = 0;
   const sums = { q: 0, pi: 0, ent: 0, n: 0 };
-  while (envSteps < config.totalSteps && (ctx.maxIterations === undefined || itersThisProcess < ctx.maxIterations) && !ctx.shouldStop()) {
-    if (envSteps < cfg.learningStarts) {
-      for (let i = 0; i < act.length; i++) act[i] = rng.uniform(-1, 1);
-    } else {
-      if (normalizer) normalizer.normalize(raw, normObs, N);
-      else normObs.set(raw);
-      agent.act(normObs, N, rng, act);
-    }
-    // Policy actions live in [-1, 1]; the env gets them rescaled to its bounds.
-    for (let i = 0; i < act.length; i++) {
-      const j = i % A;
-      envAction[i] = low[j] + ((act[i] + 1) / 2) * (high[j] - low[j]);
-    }
-    const step = await vec.step(envAction);
-    for (let i = 0; i < N; i++) {
-      const ended = step.terminated[i] || step.truncated[i];
-      const next = ended ? step.finalObs.subarray(i * od, (i + 1) * od) : step.obs.subarray(i * od, (i + 1) * od);
-      buffer.add(raw.subarray(i * od, (i + 1) * od), act.subarray(i * A, (i + 1) * A), step.rewards[i], next, step.terminated[i] === 1);
-    }
-    if (normalizer) normalizer.update(raw, N);
-    for (const ep of step.episodes) {
-      recentReturns.push(ep.return);
-      recentLengths.push(ep.length);
-      if (recentReturns.length > 100) recentReturns.shift();
-      if (recentLengths.length > 100) recentLengths.shift();
-    }
-    raw.set(step.obs);
-    envSteps += N;
-    iterSteps += N;
-    if (iterSteps % 50 < N) await yieldToEventLoop(); // see signals (Ctrl-C) every ~50 steps
-
-    if (envSteps >= cfg.learningStarts) {
-      updateDebt += cfg.utd * N;
-      while (updateDebt >= 1) {
-        updateDebt -= 1;
-        buffer.sample(rng, batch);
-        if (normalizer) {
-          normalizer.normalize(batch.obs, batch.obs, cfg.batchSize);
-          normalizer.normalize(batch.nextObs, batch.nextObs, cfg.batchSize);
-        }
-        const s = agent.update(batch, rng);
-        sums.q += s.qLoss;
-        sums.pi += s.actorLoss;
-        sums.ent += s.entropy;
-        sums.n++;
-        updates++;
-        iterUpdates++;
-      }
-    }
-
-    if (Math.floor(envSteps / SAC_LOG_INTERVAL) > iteration || envSteps >= config.totalSteps) {
-      iteration++;
-      itersThisProcess++;
-      const secs = (performance.now() - iterStart) / 1000;
-      const meanRet = mean(recentReturns);
-      ctx.metrics.log({
-        iteration, env_steps: envSteps, wall_s: wallBefore + (performance.now() - start) / 1000,
-        episode_return: meanRet, episode_length: mean(recentLengths), q_loss: sums.n ? sums.q / sums.n : NaN,
-        policy_loss: sums.n ? sums.pi / sums.n : NaN, entropy: sums.n ? sums.ent / sums.n : NaN, alpha: agent.alpha,
-        lr: cfg.lr, sps: iterSteps / secs, updates: iterUpdates,
-      });
-      progress.update(envSteps, iterSteps / secs, meanRet);
-      Object.assign(sums, { q: 0, pi: 0, ent: 0, n: 0 });
-      iterStart = performance.now();
-      iterSteps = 0;
-      iterUpdates = 0;
-      if (iteration % config.checkpointEvery === 0) checkpoint();
-    }
-  }
-  if (lastCheckpointIter !== iteration) checkpoint();
-  progress.stop();
-  const out = new Float32Array(N * A);
-  return {
+  const run = await runOffPolicy<{ agent: SacState }>(ctx, {
     algo: 'sac',
-    normalizer,
-    iteration,
-    envSteps,
-    act(rawObs, n) {
-      const x = new Float32Array(n * od);
-      if (normalizer) normalizer.normalize(rawObs, x, n);
-      else x.set(rawObs.subarray(0, n * od));
-      const a = n <= N ? out : new Float32Array(n * A);
-      agent.act(x, n, null, a);
-      return a;
+    settings: cfg,
+    explore: (obs, n, out) => agent.act(obs, n, rng, out),
+    update(batch) {
+      const s = agent.update(batch, rng);
+      sums.q += s.qLoss;
+      sums.pi += s.actorLoss;
+      sums.ent += s.entropy;
+      sums.n++;
     },
-    ...{ agent },
-  } as TrainedPolicy & { agent: SacAgent };
-}
+    takeMetrics() {
+      const row = {
+        q_loss: sums.n ? sums.q / sums.n : NaN, policy_loss: sums.n ? sums.pi / sums.n : NaN,
+        entropy: sums.n ? sums.ent / sums.n : NaN, alpha: agent.alpha, lr: cfg.lr,
+      };
+      Object.assign(sums, { q: 0, pi: 0, ent: 0, n: 0 });
+      return row;
+    },
+    getState: () => ({ agent: agent.getState() }),
+    setState: (s) => agent.setState(s.agent),
+  });
 
-function mean(a: number[]): number {
-  return a.length ? a.reduce((s, v) => s + v, 0) / a.length : NaN;
+  const out = new Float32Array(N * A);
+  return offPolicyTrainedPolicy('sac', run, od, agent, (x, n) => {
+    const a = n <= N ? out : new Float32Array(n * A);
+    agent.act(x, n, null, a);
+    return a;
+  });
 }
