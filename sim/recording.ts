@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { RobotConfigSchema, type RobotConfig } from './config/robot.js';
 import type { PlantTruth } from './plant-api.js';
+import type { Terrain as SimTerrain } from './terrain.js';
 
 export const RECORDING_FORMAT = 'ballbot-recording';
 export const RECORDING_VERSION = 1;
@@ -334,4 +335,11 @@ export function readRecording(file: string): Recording {
 /** Header input for a plant: its robot, control period and flat terrain unless given. */
 export function headerFor(robot: RobotConfig, controlDt: number, extra: { terrain?: Terrain; source?: Record<string, unknown> } = {}): RecordingHeaderInput {
   return { robot, controlDt, terrain: extra.terrain ?? { kind: 'flat' }, source: extra.source ?? {} };
+}
+
+/** The sim's terrain (null = flat) in the recording's layout: row i = y, column j = x, both from -size/2. */
+export function terrainForRecording(terrain: SimTerrain | null): Terrain {
+  if (!terrain) return { kind: 'flat' };
+  const n = terrain.cells + 1;
+  return { kind: 'heightfield', rows: n, cols: n, sizeX: terrain.size, sizeY: terrain.size, heights: Array.from(terrain.heights) };
 }

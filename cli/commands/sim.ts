@@ -3,7 +3,7 @@
 import { resolveEnvConfig } from '../../sim/ballbot-env.js';
 import { createZeroController, type Controller } from '../../sim/controller.js';
 import { createLqrController } from '../../sim/lqr.js';
-import { headerFor, RecordingWriter, frameFromTruth } from '../../sim/recording.js';
+import { headerFor, RecordingWriter, frameFromTruth, terrainForRecording } from '../../sim/recording.js';
 import { runRollout } from '../../sim/rollout.js';
 import type { Terrain } from '../../sim/terrain.js';
 import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
@@ -52,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
   const recording: { writer: RecordingWriter | null } = { writer: null };
   const startRecording = (terrain: Terrain | null) => {
     const source = { command: 'sim', task: config.task.name, controller: controllerName, seed };
-    recording.writer = new RecordingWriter(v.record!, headerFor(config.robot, 1 / config.robot.control.rateHz, { source, terrain: recordingTerrain(terrain) }));
+    recording.writer = new RecordingWriter(v.record!, headerFor(config.robot, 1 / config.robot.control.rateHz, { source, terrain: terrainForRecording(terrain) }));
   };
   const torque = new Float64Array(3);
   try {
@@ -100,9 +100,3 @@ async function makeController(name: string, policyFile: string | undefined, robo
   throw new UsageError(`--controller must be lqr, zero or policy, got '${name}'`);
 }
 
-/** The sim's heightfield in the recording's layout (row i = y, column j = x, both from -size/2). */
-function recordingTerrain(terrain: Terrain | null) {
-  if (!terrain) return { kind: 'flat' as const };
-  const n = terrain.cells + 1;
-  return { kind: 'heightfield' as const, rows: n, cols: n, sizeX: terrain.size, sizeY: terrain.size, heights: Array.from(terrain.heights) };
-}

@@ -22,7 +22,7 @@ options:
   --robot FILE         robot config for the live rollout (default configs/robot/default.yaml)
   --seed N             live rollout seed (default 1)
   --randomize          live rollout with domain randomization
-  --terrain KIND       live terrain: flat (default) or rough (drawn flat: the plant does not expose heights)
+  --terrain KIND       live terrain: flat (default) or rough (a fractal heightfield)
   --push-every S       mean seconds between random pushes in the live rollout (default 5, 0 = none)
   --push-magnitude V   push size, m/s (default 0.3)
   --json               print {"url", "port", "sources"} as one JSON line once serving`;

@@ -5,6 +5,7 @@ import type { RobotConfig } from '../../sim/config/robot.js';
 import { buildObservation, OBS_SIZE, ACTION_SIZE } from '../../sim/observation.js';
 import type { Plant, PlantOptions } from '../../sim/plant-api.js';
 import { Rng } from '../../sim/rng.js';
+import { terrainForRecording } from '../../sim/recording.js';
 import type { EpisodeData, EpisodeEvent, EpisodeFrame, LiveMessage } from '../page/episode.js';
 import { episodeRobot } from './episode-from-recording.js';
 import type { LiveController } from './live-controllers.js';
@@ -167,12 +168,14 @@ export async function startLiveRollout(options: LiveOptions): Promise<LiveRollou
       });
   }, tickMs);
 
+  // Drawn once: the plant keeps its terrain for the whole live session.
+  const liveTerrain = terrainForRecording(plant.terrain());
   return {
     snapshot: () => ({
       title: `live: ${controller.name} on ${robot.name}`,
       kind: 'live',
       robot: episodeRobot(robot),
-      terrain: { kind: 'flat' },
+      terrain: liveTerrain,
       controlDt: plant.controlDt,
       frames: frames.slice(),
       events: events.slice(),
