@@ -47,6 +47,9 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`ballbot ${name}: ${err.message}`);
       return 2;
     }
-    throw err;
+    // Anything else: one clear line (the stack only when asked for, BALLBOT_DEBUG=1).
+    console.error(`ballbot ${name}: ${(err as Error).message ?? String(err)}`);
+    if (process.env.BALLBOT_DEBUG) console.error((err as Error).stack);
+    return 1;
   }
 }

@@ -65,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
             recording.writer!.frame(frameFromTruth(truth, { rawTorque: torque, safeTorque: torque, rawAction: action, safeAction: action, command }));
           }
         : undefined,
-      onPush: v.record ? (t, dvx, dvy) => recording.writer!.event({ kind: 'push', t, dv: [dvx, dvy, 0] }) : undefined,
+      onPush: v.record ? (t, dvx, dvy) => recording.writer!.event({ kind: 'push', t, dv: [dvx, dvy] }) : undefined,
     });
     recording.writer?.close();
     const summary = { task: config.task.name, controller: controllerName, seed, randomized: config.randomization !== null, ...result };
