@@ -6,7 +6,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { McapWriter, type IWritable } from '@mcap/core';
 
-/** Channel topics and their JSON schemas; docs/readme/deploy.md documents the same. */
+/** Channel topics and their JSON schemas; docs/deploy.md documents the same. */
 export const TELEMETRY_CHANNELS = {
   state: {
     topic: '/deploy/state',

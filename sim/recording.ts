@@ -2,7 +2,7 @@
 // `ballbot view` plays. JSON Lines: one header line, then one line per control tick or event,
 // then an end line. Written to a temp file and renamed on close, so a crash never leaves a
 // half-written recording; the end line lets the reader tell a complete file from a cut one.
-// The format is documented in docs/readme/viewer.md.
+// The format is documented in docs/viewer.md.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';

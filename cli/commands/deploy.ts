@@ -1,5 +1,5 @@
 // `ballbot deploy`: run a policy (or the LQR baseline) in the real-time control loop with the
-// safety layer, on the sim link, a serial port or ROS 2. See docs/readme/deploy.md.
+// safety layer, on the sim link, a serial port or ROS 2. See docs/deploy.md.
 import cliProgress from 'cli-progress';
 import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
 import { DEFAULT_DEPLOY_CONFIG, loadDeployConfig } from '../../deploy/config.js';

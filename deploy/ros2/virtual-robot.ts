@@ -250,7 +250,7 @@ const usage = `usage: ballbot virtual-robot --ros2 [--ros2-config FILE] [--robot
 
 Simulates the ballbot on ROS 2 topics (from the ROS 2 config): publishes sensor_msgs/Imu and
 sensor_msgs/JointState, applies std_msgs/Float64MultiArray efforts, cuts torque while deploy's
-e-stop lock (std_msgs/Bool) is engaged. Needs a sourced ROS 2 (see docs/readme/ros2.md).
+e-stop lock (std_msgs/Bool) is engaged. Needs a sourced ROS 2 (see docs/ros2.md).
 
   --ros2-config FILE        ROS 2 link config (default configs/deploy/ros2.yaml)
   --robot FILE              robot config (default configs/robot/default.yaml)

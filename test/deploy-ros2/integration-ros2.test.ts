@@ -1,7 +1,7 @@
 // Where ROS 2 is sourced (ROS_DISTRO set): the ROS 2 virtual robot and `ballbot deploy --link
 // ros2` (LQR baseline) run as separate processes over real ROS 2 topics for 10 s; then this
 // test sends an e-stop message. The robot must stay up while armed and the e-stop must zero
-// the command. Skipped elsewhere. How to run it: docs/readme/ros2.md.
+// the command. Skipped elsewhere. How to run it: docs/ros2.md.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
@@ -32,7 +32,7 @@ function runCli(args: string[]): { done: Promise<{ code: number | null; last: an
 
 test('ROS 2: virtual robot and deploy over real topics for 10 s; the robot stays up and an e-stop zeroes the command', { timeout: 120_000 }, async (t) => {
   if (!process.env.ROS_DISTRO) {
-    t.skip('ROS 2 not sourced (ROS_DISTRO unset): real-topic integration test skipped; see docs/readme/ros2.md to run it');
+    t.skip('ROS 2 not sourced (ROS_DISTRO unset): real-topic integration test skipped; see docs/ros2.md to run it');
     return;
   }
   const cfg = loadRos2Config(configFile);

@@ -1,7 +1,7 @@
 // Deploy telemetry (MCAP with JSON messages, written by `ballbot deploy --record`) to an
 // episode the page can play. Read with @mcap/core's stream reader, so a file cut short by a
 // crash still plays up to its last complete chunk. Channels are matched by topic name (see
-// docs/readme/viewer.md); a message's fields are picked by name, so extra fields are fine.
+// docs/viewer.md); a message's fields are picked by name, so extra fields are fine.
 import { readFileSync } from 'node:fs';
 import { McapStreamReader, type McapTypes } from '@mcap/core';
 import { loadRobotConfig, RobotConfigSchema, type RobotConfig } from '../../sim/config/robot.js';
