@@ -2,7 +2,7 @@
 // controls as VirtualRobot; state arrives as messages after every plant step and every
 // firmware report. Times are converted to this thread's performance.now() clock.
 import { Worker } from 'node:worker_threads';
-import type { FirmwareReport, VirtualRobotOptions } from './virtual-robot.js';
+import { newFirmwareReport, type FirmwareReport, type VirtualRobotOptions } from './virtual-robot.js';
 
 export type RemoteCommand =
   | { kind: 'push'; dvx: number; dvy: number }
@@ -19,10 +19,7 @@ export type RemoteUpdate =
   | { kind: 'closed' };
 
 export class RemoteVirtualRobot {
-  readonly report: FirmwareReport = {
-    atMs: NaN, mode: 0, faultFlags: 0, torque: new Float64Array(3), timeUs: 0, watchdogTrips: 0, watchdogTripUs: 0,
-    watchdogLastFeedUs: 0, txCorrupted: 0, txLost: 0, rxFramesOk: 0, rxBad: 0, rxGaps: 0, lastControlSeq: 0, txFrames: 0, txDropped: 0,
-  };
+  readonly report: FirmwareReport = newFirmwareReport();
   lastZeroedAtMs = NaN;
   ticks = 0;
   missedTicks = 0;

@@ -59,6 +59,14 @@ export interface FirmwareReport {
   txDropped: number;
 }
 
+/** An empty report (no firmware report received yet). */
+export function newFirmwareReport(): FirmwareReport {
+  return {
+    atMs: NaN, mode: 0, faultFlags: 0, torque: new Float64Array(3), timeUs: 0, watchdogTrips: 0, watchdogTripUs: 0,
+    watchdogLastFeedUs: 0, txCorrupted: 0, txLost: 0, rxFramesOk: 0, rxBad: 0, rxGaps: 0, lastControlSeq: 0, txFrames: 0, txDropped: 0,
+  };
+}
+
 /**
  * The robot with its control (sensor) loop at `rateHz`. The physics step is kept at the
  * configured physicsDt when it divides the new period, else the largest step <= it that does.
@@ -71,10 +79,7 @@ export function withSensorRate(robot: RobotConfig, rateHz: number): RobotConfig 
 }
 
 export class VirtualRobot {
-  readonly report: FirmwareReport = {
-    atMs: NaN, mode: 0, faultFlags: 0, torque: new Float64Array(3), timeUs: 0, watchdogTrips: 0, watchdogTripUs: 0,
-    watchdogLastFeedUs: 0, txCorrupted: 0, txLost: 0, rxFramesOk: 0, rxBad: 0, rxGaps: 0, lastControlSeq: 0, txFrames: 0, txDropped: 0,
-  };
+  readonly report: FirmwareReport = newFirmwareReport();
   /** Host time of the first report showing zero torque after a nonzero one (for e-stop timing). */
   lastZeroedAtMs = NaN;
   ticks = 0;
