@@ -14,7 +14,7 @@ import { FrameDecoder, FrameEncoder, newCommand, newHeartbeat, newHello } from '
 import { buildFirmware } from '../firmware-bridge/firmware-build.js';
 import { MSG, PROTOCOL_VERSION, SCHEMA_HASH } from '../firmware-bridge/messages.js';
 import { openPtyPair } from '../firmware-bridge/pty-pair.js';
-import { createSerialLink } from '../firmware-bridge/serial-link.js';
+import { createSerialLink } from '../deploy/links/serial-link.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, rate: { type: 'string' }, seconds: { type: 'string' } } });
 const rateHz = Number(values.rate ?? 200);

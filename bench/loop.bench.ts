@@ -11,7 +11,7 @@ import cliProgress from 'cli-progress';
 import { defaultDeployConfig } from '../deploy/config.js';
 import { runDeploy } from '../deploy/index.js';
 import { OnnxPolicy } from '../deploy/onnx-policy.js';
-import { SimLink } from '../deploy/sim-link.js';
+import { SimLink } from '../deploy/links/sim-link.js';
 import { SampleStats, r1 } from '../deploy/stats.js';
 import { loadRobotConfig } from '../sim/config/robot.js';
 import { writeRandomPolicy } from '../test/deploy/fixtures.js';

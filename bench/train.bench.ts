@@ -9,10 +9,10 @@ import { Rng } from '../sim/rng.js';
 import { configPath } from '../sim/config/paths.js';
 import { initBackend } from '../training/backend.js';
 import { loadTrainConfig, parseTrainConfig, type TrainConfig } from '../training/config.js';
-import { ReplayBuffer } from '../training/replay-buffer.js';
-import { SacAgent } from '../training/sac.js';
+import { ReplayBuffer } from '../training/storage/replay-buffer.js';
+import { SacAgent } from '../training/algorithms/sac.js';
 import { train } from '../training/train.js';
-import { MetricsLogger } from '../training/metrics.js';
+import { MetricsLogger } from '../training/io/metrics.js';
 
 const json = process.argv.includes('--json');
 const log = (s: string) => process.stderr.write(s + '\n');

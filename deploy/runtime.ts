@@ -12,7 +12,7 @@ import type { LinkHealth, RobotLink, TimedSensorState } from './robot-link.js';
 import { ArmingStateMachine, type Mode, type Transition } from './safety/state-machine.js';
 import { SafetyLayer, type RuleName } from './safety/safety-layer.js';
 import { firstNonFinite } from './safety/rules.js';
-import { simControlsOf, type SimControls } from './sim-link.js';
+import { simControlsOf, type SimControls } from './links/sim-link.js';
 import { SampleStats, r1 } from './stats.js';
 import type { Telemetry } from './telemetry.js';
 import { Ticker, type TickInfo } from './ticker.js';

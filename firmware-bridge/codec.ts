@@ -2,7 +2,7 @@
 // frame: both own fixed buffers and preallocated message objects, reused frame after frame.
 // The decoder never throws on any byte sequence; it counts what it drops.
 import { cobsDecode, cobsEncode } from './cobs.js';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../common/crc32c.js';
 import {
   CRC_LENGTH, HEADER_LENGTH, LAYOUT, MAX_ENCODED_LENGTH, MAX_FRAME_LENGTH, MSG, PAYLOAD_LENGTH,
 } from './messages.js';

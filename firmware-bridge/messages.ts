@@ -1,7 +1,7 @@
 // The message definitions of the ballbot serial protocol (PROTOCOL.md is the prose contract).
 // This table is the single source: payload offsets, lengths and the schema hash all derive
 // from it, and the C implementation carries the same schema text (checked by the tests).
-import { crc32cText } from './crc32c.js';
+import { crc32cText } from '../common/crc32c.js';
 
 export const PROTOCOL_VERSION = 1;
 

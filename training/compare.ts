@@ -8,16 +8,16 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { configPath } from '../sim/config/paths.js';
-import { atomicWriteFile } from './atomic-write.js';
-import { loadCheckpoint } from './checkpoint.js';
+import { atomicWriteFile } from '../common/atomic-write.js';
+import { loadCheckpoint } from './io/checkpoint.js';
 import { loadTrainConfig, type TrainConfig } from './config.js';
 import { evaluate, type EvalResult } from './evaluate.js';
-import { exportRunPolicy } from './export-policy.js';
-import { loadRunPolicy } from './run-policy.js';
-import { SAC_LOG_INTERVAL } from './sac-runner.js';
+import { exportRunPolicy } from './io/export-policy.js';
+import { loadRunPolicy } from './io/run-policy.js';
+import { SAC_LOG_INTERVAL } from './runners/sac-runner.js';
 import { isBallbotTask, makeVecEnv } from './tasks.js';
 import { evaluateRunPolicy, train } from './train.js';
-import { compareSvg } from './compare-plot.js';
+import { compareSvg } from './io/compare-plot.js';
 
 export const COMPARE_ALGOS = ['ppo', 'sac', 'a2c', 'td3', 'ddpg'] as const;
 

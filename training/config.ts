@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { applyOverrides, loadYamlFile, parseYaml, validateConfig } from '../sim/config/yaml.js';
 import { readFileSync } from 'node:fs';
-import { A2cSchema, DdpgSchema, Td3Schema } from './algo-configs.js';
+import { A2cSchema, DdpgSchema, Td3Schema } from './algorithms/algo-configs.js';
 
 const positive = z.number().positive();
 const unit = z.number().min(0).max(1);

@@ -6,18 +6,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../sim/rng.js';
 import { initBackend } from './backend.js';
-import { atomicWriteFile } from './atomic-write.js';
-import { loadCheckpoint } from './checkpoint.js';
+import { atomicWriteFile } from '../common/atomic-write.js';
+import { loadCheckpoint } from './io/checkpoint.js';
 import type { TrainConfig } from './config.js';
 import { evaluate, type EvalResult } from './evaluate.js';
-import { exportRunPolicy } from './export-policy.js';
-import { learningCurvesSvg } from './learning-curves.js';
-import { MetricsLogger } from './metrics.js';
-import { runPpo } from './ppo-runner.js';
-import { loadRunPolicy, specActions, type RunPolicy } from './run-policy.js';
-import { runSac } from './sac-runner.js';
-import { runA2c } from './a2c-runner.js';
-import { runDeterministic } from './deterministic-runner.js';
+import { exportRunPolicy } from './io/export-policy.js';
+import { learningCurvesSvg } from './io/learning-curves.js';
+import { MetricsLogger } from './io/metrics.js';
+import { runPpo } from './runners/on-policy-runner.js';
+import { loadRunPolicy, specActions, type RunPolicy } from './io/run-policy.js';
+import { runSac } from './runners/sac-runner.js';
+import { runA2c } from './runners/a2c-runner.js';
+import { runDeterministic } from './runners/deterministic-runner.js';
 import { makeVecEnv } from './tasks.js';
 
 export interface TrainOptions {

@@ -5,7 +5,7 @@ import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js'
 import { DEFAULT_DEPLOY_CONFIG, loadDeployConfig } from '../../deploy/config.js';
 import { FAULT_HELP, parseFault } from '../../deploy/faults.js';
 import { startDeploy, type DeployHandle, type DeploySummary } from '../../deploy/index.js';
-import type { LinkKind } from '../../deploy/link-factory.js';
+import type { LinkKind } from '../../deploy/links/link-factory.js';
 import { attachOperator, confirmArm } from '../../deploy/operator.js';
 
 const usage = `usage: ballbot deploy (--policy FILE.onnx | --controller lqr) [--link sim|serial|ros2] [options]

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
 import type { VecEnv } from '../../sim/env.js';
 import { evaluate, type BatchPolicy } from '../../training/evaluate.js';
-import { loadOnnxPolicy } from '../../training/onnx-policy.js';
-import { loadRunPolicy, specActions } from '../../training/run-policy.js';
+import { loadOnnxPolicy } from '../../training/io/onnx-policy.js';
+import { loadRunPolicy, specActions } from '../../training/io/run-policy.js';
 import { isBallbotTask, makeVecEnv } from '../../training/tasks.js';
 
 const usage = `usage: ballbot eval (--run runs/NAME | --policy FILE.onnx | --controller lqr|zero)

@@ -1,8 +1,8 @@
 // `ballbot export`: a training run -> one ONNX policy artifact (deterministic actor,
 // normalization folded in, metadata for deploy).
 import { parseCommand, printJsonLine, UsageError } from '../args.js';
-import { exportRunPolicy } from '../../training/export-policy.js';
-import { loadRunPolicy } from '../../training/run-policy.js';
+import { exportRunPolicy } from '../../training/io/export-policy.js';
+import { loadRunPolicy } from '../../training/io/run-policy.js';
 
 const usage = `usage: ballbot export --run runs/NAME --out policy.onnx [--json]
 

@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   if (v.policy && v.controller) throw new UsageError('give either --policy or --controller, not both');
   if (v.controller && v.controller !== 'lqr') throw new UsageError(`--controller: unknown controller '${v.controller}' (available: lqr)`);
   if (!!v.port === !!v.virtual) throw new UsageError(`give exactly one of --port PATH or --virtual\n${spec.usage}`);
-  const { runHil, formatHilTable, writeJunit } = await import('../../firmware-bridge/hil.js');
+  const { runHil, formatHilTable, writeJunit } = await import('../../hil/suite.js');
   const result = await runHil({
     policy: v.policy, controller: v.controller as 'lqr' | undefined, port: v.port,
     balanceSeconds: numberFlag(v['balance-seconds'], 'balance-seconds', 30, { min: 1 }),

@@ -5,7 +5,7 @@ import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js'
 import { configPath } from '../../sim/config/paths.js';
 import { applyOverrides } from '../../sim/config/yaml.js';
 import { loadTrainConfig, parseTrainConfig, type TrainConfig } from '../../training/config.js';
-import { loadCheckpoint } from '../../training/checkpoint.js';
+import { loadCheckpoint } from '../../training/io/checkpoint.js';
 import { train } from '../../training/train.js';
 
 const usage = `usage: ballbot train [--config FILE | --algo ppo|sac|a2c|td3|ddpg --task TASK] --out runs/NAME

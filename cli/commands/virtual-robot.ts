@@ -1,6 +1,6 @@
 // `ballbot virtual-robot`: the simulated robot behind a pseudo-terminal, speaking the serial
 // protocol through the C firmware core, as a real board would. `--ros2` hands over to the
-// ROS 2 bridge (deploy/ros2/virtual-robot.ts, loaded only when asked for).
+// ROS 2 bridge (hil/ros2-virtual-robot.ts, loaded only when asked for).
 import { loadRobotConfig } from '../../sim/config/robot.js';
 import { parseCommand, numberFlag, UsageError } from '../args.js';
 
@@ -31,7 +31,7 @@ Runs the ballbot simulation in real time behind a pty pair. Point deploy at the 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--ros2')) {
     // Hook for the ROS 2 bridge: its module parses the remaining flags itself.
-    const specifier = '../../deploy/ros2/virtual-robot.js';
+    const specifier = '../../hil/ros2-virtual-robot.js';
     let mod: { run(argv: string[]): Promise<number> };
     try {
       mod = (await import(specifier)) as typeof mod;
@@ -43,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(spec, argv);
   if (!parsed) return 0;
   const v = parsed.values;
-  const { VirtualRobot } = await import('../../firmware-bridge/virtual-robot.js');
+  const { VirtualRobot } = await import('../../hil/serial-virtual-robot.js');
   const vr = await VirtualRobot.start({
     robot: v.robot ? loadRobotConfig(v.robot) : undefined,
     seed: numberFlag(v.seed, 'seed', 1, { integer: true }),

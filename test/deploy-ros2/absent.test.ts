@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createRos2Link, Ros2UnavailableError } from '../../deploy/ros2/index.js';
-import { loadRclnodejs } from '../../deploy/ros2/rcl-api.js';
+import { createRos2Link, Ros2UnavailableError } from '../../deploy/links/ros2/index.js';
+import { loadRclnodejs } from '../../deploy/links/ros2/rcl-api.js';
 
 function assertSaysWhatToDo(err: unknown): true {
   assert.ok(err instanceof Ros2UnavailableError, String(err));

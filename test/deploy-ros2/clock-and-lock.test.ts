@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HeaderStampConverter } from '../../deploy/ros2/clock.js';
-import { EstopLock } from '../../deploy/ros2/estop-lock.js';
+import { HeaderStampConverter } from '../../deploy/links/ros2/clock.js';
+import { EstopLock } from '../../deploy/links/ros2/estop-lock.js';
 
 const EPOCH_MS = 1_763_700_000_000;
 

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createRos2Link, loadRos2Config, type Ros2RobotLink } from '../../deploy/ros2/index.js';
-import { MSG } from '../../deploy/ros2/messages.js';
-import { toRclQos } from '../../deploy/ros2/qos.js';
-import { Ros2VirtualRobot } from '../../deploy/ros2/virtual-robot.js';
+import { createRos2Link, loadRos2Config, type Ros2RobotLink } from '../../deploy/links/ros2/index.js';
+import { MSG } from '../../deploy/links/ros2/messages.js';
+import { toRclQos } from '../../deploy/links/ros2/qos.js';
+import { Ros2VirtualRobot } from '../../hil/ros2-virtual-robot.js';
 import { loadRobotConfig } from '../../sim/config/robot.js';
 import { createLqrController } from '../../sim/lqr.js';
 import { actionToTorque, buildObservation, OBS_SIZE } from '../../sim/observation.js';

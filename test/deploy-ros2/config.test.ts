@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { commandIndexOfWheel, COMMAND_QOS, ESTOP_QOS, loadRos2Config, STATE_QOS } from '../../deploy/ros2/config.js';
+import { commandIndexOfWheel, COMMAND_QOS, ESTOP_QOS, loadRos2Config, STATE_QOS } from '../../deploy/links/ros2/config.js';
 import { ConfigError } from '../../sim/config/yaml.js';
 
-const configDir = fileURLToPath(new URL('../../../configs/deploy/', import.meta.url));
+const configDir = fileURLToPath(new URL('../../../configs/deploy', import.meta.url));
 const shipped = join(configDir, 'ros2.yaml');
 
 function withYaml(edit: (text: string) => string): string {

@@ -6,7 +6,7 @@
 // here. QoS is rclnodejs' real (pure JavaScript) QoS class.
 import type * as Rcl from 'rclnodejs';
 import RealQoS from 'rclnodejs/lib/qos.js';
-import type { RclModule, RosNode } from '../../deploy/ros2/rcl-api.js';
+import type { RclModule, RosNode } from '../../deploy/links/ros2/rcl-api.js';
 
 type AnyCallback = (message: any, info?: Rcl.MessageInfo) => void;
 

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadRos2Config } from '../../deploy/ros2/config.js';
-import { MSG, type Float64MultiArrayMsg } from '../../deploy/ros2/messages.js';
-import { toRclQos } from '../../deploy/ros2/qos.js';
-import { acquireRcl, loadRclnodejs, releaseRcl } from '../../deploy/ros2/rcl-api.js';
+import { loadRos2Config } from '../../deploy/links/ros2/config.js';
+import { MSG, type Float64MultiArrayMsg } from '../../deploy/links/ros2/messages.js';
+import { toRclQos } from '../../deploy/links/ros2/qos.js';
+import { acquireRcl, loadRclnodejs, releaseRcl } from '../../deploy/links/ros2/rcl-api.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 const configFile = `${root}configs/deploy/ros2.yaml`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

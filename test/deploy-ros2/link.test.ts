@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createRos2Link, loadRos2Config, type Ros2Config, type Ros2LinkOptions } from '../../deploy/ros2/index.js';
-import { createImuMessage, createJointStateMessage, fillImuMessage, fillJointStateMessage, MSG } from '../../deploy/ros2/messages.js';
-import { toRclQos } from '../../deploy/ros2/qos.js';
+import { createRos2Link, loadRos2Config, type Ros2Config, type Ros2LinkOptions } from '../../deploy/links/ros2/index.js';
+import { createImuMessage, createJointStateMessage, fillImuMessage, fillJointStateMessage, MSG } from '../../deploy/links/ros2/messages.js';
+import { toRclQos } from '../../deploy/links/ros2/qos.js';
 import { createFakeRcl, type FakeBus } from './fake-rclnodejs.js';
 import RealQoS from 'rclnodejs/lib/qos.js';
 import { loadRobotConfig } from '../../sim/config/robot.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import {
   createEffortCommand, createImuMessage, createJointStateMessage, fillImuMessage, fillJointStateMessage,
   msToStamp, readEffortCommand, readImu, readWheelVelocities, stampToMs, writeEffortCommand, type JointStateMsg,
-} from '../../deploy/ros2/messages.js';
+} from '../../deploy/links/ros2/messages.js';
 import type { SensorState } from '../../sim/observation.js';
 
 const blankState = (): SensorState => ({ orientation: new Float64Array(4), gyro: new Float64Array(3), wheelVelocity: new Float64Array(3) });

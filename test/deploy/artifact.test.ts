@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { OnnxPolicy } from '../../deploy/onnx-policy.js';
 import { PolicyMismatchError, startDeploy } from '../../deploy/index.js';
 import type { LinkHealth, RobotLink, TimedSensorState } from '../../deploy/robot-link.js';
-import { mlpForward } from '../../training/mlp-policy-spec.js';
+import { mlpForward } from '../../training/networks/mlp-policy-spec.js';
 import { Rng } from '../../sim/rng.js';
 import { randomMlpSpec, writeRandomPolicy } from './fixtures.js';
 import { robot, testConfig } from './harness.js';

@@ -3,8 +3,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportMlpPolicyOnnx } from '../../training/onnx-export.js';
-import type { MlpPolicySpec } from '../../training/mlp-policy-spec.js';
+import { exportMlpPolicyOnnx } from '../../training/io/onnx-export.js';
+import type { MlpPolicySpec } from '../../training/networks/mlp-policy-spec.js';
 import { ARTIFACT_FORMAT, defaultLayouts, type PolicyMetadata } from '../../sim/policy-artifact.js';
 import { robotIdentity, type RobotConfig } from '../../sim/config/robot.js';
 import { Rng } from '../../sim/rng.js';

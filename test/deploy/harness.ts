@@ -3,7 +3,7 @@
 import { runDeploy, startDeploy, type DeployHandle, type DeployOptions, type DeploySummary } from '../../deploy/index.js';
 import { defaultDeployConfig, type DeployConfig } from '../../deploy/config.js';
 import type { LinkHealth, RobotLink, TimedSensorState } from '../../deploy/robot-link.js';
-import { SimLink, type SimControls, type SimFault, type SimTruthSample } from '../../deploy/sim-link.js';
+import { SimLink, type SimControls, type SimFault, type SimTruthSample } from '../../deploy/links/sim-link.js';
 import { loadRobotConfig, type RobotConfig } from '../../sim/config/robot.js';
 import type { Mode } from '../../deploy/safety/state-machine.js';
 

@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FAULT, MODE, SCHEMA_HASH } from '../../firmware-bridge/messages.js';
 import { openPtyPair } from '../../firmware-bridge/pty-pair.js';
-import { createSerialLink, type SerialLink } from '../../firmware-bridge/serial-link.js';
-import { VirtualRobot } from '../../firmware-bridge/virtual-robot.js';
+import { createSerialLink, type SerialLink } from '../../deploy/links/serial-link.js';
+import { VirtualRobot } from '../../hil/serial-virtual-robot.js';
 
 async function until(what: string, cond: () => boolean, timeoutMs = 3000): Promise<void> {
   const end = performance.now() + timeoutMs;

@@ -4,9 +4,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend, tf } from '../../training/backend.js';
-import { a2cAsPpo, nStepReturns } from '../../training/a2c.js';
+import { a2cAsPpo, nStepReturns } from '../../training/algorithms/a2c.js';
 import { parseTrainConfig } from '../../training/config.js';
-import { ppoLossTerms } from '../../training/ppo.js';
+import { ppoLossTerms } from '../../training/algorithms/ppo.js';
 
 before(async () => {
   await initBackend({ quiet: true });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../training/backend.js';
 import { runComparison, stat, summarize, summaryCsv, summaryMarkdown, type CurvePoint } from '../../training/compare.js';
-import { aggregate, compareSvg } from '../../training/compare-plot.js';
+import { aggregate, compareSvg } from '../../training/io/compare-plot.js';
 
 let dir: string;
 before(async () => {

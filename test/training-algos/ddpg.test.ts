@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../sim/rng.js';
 import { initBackend } from '../../training/backend.js';
 import { parseTrainConfig } from '../../training/config.js';
-import { ddpgOptions } from '../../training/ddpg.js';
-import { ReplayBuffer } from '../../training/replay-buffer.js';
-import { DeterministicAgent, polyakUpdate } from '../../training/td3.js';
+import { ddpgOptions } from '../../training/algorithms/ddpg.js';
+import { ReplayBuffer } from '../../training/storage/replay-buffer.js';
+import { DeterministicAgent, polyakUpdate } from '../../training/algorithms/td3.js';
 
 before(async () => {
   await initBackend({ quiet: true });

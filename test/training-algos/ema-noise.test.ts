@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../sim/rng.js';
-import { ParamEma } from '../../training/ema.js';
-import { GaussianNoise, OrnsteinUhlenbeckNoise, makeNoise } from '../../training/exploration-noise.js';
+import { ParamEma } from '../../training/networks/ema.js';
+import { GaussianNoise, OrnsteinUhlenbeckNoise, makeNoise } from '../../training/algorithms/exploration-noise.js';
 
 test('EMA: ema <- decay ema + (1 - decay) theta, starting from the initial weights', () => {
   const ema = new ParamEma(0.5, Float32Array.from([0, 4]));

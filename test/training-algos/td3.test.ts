@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../sim/rng.js';
 import { initBackend } from '../../training/backend.js';
 import { parseTrainConfig } from '../../training/config.js';
-import { ReplayBuffer } from '../../training/replay-buffer.js';
-import { DeterministicAgent, criticTargets, isActorUpdate, smoothTargetActions, td3Options } from '../../training/td3.js';
+import { ReplayBuffer } from '../../training/storage/replay-buffer.js';
+import { DeterministicAgent, criticTargets, isActorUpdate, smoothTargetActions, td3Options } from '../../training/algorithms/td3.js';
 
 before(async () => {
   await initBackend({ quiet: true });

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../sim/rng.js';
 import { initBackend } from '../../training/backend.js';
-import { loadCheckpoint } from '../../training/checkpoint.js';
+import { loadCheckpoint } from '../../training/io/checkpoint.js';
 import { parseTrainConfig } from '../../training/config.js';
-import { loadOnnxPolicy } from '../../training/onnx-policy.js';
-import { loadRunPolicy, specActions } from '../../training/run-policy.js';
+import { loadOnnxPolicy } from '../../training/io/onnx-policy.js';
+import { loadRunPolicy, specActions } from '../../training/io/run-policy.js';
 import { train } from '../../training/train.js';
 
 let dir: string;
@@ -44,7 +44,7 @@ test('TD3: the exported ONNX policy is the EMA actor and matches the plain-JS fo
   assert.deepEqual(policy.spec.layers[0].weights, ema.values.subarray(0, 3 * 16), 'first layer holds the EMA weights');
   // The same run exported with ema.export = false uses the raw weights.
   const raw = loadRunPolicy(out);
-  const rawSpec = (await import('../../training/deterministic-policy.js')).deterministicRunSpec('td3', { ...policy.config, td3: { ...policy.config.td3, ema: { decay: 0.9, export: false } } }, policy.envInfo, ckpt.state.agent, {});
+  const rawSpec = (await import('../../training/networks/deterministic-policy.js')).deterministicRunSpec('td3', { ...policy.config, td3: { ...policy.config.td3, ema: { decay: 0.9, export: false } } }, policy.envInfo, ckpt.state.agent, {});
   assert.deepEqual(rawSpec.layers[0].weights, actor.subarray(0, 3 * 16));
   assert.equal(raw.spec.layers.at(-1)!.activation, 'linear', 'tanh output rescaled to the torque bounds by a last linear layer');
   const onnx = await loadOnnxPolicy(r.policyFile!);

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseTrainConfig } from '../../training/config.js';
 import { makeVecEnv } from '../../training/tasks.js';
 import { train } from '../../training/train.js';
-import { loadRunPolicy } from '../../training/run-policy.js';
+import { loadRunPolicy } from '../../training/io/run-policy.js';
 
 const example = resolve(import.meta.dirname, '../../../examples/point-mass-env.js');
 

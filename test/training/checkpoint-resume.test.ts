@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '../../sim/rng.js';
 import { initBackend, tf } from '../../training/backend.js';
-import { loadCheckpoint } from '../../training/checkpoint.js';
+import { loadCheckpoint } from '../../training/io/checkpoint.js';
 import { parseTrainConfig, type TrainConfig } from '../../training/config.js';
-import { exportRunPolicy } from '../../training/export-policy.js';
-import { mlpTensor } from '../../training/mlp-tensor.js';
-import { PpoAgent, type PpoState } from '../../training/ppo.js';
-import { loadRunPolicy } from '../../training/run-policy.js';
-import { RunningNormalizer, type NormalizerState } from '../../training/running-normalizer.js';
+import { exportRunPolicy } from '../../training/io/export-policy.js';
+import { mlpTensor } from '../../training/networks/mlp-tensor.js';
+import { PpoAgent, type PpoState } from '../../training/algorithms/ppo.js';
+import { loadRunPolicy } from '../../training/io/run-policy.js';
+import { RunningNormalizer, type NormalizerState } from '../../training/storage/running-normalizer.js';
 import { train } from '../../training/train.js';
 
 before(async () => {

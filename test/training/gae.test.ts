@@ -1,7 +1,7 @@
 // GAE against a hand-computed case with a termination and a time-limit truncation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeGae } from '../../training/gae.js';
+import { computeGae } from '../../training/storage/gae.js';
 
 test('GAE: termination cuts bootstrap and trace; truncation bootstraps from V(final obs) but cuts the trace', () => {
   // Two envs, four steps (row-major [t * N + e]). Env 0: terminated at t=1, truncated at t=3

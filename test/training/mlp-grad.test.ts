@@ -4,9 +4,9 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../sim/rng.js';
 import { initBackend, tf } from '../../training/backend.js';
-import { ParamLayout } from '../../training/flat-params.js';
-import { declareMlp, initMlp, type HiddenActivation, type MlpDef } from '../../training/mlp.js';
-import { mlpTensor, mlpTensorFast } from '../../training/mlp-tensor.js';
+import { ParamLayout } from '../../training/networks/flat-params.js';
+import { declareMlp, initMlp, type HiddenActivation, type MlpDef } from '../../training/networks/mlp.js';
+import { mlpTensor, mlpTensorFast } from '../../training/networks/mlp-tensor.js';
 
 before(async () => {
   await initBackend({ quiet: true });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../sim/rng.js';
-import { RunningNormalizer, RewardScaler } from '../../training/running-normalizer.js';
+import { RunningNormalizer, RewardScaler } from '../../training/storage/running-normalizer.js';
 
 test('running mean/var over uneven batches equals the batch statistics of all rows', () => {
   const rng = new Rng(5);

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '../../sim/rng.js';
 import { ARTIFACT_FORMAT, propsToMetadata, type PolicyMetadata } from '../../sim/policy-artifact.js';
-import { exportMlpPolicyOnnx } from '../../training/onnx-export.js';
-import { mlpForward, type Activation, type MlpPolicySpec } from '../../training/mlp-policy-spec.js';
-import { atomicWriteFile } from '../../training/atomic-write.js';
+import { exportMlpPolicyOnnx } from '../../training/io/onnx-export.js';
+import { mlpForward, type Activation, type MlpPolicySpec } from '../../training/networks/mlp-policy-spec.js';
+import { atomicWriteFile } from '../../common/atomic-write.js';
 
 function randomSpec(rng: Rng, sizes: number[], activations: Activation[], withNorm: boolean): MlpPolicySpec {
   const layers = [];

@@ -3,7 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend, tf } from '../../training/backend.js';
-import { explainedVariance, gaussianLogProb, normalizeInPlace, ppoLossTerms } from '../../training/ppo.js';
+import { explainedVariance, gaussianLogProb, normalizeInPlace, ppoLossTerms } from '../../training/algorithms/ppo.js';
 
 before(async () => {
   await initBackend({ quiet: true });

@@ -3,7 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend, tf } from '../../training/backend.js';
-import { squashedLogProb } from '../../training/sac.js';
+import { squashedLogProb } from '../../training/algorithms/sac.js';
 
 before(async () => {
   await initBackend({ quiet: true });

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs/minimal.js';
-import { crc32c, maskedCrc32c, TensorBoardWriter } from '../../training/tensorboard.js';
+import { crc32c, maskedCrc32c, TensorBoardWriter } from '../../training/io/tensorboard.js';
 
 test('crc32c of "123456789" is 0xe3069283 and of 32 zero bytes 0x8a9136aa', () => {
   assert.equal(crc32c(new TextEncoder().encode('123456789')), 0xe3069283);

@@ -1,0 +1,50 @@
+// A run -> one ONNX policy artifact: the deterministic actor with the observation
+// normalization folded in, plus the metadata deploy checks (layouts, robot identity,
+// control rate, action scaling, task, training config, producer).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ARTIFACT_FORMAT, type PolicyMetadata } from '../../sim/policy-artifact.js';
+import { loadRobotConfig, robotIdentity, type RobotConfig } from '../../sim/config/robot.js';
+import { DEFAULT_ROBOT_CONFIG, PACKAGE_ROOT } from '../../sim/config/paths.js';
+import { atomicWriteFile } from '../../common/atomic-write.js';
+import { exportMlpPolicyOnnx } from './onnx-export.js';
+import { isBallbotTask } from '../tasks.js';
+import type { RunPolicy } from './run-policy.js';
+
+export function producerString(): string {
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+  return `ballbot ${pkg.version}`;
+}
+
+function robotFor(policy: RunPolicy): RobotConfig | null {
+  if (!isBallbotTask(policy.config.task)) return null;
+  const r = policy.config.env.robot;
+  if (r && typeof r === 'object') return r as RobotConfig;
+  return loadRobotConfig(typeof r === 'string' ? r : DEFAULT_ROBOT_CONFIG);
+}
+
+export function policyMetadata(policy: RunPolicy): PolicyMetadata {
+  const info = policy.envInfo;
+  const robot = robotFor(policy);
+  const id = robot ? robotIdentity(robot) : { name: 'none', hash: 'none' };
+  return {
+    format: ARTIFACT_FORMAT,
+    observationLayout: info.obsNames ?? Array.from({ length: info.obsSize }, (_, i) => `obs_${i}`),
+    actionLayout: info.actNames ?? Array.from({ length: info.actSize }, (_, i) => `action_${i}`),
+    actionScaling: { kind: 'torque_fraction', maxTorqueNm: robot ? robot.motor.maxTorque : 1 },
+    controlRateHz: robot ? robot.control.rateHz : Math.round(1 / info.dt),
+    robotName: id.name,
+    robotHash: id.hash,
+    task: policy.config.task,
+    normalization: 'folded',
+    trainingConfig: { ...policy.config, iteration: policy.iteration, envSteps: policy.envSteps },
+    producer: producerString(),
+  };
+}
+
+export function exportRunPolicy(policy: RunPolicy, outFile: string): { bytes: number; metadata: PolicyMetadata } {
+  const metadata = policyMetadata(policy);
+  const bytes = exportMlpPolicyOnnx(policy.spec, metadata);
+  atomicWriteFile(outFile, bytes);
+  return { bytes: bytes.length, metadata };
+}

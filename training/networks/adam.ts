@@ -1,0 +1,60 @@
+// Adam (PyTorch semantics, bias-corrected) on one flat tf.Variable. Own implementation so
+// its state (moments, step count) is plain data for exact checkpoints and the learning
+// rate can change every step (annealing, adaptive-KL schedule).
+import { tf } from '../backend.js';
+
+export interface AdamState {
+  m: Float32Array;
+  v: Float32Array;
+  t: number;
+}
+
+export class FlatAdam {
+  readonly m: tf.Variable;
+  readonly v: tf.Variable;
+  t = 0;
+
+  constructor(readonly size: number, public lr: number, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly eps = 1e-8) {
+    this.m = tf.variable(tf.zeros([size]), false);
+    this.v = tf.variable(tf.zeros([size]), false);
+  }
+
+  /** One step on `param` with gradient `grad` (not disposed here). */
+  step(param: tf.Variable, grad: tf.Tensor): void {
+    this.t++;
+    const bc1 = 1 - this.beta1 ** this.t;
+    const bc2 = 1 - this.beta2 ** this.t;
+    const stepSize = (this.lr * Math.sqrt(bc2)) / bc1;
+    const epsHat = this.eps * Math.sqrt(bc2);
+    tf.tidy(() => {
+      const m = tf.add(tf.mul(this.m, this.beta1), tf.mul(grad, 1 - this.beta1));
+      const v = tf.add(tf.mul(this.v, this.beta2), tf.mul(tf.square(grad), 1 - this.beta2));
+      this.m.assign(m);
+      this.v.assign(v);
+      param.assign(tf.sub(param, tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsHat)), stepSize)));
+    });
+  }
+
+  getState(): AdamState {
+    return { m: this.m.dataSync() as Float32Array, v: this.v.dataSync() as Float32Array, t: this.t };
+  }
+
+  setState(s: AdamState): void {
+    if (s.m.length !== this.size) throw new Error(`Adam state has ${s.m.length} values, expected ${this.size}`);
+    this.m.assign(tf.tensor1d(s.m));
+    this.v.assign(tf.tensor1d(s.v));
+    this.t = s.t;
+  }
+
+  dispose(): void {
+    this.m.dispose();
+    this.v.dispose();
+  }
+}
+
+/** Scale `grad` so its global L2 norm is at most `maxNorm`; returns [clipped grad, norm tensor]. */
+export function clipGradNorm(grad: tf.Tensor, maxNorm: number): tf.Tensor {
+  const norm = tf.sqrt(tf.sum(tf.square(grad)));
+  const scale = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);
+  return tf.mul(grad, scale);
+}

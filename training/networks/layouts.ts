@@ -1,0 +1,44 @@
+// The network layouts of each algorithm, as pure data (no tfjs): the agents build their
+// flat parameter vectors from these, and export/eval rebuild the actor from a checkpoint
+// with the same functions, so the two cannot disagree.
+import type { TrainConfig } from '../config.js';
+import { ParamLayout } from './flat-params.js';
+import { declareMlp, type MlpDef } from './mlp.js';
+
+export interface PpoNetworks {
+  layout: ParamLayout;
+  actor: MlpDef; // obs -> action mean
+  critic: MlpDef; // obs (+ privileged) -> value
+}
+
+export function ppoNetworks(config: TrainConfig, obsSize: number, criticObsSize: number, actSize: number): PpoNetworks {
+  const net = config.network;
+  const layout = new ParamLayout();
+  const actor: MlpDef = { prefix: 'pi', sizes: [obsSize, ...net.actor, actSize], activation: net.activation };
+  const critic: MlpDef = { prefix: 'vf', sizes: [criticObsSize, ...net.critic, 1], activation: net.activation };
+  declareMlp(layout, actor);
+  declareMlp(layout, critic);
+  layout.add('logStd', [actSize]);
+  return { layout, actor, critic };
+}
+
+export interface SacNetworks {
+  actorLayout: ParamLayout;
+  actor: MlpDef; // obs -> [mean (A), log std (A)]
+  criticLayout: ParamLayout;
+  q1: MlpDef; // [obs, action] -> Q
+  q2: MlpDef;
+}
+
+export function sacNetworks(config: TrainConfig, obsSize: number, actSize: number): SacNetworks {
+  const net = config.network;
+  const actorLayout = new ParamLayout();
+  const actor: MlpDef = { prefix: 'pi', sizes: [obsSize, ...net.actor, 2 * actSize], activation: net.activation };
+  declareMlp(actorLayout, actor);
+  const criticLayout = new ParamLayout();
+  const q1: MlpDef = { prefix: 'q1', sizes: [obsSize + actSize, ...net.critic, 1], activation: net.activation };
+  const q2: MlpDef = { prefix: 'q2', sizes: [obsSize + actSize, ...net.critic, 1], activation: net.activation };
+  declareMlp(criticLayout, q1);
+  declareMlp(criticLayout, q2);
+  return { actorLayout, actor, criticLayout, q1, q2 };
+}
