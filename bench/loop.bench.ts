@@ -13,8 +13,9 @@ import { runDeploy } from '../deploy/index.js';
 import { OnnxPolicy } from '../deploy/onnx-policy.js';
 import { SimLink } from '../deploy/links/sim-link.js';
 import { SampleStats, r1 } from '../deploy/stats.js';
+import { ballbotCaller } from '../sim/artifact-check.js';
 import { loadRobotConfig } from '../sim/config/robot.js';
-import { writeRandomPolicy } from '../test/deploy/fixtures.js';
+import { writeRandomPolicy } from '../training/io/random-policy.js';
 
 const { values } = parseArgs({
   options: { json: { type: 'boolean' }, seconds: { type: 'string' }, rate: { type: 'string' }, 'spin-us': { type: 'string' }, 'no-busy': { type: 'boolean' } },
@@ -30,7 +31,7 @@ const policyFile = writeRandomPolicy({ robot, rateHz, seed: 1, dir: mkdtempSync(
 // Inference alone, in a tight loop, for comparison with inference inside the loop.
 const isolated = new SampleStats();
 {
-  const p = await OnnxPolicy.load(policyFile);
+  const p = await OnnxPolicy.load(policyFile, ballbotCaller('bench:loop', robot, rateHz));
   const obs = new Float32Array(15).fill(0.1), out = new Float32Array(3);
   for (let i = 0; i < 20_000; i++) {
     obs[0] = Math.sin(i);

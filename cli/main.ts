@@ -1,6 +1,7 @@
 // The `ballbot` command: a table of subcommands, each in its own module, loaded lazily so
 // `ballbot --help` is instant and a missing optional dependency only affects its command.
 import { ConfigError } from '../sim/config/yaml.js';
+import { PolicyMismatchError } from '../sim/artifact-check.js';
 import { UsageError } from './args.js';
 
 interface Command {
@@ -43,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     const mod = await command.load();
     return await mod.run(rest);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof PolicyMismatchError) {
       console.error(`ballbot ${name}: ${err.message}`);
       return 2;
     }

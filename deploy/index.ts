@@ -23,7 +23,7 @@
  * stateToCommandUsP50/P99, estops [{reason, rule, atTick, atS}], fell, finalMode and more.
  */
 import { loadRobotConfig, type RobotConfig } from '../sim/config/robot.js';
-import { assertArtifactMatches } from './artifact-check.js';
+import { ballbotCaller } from '../sim/artifact-check.js';
 import { defaultDeployConfig, loadDeployConfig, type DeployConfig } from './config.js';
 import { LINK_FAULTS, type FaultSpec } from './faults.js';
 import { createLink, type LinkRequest } from './links/link-factory.js';
@@ -40,7 +40,7 @@ import type { RuleName } from './safety/safety-layer.js';
 export type { LoopSummary, SafetyEvent, TickRecord } from './runtime.js';
 export type { Policy } from './policy.js';
 export type { DeployConfig } from './config.js';
-export { PolicyMismatchError } from './artifact-check.js';
+export { PolicyMismatchError } from '../sim/artifact-check.js';
 export { parseFault, type FaultSpec } from './faults.js';
 
 export interface DeployOptions {
@@ -98,16 +98,7 @@ export async function loadPolicy(o: Pick<DeployOptions, 'policy' | 'controller'>
   if (o.controller) throw new Error(`unknown controller '${o.controller}' (available: lqr)`);
   if (!o.policy) throw new Error('no policy: give --policy FILE.onnx or --controller lqr');
   if (typeof o.policy !== 'string') return o.policy;
-  const policy = await OnnxPolicy.load(o.policy);
-  try {
-    assertArtifactMatches(o.policy, policy.artifact.metadata, {
-      rateHz: cfg.rateHz, robot, graphInputSize: policy.obsSize, graphOutputSize: policy.actionSize,
-    });
-  } catch (err) {
-    policy.close();
-    throw err;
-  }
-  return policy;
+  return OnnxPolicy.load(o.policy, ballbotCaller('deploy', robot, cfg.rateHz));
 }
 
 export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {

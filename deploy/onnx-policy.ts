@@ -1,21 +1,29 @@
-// An ONNX policy artifact run with onnxruntime-node. Metadata is read from the file's
-// metadata_props (onnx-proto) and checked by artifact-check.ts before anything is armed.
+// The one ONNX policy loader, used by deploy, the HIL suite, `ballbot sim`, `ballbot eval`,
+// the viewer and the loop benchmark. It reads the artifact's metadata once
+// (sim/policy-artifact.ts), asks onnxruntime for the graph's real inputs and outputs, and runs
+// the one artifact check (sim/artifact-check.ts) against what the caller declares it can feed
+// and carry, before anything runs.
 //
 // Inference is synchronous: the public InferenceSession.run() defers every call through
 // setImmediate (an extra event-loop turn inside the tick), so we drive onnxruntime-node's
 // native session directly with preallocated input and output tensors. The public API is
-// still used to validate the graph's inputs and outputs at load time.
+// still used to read the graph's inputs and outputs at load time.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import * as ort from 'onnxruntime-node';
-import { readArtifactMetadata, type PolicyMetadata } from '../sim/policy-artifact.js';
+import type * as OrtModule from 'onnxruntime-node';
+import { loadOptionalDependency } from '../common/optional-dependency.js';
+import { assertArtifactUsable, type CallerCapabilities, type GraphSignature, type GraphTensor } from '../sim/artifact-check.js';
+import { readArtifactMetadata, type PolicyMetadata, type RecurrentState } from '../sim/policy-artifact.js';
 import type { Policy } from './policy.js';
 
 const require = createRequire(import.meta.url);
 
+type Ort = typeof OrtModule;
+type Tensor = OrtModule.Tensor;
+
 interface NativeSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
-  run(feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor | null>, options: object): Record<string, ort.Tensor>;
+  run(feeds: Record<string, Tensor>, fetches: Record<string, Tensor | null>, options: object): Record<string, Tensor>;
   dispose(): void;
 }
 interface NativeBinding {
@@ -23,19 +31,25 @@ interface NativeBinding {
   initOrt(): void;
 }
 
-export interface LoadedArtifact {
-  file: string;
-  metadata: PolicyMetadata;
-  inputName: string;
-  outputName: string;
-  inputSize: number;
-  outputSize: number;
+/** The input every current caller builds: the observation vector. */
+const OBS_INPUT = 'obs';
+
+function loadOrt(): Promise<Ort> {
+  return loadOptionalDependency('onnxruntime-node', 'running an ONNX policy', () => import('onnxruntime-node'));
 }
 
-function lastDim(meta: ort.InferenceSession.ValueMetadata | undefined): number {
-  if (!meta || !meta.isTensor) return -1;
-  const d = meta.shape[meta.shape.length - 1];
-  return typeof d === 'number' ? d : -1;
+function graphTensors(names: readonly string[], meta: readonly OrtModule.InferenceSession.ValueMetadata[]): GraphTensor[] {
+  return names.map((name, i) => {
+    const m = meta[i];
+    return { name, shape: m && m.isTensor ? m.shape.map((d) => (typeof d === 'number' ? d : String(d))) : ['not a tensor'] };
+  });
+}
+
+/** One hidden state carried from the output of one tick to the input of the next. */
+interface CarriedState {
+  spec: RecurrentState;
+  input: Float32Array;
+  output: Float32Array;
 }
 
 export class OnnxPolicy implements Policy {
@@ -43,60 +57,77 @@ export class OnnxPolicy implements Policy {
   readonly obsSize: number;
   readonly actionSize: number;
   readonly maxTorqueNm: number;
-  private readonly input: ort.Tensor;
-  private readonly output: ort.Tensor;
   private readonly inputData: Float32Array;
   private readonly outputData: Float32Array;
-  private readonly feeds: Record<string, ort.Tensor>;
-  private readonly fetches: Record<string, ort.Tensor | null>;
+  private readonly states: CarriedState[];
+  private readonly feeds: Record<string, Tensor> = {};
+  private readonly fetches: Record<string, Tensor | null> = {};
   private readonly runOptions = {};
 
-  private constructor(readonly artifact: LoadedArtifact, private readonly session: NativeSession) {
-    this.name = `onnx:${artifact.file}`;
-    this.obsSize = artifact.inputSize;
-    this.actionSize = artifact.outputSize;
-    this.maxTorqueNm = artifact.metadata.actionScaling?.maxTorqueNm ?? NaN;
+  private constructor(
+    ort: Ort,
+    readonly file: string,
+    readonly metadata: PolicyMetadata,
+    readonly graph: GraphSignature,
+    private readonly session: NativeSession,
+  ) {
+    this.name = `onnx:${file}`;
+    this.obsSize = metadata.observationLayout.length;
+    this.actionSize = metadata.actionLayout.length;
+    this.maxTorqueNm = metadata.actionScaling.maxTorqueNm;
     this.inputData = new Float32Array(this.obsSize);
     this.outputData = new Float32Array(this.actionSize);
-    this.input = new ort.Tensor('float32', this.inputData, [1, this.obsSize]);
-    this.output = new ort.Tensor('float32', this.outputData, [1, this.actionSize]);
-    this.feeds = { [artifact.inputName]: this.input };
-    this.fetches = { [artifact.outputName]: this.output };
+    this.feeds[OBS_INPUT] = new ort.Tensor('float32', this.inputData, [1, this.obsSize]);
+    const actionOutput = graph.outputs.find((t) => !(metadata.recurrentState ?? []).some((s) => s.output === t.name))!;
+    this.fetches[actionOutput.name] = new ort.Tensor('float32', this.outputData, [1, this.actionSize]);
+    this.states = (metadata.recurrentState ?? []).map((spec) => {
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      const s = { spec, input: new Float32Array(size), output: new Float32Array(size) };
+      this.feeds[spec.input] = new ort.Tensor('float32', s.input, spec.shape);
+      this.fetches[spec.output] = new ort.Tensor('float32', s.output, spec.shape);
+      return s;
+    });
   }
 
-  /** Load and validate the graph (one float input, one float output); metadata is NOT checked here. */
-  static async load(file: string): Promise<OnnxPolicy> {
-    const bytes = readFileSync(file);
-    const metadata = readArtifactMetadata(bytes, file);
-    const probe = await ort.InferenceSession.create(bytes);
+  /**
+   * Load `file` for `caller`: read the metadata, read the graph's inputs and outputs, and
+   * refuse (PolicyMismatchError naming the file and every difference) what the caller cannot run.
+   */
+  static async load(file: string, caller: CallerCapabilities): Promise<OnnxPolicy> {
+    let bytes: Buffer;
     try {
-      if (probe.inputNames.length !== 1 || probe.outputNames.length !== 1) {
-        throw new Error(`${file}: a policy has one input and one output, this graph has inputs [${probe.inputNames}] and outputs [${probe.outputNames}]`);
-      }
-      const artifact: LoadedArtifact = {
-        file, metadata,
-        inputName: probe.inputNames[0], outputName: probe.outputNames[0],
-        inputSize: lastDim(probe.inputMetadata[0]), outputSize: lastDim(probe.outputMetadata[0]),
-      };
-      if (!(artifact.inputSize > 0) || !(artifact.outputSize > 0)) {
-        throw new Error(`${file}: input '${artifact.inputName}' and output '${artifact.outputName}' need a fixed last dimension`);
-      }
-      const native = require('onnxruntime-node/dist/binding.js') as NativeBinding;
-      native.initOrt();
-      const session = new native.binding.InferenceSession();
-      const options = { executionProviders: [{ name: 'cpu' }], intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
-      session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, options);
-      return new OnnxPolicy(artifact, session);
-    } finally {
-      await probe.release();
+      bytes = readFileSync(file);
+    } catch (err) {
+      throw new Error(`policy ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
+    const metadata = readArtifactMetadata(bytes, file);
+    const ort = await loadOrt();
+    let graph: GraphSignature;
+    try {
+      const probe = await ort.InferenceSession.create(bytes);
+      graph = { inputs: graphTensors(probe.inputNames, probe.inputMetadata), outputs: graphTensors(probe.outputNames, probe.outputMetadata) };
+      await probe.release();
+    } catch (err) {
+      throw new Error(`policy ${file}: onnxruntime cannot load the graph: ${(err as Error).message}`);
+    }
+    assertArtifactUsable(file, metadata, graph, caller);
+    const native = require('onnxruntime-node/dist/binding.js') as NativeBinding;
+    native.initOrt();
+    const session = new native.binding.InferenceSession();
+    const options = { executionProviders: [{ name: 'cpu' }], intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+    session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, options);
+    return new OnnxPolicy(ort, file, metadata, graph, session);
   }
 
-  reset(): void {}
+  /** Zero the hidden state: at the start, on arm and after every e-stop. */
+  reset(): void {
+    for (const s of this.states) s.input.fill(0);
+  }
 
   act(obs: Float32Array, out: Float32Array): void {
-    this.inputData.set(obs.length === this.obsSize ? obs : obs.subarray(0, this.obsSize));
+    this.inputData.set(obs);
     this.session.run(this.feeds, this.fetches, this.runOptions);
+    for (const s of this.states) s.input.set(s.output);
     for (let i = 0; i < out.length; i++) out[i] = this.outputData[i];
   }
 

@@ -3,7 +3,7 @@
 // policy, shape the command through the safety layer, send it, then log telemetry. Every
 // e-stop rule zeroes the command of the tick that detects it and latches ESTOP until an
 // explicit re-arm. Everything on the tick's path is preallocated.
-import { buildObservation, OBS_SIZE, ACTION_SIZE, tiltFromQuaternion } from '../sim/observation.js';
+import { actionToTorque, buildObservation, OBS_SIZE, ACTION_SIZE, tiltFromQuaternion, torqueToAction } from '../sim/observation.js';
 import type { RobotConfig } from '../sim/config/robot.js';
 import type { DeployConfig } from './config.js';
 import type { FaultSpec } from './faults.js';
@@ -333,7 +333,8 @@ export class ControlLoop {
     }
     if (this.sm.torqueAllowed) {
       const maxT = this.o.policy.maxTorqueNm;
-      for (let i = 0; i < ACTION_SIZE; i++) { this.rawTorque[i] = this.action[i] * maxT; this.torque[i] = this.rawTorque[i]; }
+      actionToTorque(this.action, maxT, this.rawTorque);
+      this.torque.set(this.rawTorque);
       this.safety.shape(this.torque, tStart, this.periodMs / 1000, this.onShapingChange);
       if (shaped.clipped) this.clippedTicks++;
       if (shaped.slewLimited) this.slewTicks++;
@@ -349,7 +350,7 @@ export class ControlLoop {
     link.sendCommand(this.torque, this.seq++);
     const tSent = performance.now();
     const maxT = this.o.policy.maxTorqueNm;
-    for (let i = 0; i < ACTION_SIZE; i++) this.prevAction[i] = this.torque[i] / maxT;
+    torqueToAction(this.torque, maxT, this.prevAction);
 
     // Timing, then the overrun rule (its zero command goes out at once).
     const latenessUs = (tStart - t.deadlineMs) * 1000;

@@ -6,7 +6,7 @@ import type { RobotConfig } from './config/robot.js';
 import type { TaskConfig } from './config/task.js';
 import { nominalParams, sampleParams } from './episode-params.js';
 import { yawOf } from './math3.js';
-import { ACTION_SIZE, buildObservation, OBS_SIZE } from './observation.js';
+import { ACTION_SIZE, actionToTorque, buildObservation, clipAction, OBS_SIZE } from './observation.js';
 import { Rng } from './rng.js';
 import { generateTerrain } from './terrain.js';
 import { BallbotWorld } from './world.js';
@@ -67,6 +67,7 @@ export class BallbotBatch {
   private readonly epMaxTilt: Float64Array;
   private readonly actionDelta2: Float64Array; // |a_t - a_{t-1}|^2 of this step
   private readonly torque = new Float64Array(3);
+  private readonly lastAction = new Float32Array(ACTION_SIZE);
   private readonly pos = new Float64Array(3);
   private readonly vel = new Float64Array(3);
   private readonly tiltLimit: number;
@@ -197,17 +198,16 @@ export class BallbotBatch {
     const maxT = robot.motor.maxTorque;
     for (let i = 0; i < this.n; i++) {
       const sim = this.world.robots[i];
+      const prev = this.prevAction.subarray(i * ACTION_SIZE, (i + 1) * ACTION_SIZE);
+      this.lastAction.set(prev);
+      clipAction(actions.subarray(i * ACTION_SIZE, (i + 1) * ACTION_SIZE), prev);
       let change = 0, change2 = 0;
       for (let k = 0; k < ACTION_SIZE; k++) {
-        let a = actions[i * ACTION_SIZE + k];
-        a = a > 1 ? 1 : a < -1 ? -1 : a !== a ? 0 : a; // NaN -> 0
-        const d = a - this.prevAction[i * ACTION_SIZE + k];
+        const d = prev[k] - this.lastAction[k];
         change += Math.abs(d);
         change2 += d * d;
-        this.prevAction[i * ACTION_SIZE + k] = a;
-        // Motor strength randomization scales what a command delivers.
-        this.torque[k] = a * maxT * (sim.params.motorMaxTorque[k] / maxT);
       }
+      actionToTorque(prev, maxT, this.torque);
       this.epActionChange[i] += change / ACTION_SIZE;
       this.actionDelta2[i] = change2;
       sim.setCommand(this.torque, this.options.randomization ? this.rngs[i] : null);

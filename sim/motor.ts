@@ -4,6 +4,8 @@
 export interface MotorParams {
   /** Per-wheel stall torque after strength randomization, N m. */
   maxTorque: Float64Array; // [3]
+  /** Per-wheel strength: the fraction of a command the motor delivers (1 = nominal). */
+  strength: Float64Array; // [3]
   noLoadSpeed: number;
   viscousFriction: number;
   coulombFriction: number;
@@ -31,16 +33,17 @@ export class MotorBank {
   }
 
   /**
-   * Advance one physics substep: `command` (N m) enters the latency line; the command
+   * Advance one physics substep: `command` (N m) scaled by each motor's strength enters the
+   * latency line; the command
    * from `delaySteps` ago drives the motors. Writes the net wheel torque into `out`.
    */
   step(p: MotorParams, command: ArrayLike<number>, wheelSpeed: ArrayLike<number>, dt: number, out: Float64Array): void {
     const slots = this.maxDelaySteps + 1;
     this.head = (this.head + 1) % slots;
     const h = this.history;
-    h[3 * this.head] = command[0];
-    h[3 * this.head + 1] = command[1];
-    h[3 * this.head + 2] = command[2];
+    h[3 * this.head] = command[0] * p.strength[0];
+    h[3 * this.head + 1] = command[1] * p.strength[1];
+    h[3 * this.head + 2] = command[2] * p.strength[2];
     const delay = Math.min(p.delaySteps, this.maxDelaySteps);
     const past = 3 * ((this.head - delay + slots) % slots);
     const alpha = p.timeConstant > 0 ? 1 - Math.exp(-dt / p.timeConstant) : 1;

@@ -55,11 +55,6 @@ export function buildObservation(
   return out;
 }
 
-/** Tilt from vertical (rad) of a body whose projected gravity is g (first 3 obs entries). */
-export function tiltFromGravity(gx: number, gy: number, gz: number): number {
-  return Math.acos(Math.min(1, Math.max(-1, -gz / Math.hypot(gx, gy, gz))));
-}
-
 /** Tilt from vertical (rad) of a quaternion attitude (x, y, z, w). */
 export function tiltFromQuaternion(q: ArrayLike<number>): number {
   const qx = q[0], qy = q[1];
@@ -67,7 +62,27 @@ export function tiltFromQuaternion(q: ArrayLike<number>): number {
   return Math.acos(Math.min(1, Math.max(-1, cosTilt)));
 }
 
-/** Action in [-1, 1] to wheel torque command in N m (clipping is the safety layer's job in deploy). */
-export function actionToTorque(action: ArrayLike<number>, maxTorque: number, out: Float64Array | Float32Array): void {
-  for (let i = 0; i < ACTION_SIZE; i++) out[i] = action[i] * maxTorque;
+// The one path from a policy action to a commanded wheel torque, used by the training env,
+// deploy, the viewer and the \`sim\` command. What happens to the command afterwards (motor
+// strength, latency, lag, saturation) is the plant's job (sim/motor.ts), so it cannot differ.
+
+/** Action in [-1, 1] to commanded wheel torque in N m (clipping is the safety layer's job in deploy). */
+export function actionToTorque(action: ArrayLike<number>, maxTorqueNm: number, out: Float64Array | Float32Array): void {
+  for (let i = 0; i < ACTION_SIZE; i++) out[i] = action[i] * maxTorqueNm;
+}
+
+/** The action a commanded torque stands for (what the next observation reports as prev_action). */
+export function torqueToAction(torqueNm: ArrayLike<number>, maxTorqueNm: number, out: Float64Array | Float32Array): void {
+  for (let i = 0; i < ACTION_SIZE; i++) out[i] = torqueNm[i] / maxTorqueNm;
+}
+
+/** Clip \`raw\` into [-1, 1] per wheel, NaN to 0, writing \`out\`; true if any entry changed. */
+export function clipAction(raw: ArrayLike<number>, out: Float32Array | Float64Array): boolean {
+  let changed = false;
+  for (let i = 0; i < ACTION_SIZE; i++) {
+    const a = raw[i];
+    out[i] = a > 1 ? 1 : a < -1 ? -1 : a !== a ? 0 : a; // NaN -> 0
+    if (out[i] !== a) changed = true;
+  }
+  return changed;
 }

@@ -1,6 +1,8 @@
-// The policy artifact contract: one .onnx file whose metadata_props carry everything
-// deploy must check before arming. Training writes it (training/onnx-export.ts), deploy
-// reads and checks it (deploy/). Both use these keys, so neither can drift.
+// The policy artifact contract: one .onnx file whose metadata_props carry everything a
+// caller must check before running it. Training writes it (training/io/onnx-export.ts);
+// every caller reads it here and checks it with sim/artifact-check.ts, so none can drift.
+// The metadata grows, it does not fork: named inputs, recurrent state and a base controller
+// are optional keys; an artifact without them is a single 'obs' input and an 'action' output.
 import onnxProto from 'onnx-proto';
 import { ACTION_LAYOUT, OBSERVATION_LAYOUT } from './observation.js';
 
@@ -21,6 +23,36 @@ export const METADATA_KEYS = {
   producer: 'ballbot.producer', // 'ballbot <version>'
 } as const;
 
+/** Optional keys: absent in older artifacts (policies/balance-default.onnx has none). */
+export const OPTIONAL_METADATA_KEYS = {
+  inputs: 'ballbot.inputs', // JSON ArtifactInput[]
+  recurrentState: 'ballbot.recurrent_state', // JSON RecurrentState[]
+  baseController: 'ballbot.base_controller', // JSON BaseController
+} as const;
+
+/** One named graph input: what it carries, in which order, shape, units and rate. */
+export interface ArtifactInput {
+  name: string; // graph input name, e.g. 'obs', 'depth', 'height_scan'
+  layout: string[]; // one name per value, in graph order
+  shape: number[]; // full tensor shape, batch first, e.g. [1, 15]
+  units?: string;
+  rateHz?: number; // how often it is refreshed (default: the control rate)
+}
+
+/** A hidden state the caller carries tick to tick: zeros at start, on arm and after every e-stop. */
+export interface RecurrentState {
+  input: string;
+  output: string;
+  shape: number[];
+}
+
+/** The graph is a residual on a controller of the project: action = clip(base(obs) + residualScale * graph(obs)). */
+export interface BaseController {
+  kind: string; // 'lqr'
+  residualScale: number;
+  robotHash: string;
+}
+
 export interface PolicyMetadata {
   format: string;
   observationLayout: string[];
@@ -33,6 +65,14 @@ export interface PolicyMetadata {
   normalization: 'folded' | { mean: number[]; std: number[]; clip: number };
   trainingConfig: unknown;
   producer: string;
+  inputs?: ArtifactInput[];
+  recurrentState?: RecurrentState[];
+  baseController?: BaseController;
+}
+
+/** The graph inputs an artifact asks for; without 'ballbot.inputs', one 'obs' input of the observation layout. */
+export function artifactInputs(meta: PolicyMetadata): ArtifactInput[] {
+  return meta.inputs ?? [{ name: 'obs', layout: meta.observationLayout, shape: [1, meta.observationLayout.length] }];
 }
 
 export function defaultLayouts(): Pick<PolicyMetadata, 'observationLayout' | 'actionLayout'> {
@@ -43,6 +83,10 @@ export function metadataToProps(meta: PolicyMetadata): Record<string, string> {
   const asString = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
   const props: Record<string, string> = {};
   for (const [field, key] of Object.entries(METADATA_KEYS)) props[key] = asString(meta[field as keyof PolicyMetadata]);
+  for (const [field, key] of Object.entries(OPTIONAL_METADATA_KEYS)) {
+    const v = meta[field as keyof PolicyMetadata];
+    if (v !== undefined) props[key] = asString(v);
+  }
   return props;
 }
 
@@ -60,8 +104,9 @@ export function propsToMetadata(props: Record<string, string>): PolicyMetadata {
       throw new Error(`policy artifact metadata '${key}' is not valid JSON`);
     }
   };
+  const optional = (key: string) => (props[key] === undefined ? undefined : json(key));
   const normalization = get(METADATA_KEYS.normalization);
-  return {
+  const meta: PolicyMetadata = {
     format: get(METADATA_KEYS.format),
     observationLayout: json(METADATA_KEYS.observationLayout),
     actionLayout: json(METADATA_KEYS.actionLayout),
@@ -74,6 +119,54 @@ export function propsToMetadata(props: Record<string, string>): PolicyMetadata {
     trainingConfig: json(METADATA_KEYS.trainingConfig),
     producer: get(METADATA_KEYS.producer),
   };
+  const inputs = optional(OPTIONAL_METADATA_KEYS.inputs);
+  if (inputs !== undefined) meta.inputs = parseInputs(inputs);
+  const state = optional(OPTIONAL_METADATA_KEYS.recurrentState);
+  if (state !== undefined) meta.recurrentState = parseRecurrentState(state);
+  const base = optional(OPTIONAL_METADATA_KEYS.baseController);
+  if (base !== undefined) meta.baseController = parseBaseController(base);
+  return meta;
+}
+
+const isShape = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((d) => Number.isInteger(d) && d > 0);
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function malformed(key: string, want: string, got: unknown): Error {
+  return new Error(`policy artifact metadata '${key}' must be ${want}, got ${JSON.stringify(got)}`);
+}
+
+function parseInputs(v: unknown): ArtifactInput[] {
+  const key = OPTIONAL_METADATA_KEYS.inputs;
+  const want = 'a non-empty list of {name, layout: string[], shape: positive integers, units?, rateHz?}';
+  if (!Array.isArray(v) || v.length === 0) throw malformed(key, want, v);
+  return v.map((e) => {
+    if (!isObject(e) || typeof e.name !== 'string' || !isStrings(e.layout) || !isShape(e.shape)) throw malformed(key, want, e);
+    if (e.units !== undefined && typeof e.units !== 'string') throw malformed(key, want, e);
+    if (e.rateHz !== undefined && !(typeof e.rateHz === 'number' && e.rateHz > 0)) throw malformed(key, want, e);
+    const size = e.shape.reduce((a, b) => a * b, 1);
+    if (size !== e.layout.length) throw new Error(`policy artifact metadata '${key}': input '${e.name}' has shape [${e.shape}] (${size} values) but ${e.layout.length} layout names`);
+    return { name: e.name, layout: e.layout, shape: e.shape, ...(e.units !== undefined ? { units: e.units as string } : {}), ...(e.rateHz !== undefined ? { rateHz: e.rateHz as number } : {}) };
+  });
+}
+
+function parseRecurrentState(v: unknown): RecurrentState[] {
+  const key = OPTIONAL_METADATA_KEYS.recurrentState;
+  const want = 'a non-empty list of {input, output, shape: positive integers}';
+  if (!Array.isArray(v) || v.length === 0) throw malformed(key, want, v);
+  return v.map((e) => {
+    if (!isObject(e) || typeof e.input !== 'string' || typeof e.output !== 'string' || !isShape(e.shape)) throw malformed(key, want, e);
+    return { input: e.input, output: e.output, shape: e.shape };
+  });
+}
+
+function parseBaseController(v: unknown): BaseController {
+  const key = OPTIONAL_METADATA_KEYS.baseController;
+  const want = '{kind: string, residualScale: finite number, robotHash: string}';
+  if (!isObject(v) || typeof v.kind !== 'string' || typeof v.robotHash !== 'string' || typeof v.residualScale !== 'number' || !Number.isFinite(v.residualScale)) {
+    throw malformed(key, want, v);
+  }
+  return { kind: v.kind, residualScale: v.residualScale, robotHash: v.robotHash };
 }
 
 /** Parse the metadata_props of an ONNX policy file; errors name `source` (the file). */

@@ -204,6 +204,7 @@ export class RobotSim {
     wheelSpeedsFromRelative(this.J, w, this.wheelSpeed);
     const mp = motorParams;
     mp.maxTorque = p.motorMaxTorque;
+    for (let i = 0; i < 3; i++) mp.strength[i] = p.motorMaxTorque[i] / this.robot.motor.maxTorque;
     mp.noLoadSpeed = this.robot.motor.noLoadSpeed;
     mp.viscousFriction = this.robot.motor.viscousFriction;
     mp.coulombFriction = this.robot.motor.coulombFriction;
@@ -323,6 +324,7 @@ export class RobotSim {
 // One shared parameter object: filled per call, never allocated on the hot path.
 const motorParams: MotorParams = {
   maxTorque: new Float64Array(3),
+  strength: new Float64Array(3),
   noLoadSpeed: 1,
   viscousFriction: 0,
   coulombFriction: 0,

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
 import type { VecEnv } from '../../sim/env.js';
 import { evaluate, type BatchPolicy } from '../../training/evaluate.js';
-import { loadOnnxPolicy } from '../../training/io/onnx-policy.js';
+import { readFileSync } from 'node:fs';
+import { OnnxPolicy } from '../../deploy/onnx-policy.js';
+import { ballbotCaller, type CallerCapabilities } from '../../sim/artifact-check.js';
+import { DEFAULT_ROBOT_CONFIG } from '../../sim/config/paths.js';
+import { loadRobotConfig } from '../../sim/config/robot.js';
+import { readArtifactMetadata } from '../../sim/policy-artifact.js';
 import { loadRunPolicy, specActions } from '../../training/io/run-policy.js';
 import { isBallbotTask, makeVecEnv } from '../../training/tasks.js';
 
@@ -55,14 +60,15 @@ export async function run(argv: string[]): Promise<number> {
     source = `run ${v.run} (${rp.algo}, ${rp.envSteps} env steps)`;
   } else if (v.policy) {
     if (!existsSync(v.policy)) throw new UsageError(`--policy ${v.policy}: no such file`);
-    const onnx = await loadOnnxPolicy(v.policy);
-    task = v.task ?? onnx.metadata.task;
+    const meta = readArtifactMetadata(readFileSync(v.policy), v.policy);
+    task = v.task ?? meta.task;
     vec = await makeVecEnv({ task, envModule: v.env, options: isBallbotTask(task) ? { randomize: true, ...randomizeOpt } : {} }, episodes, seed, 0);
-    if (vec.observationSpace.shape[0] !== onnx.obsSize) {
+    try {
+      policy = await onnxBatchPolicy(v.policy, task, vec);
+    } catch (err) {
       await vec.close();
-      throw new UsageError(`--policy ${v.policy} takes ${onnx.obsSize} observations, task ${task} gives ${vec.observationSpace.shape[0]}`);
+      throw err;
     }
-    policy = (obs, n) => onnx.act(obs, n);
     source = `ONNX ${v.policy} (onnxruntime-node)`;
   } else {
     task = v.task ?? 'balance';
@@ -81,6 +87,25 @@ export async function run(argv: string[]): Promise<number> {
     await vec.close();
   }
   return 0;
+}
+
+/**
+ * The ONNX policy run once per env (batch 1, the same session deploy uses). Eval runs many envs
+ * with one policy, so it cannot carry one hidden state per env: recurrent artifacts are refused.
+ */
+async function onnxBatchPolicy(file: string, task: string, vec: VecEnv): Promise<BatchPolicy> {
+  const names = (space: VecEnv['observationSpace'], prefix: string) => space.names ?? Array.from({ length: space.shape[0] }, (_, i) => `${prefix}_${i}`);
+  const robot = loadRobotConfig(DEFAULT_ROBOT_CONFIG); // the robot makeVecEnv builds for a ballbot task
+  const caller: CallerCapabilities = isBallbotTask(task)
+    ? ballbotCaller('ballbot eval', robot, robot.control.rateHz, { recurrentState: false, fixedFullScaleNm: robot.motor.maxTorque })
+    : { caller: 'ballbot eval', robot: null, inputs: { obs: names(vec.observationSpace, 'obs') }, actionLayout: names(vec.actionSpace, 'action'), recurrentState: false, baseControllers: [] };
+  const onnx = await OnnxPolicy.load(file, caller);
+  const O = onnx.obsSize, A = onnx.actionSize;
+  const out = new Float32Array(vec.numEnvs * A);
+  return (obs, n) => {
+    for (let i = 0; i < n; i++) onnx.act(obs.subarray(i * O, (i + 1) * O), out.subarray(i * A, (i + 1) * A));
+    return out;
+  };
 }
 
 async function controllerPolicy(name: string, n: number): Promise<BatchPolicy> {

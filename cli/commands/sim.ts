@@ -1,8 +1,12 @@
 // ballbot sim: run the simulation with a controller (LQR baseline, zero torque or an ONNX
 // policy) through the same observation and action path a policy uses.
+import { OnnxPolicy } from '../../deploy/onnx-policy.js';
+import { ballbotCaller } from '../../sim/artifact-check.js';
 import { resolveEnvConfig } from '../../sim/ballbot-env.js';
+import type { RobotConfig } from '../../sim/config/robot.js';
 import { createZeroController, type Controller } from '../../sim/controller.js';
 import { createLqrController } from '../../sim/lqr.js';
+import { actionToTorque } from '../../sim/observation.js';
 import { headerFor, RecordingWriter, frameFromTruth, terrainForRecording } from '../../sim/recording.js';
 import { runRollout } from '../../sim/rollout.js';
 import type { Terrain } from '../../sim/terrain.js';
@@ -46,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     randomize: v.randomization ?? (v.randomize ? true : false),
   });
   const controllerName = v.policy ? 'policy' : (v.controller ?? 'lqr');
-  const { controller, close } = await makeController(controllerName, v.policy, config.robot);
+  const { controller, close, maxTorqueNm } = await makeController(controllerName, v.policy, config.robot);
 
   // Created once the episode (and its terrain) exists.
   const recording: { writer: RecordingWriter | null } = { writer: null };
@@ -61,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
       onStart: v.record ? startRecording : undefined,
       onStep: v.record
         ? (truth, action, command) => {
-            for (let k = 0; k < 3; k++) torque[k] = action[k] * config.robot.motor.maxTorque;
+            actionToTorque(action, maxTorqueNm, torque);
             recording.writer!.frame(frameFromTruth(truth, { rawTorque: torque, safeTorque: torque, rawAction: action, safeAction: action, command }));
           }
         : undefined,
@@ -88,15 +92,21 @@ function parsePush(text: string): { atS: number; dvx: number; dvy: number } {
   return { atS: Number(m[1]), dvx: Number(m[2]), dvy: Number(m[3]) };
 }
 
-async function makeController(name: string, policyFile: string | undefined, robot: Parameters<typeof createLqrController>[0]): Promise<{ controller: Controller; close: () => void }> {
-  if (name === 'lqr') return { controller: createLqrController(robot), close: () => {} };
-  if (name === 'zero') return { controller: createZeroController(), close: () => {} };
+interface SimController {
+  controller: Controller;
+  close: () => void;
+  /** What action 1.0 means, N m: the training env applies the robot's motor rating. */
+  maxTorqueNm: number;
+}
+
+async function makeController(name: string, policyFile: string | undefined, robot: RobotConfig): Promise<SimController> {
+  const maxTorqueNm = robot.motor.maxTorque;
+  if (name === 'lqr') return { controller: createLqrController(robot), close: () => {}, maxTorqueNm };
+  if (name === 'zero') return { controller: createZeroController(), close: () => {}, maxTorqueNm };
   if (name === 'policy') {
     if (!policyFile) throw new UsageError('--controller policy needs --policy FILE.onnx');
-    const { OnnxPolicy } = await import('../../deploy/onnx-policy.js');
-    const policy = await OnnxPolicy.load(policyFile);
-    return { controller: policy, close: () => policy.close() };
+    const policy = await OnnxPolicy.load(policyFile, ballbotCaller('ballbot sim', robot, robot.control.rateHz, { fixedFullScaleNm: maxTorqueNm }));
+    return { controller: policy, close: () => policy.close(), maxTorqueNm };
   }
   throw new UsageError(`--controller must be lqr, zero or policy, got '${name}'`);
 }
-

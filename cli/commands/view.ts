@@ -2,6 +2,7 @@
 // live rollouts on a local port until interrupted.
 import { resolve } from 'node:path';
 import { loadRobotConfig } from '../../sim/config/robot.js';
+import { DEFAULT_ROBOT_CONFIG } from '../../sim/config/paths.js';
 import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
 
 const USAGE = `usage: ballbot view [FILE|RUN_DIR ...] [--live --controller lqr | --live --policy FILE.onnx]
@@ -69,15 +70,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (v.live) {
     const { startLiveRollout } = await import('../../viewer/server/live.js');
-    const { lqrController, onnxPolicyController } = await import('../../viewer/server/live-controllers.js');
-    const robot = v.robot ? loadRobotConfig(v.robot) : undefined;
+    const { livePolicy } = await import('../../viewer/server/live-controllers.js');
+    const resolvedRobot = loadRobotConfig(v.robot ?? DEFAULT_ROBOT_CONFIG);
     const seed = numberFlag(v.seed, 'seed', 1, { integer: true });
-    const { loadPlant } = await import('../../viewer/server/live.js');
-    // The controller needs the robot the plant resolved (its default config when --robot is absent).
-    const probe = await loadPlant({ robot });
-    const resolvedRobot = probe.robot;
-    probe.close();
-    const controller = v.policy ? await onnxPolicyController(v.policy, resolvedRobot) : await lqrController(resolvedRobot);
+    const controller = await livePolicy(v.policy, resolvedRobot);
     const live = await startLiveRollout({
       plantOptions: { robot: resolvedRobot, seed, randomize: !!v.randomize, terrain: (v.terrain as 'flat' | 'rough' | undefined) ?? 'flat', initTiltDeg: 3 },
       controller,

@@ -7,12 +7,13 @@ import { PolicyMismatchError, startDeploy } from '../../deploy/index.js';
 import type { LinkHealth, RobotLink, TimedSensorState } from '../../deploy/robot-link.js';
 import { mlpForward } from '../../training/networks/mlp-policy-spec.js';
 import { Rng } from '../../sim/rng.js';
-import { randomMlpSpec, writeRandomPolicy } from './fixtures.js';
+import { ballbotCaller } from '../../sim/artifact-check.js';
+import { randomMlpSpec, writeRandomPolicy } from '../../training/io/random-policy.js';
 import { robot, testConfig } from './harness.js';
 
 test('OnnxPolicy.act (sync native session) equals the network it was exported from', async () => {
   const file = writeRandomPolicy({ robot, rateHz: 100, seed: 5 });
-  const policy = await OnnxPolicy.load(file);
+  const policy = await OnnxPolicy.load(file, ballbotCaller('test', robot, 100));
   const spec = randomMlpSpec(5, 15);
   const rng = new Rng(9);
   const obs = new Float32Array(15);
@@ -23,7 +24,7 @@ test('OnnxPolicy.act (sync native session) equals the network it was exported fr
     const want = mlpForward(spec, obs);
     for (let j = 0; j < 3; j++) assert.ok(Math.abs(out[j] - want[j]) < 1e-5, `obs ${n} action ${j}: ${out[j]} vs ${want[j]}`);
   }
-  assert.equal(policy.artifact.metadata.robotName, robot.name);
+  assert.equal(policy.metadata.robotName, robot.name);
   policy.close();
 });
 
@@ -52,7 +53,7 @@ async function refused(file: string, pattern: RegExp) {
 }
 
 test('refused: wrong observation size (14 inputs)', async () => {
-  await refused(writeRandomPolicy({ robot, rateHz: 100, obsSize: 14 }), /observation layout: artifact has 14 entries.*deploy builds 15/);
+  await refused(writeRandomPolicy({ robot, rateHz: 100, obsSize: 14 }), /input 'obs' layout: artifact has 14 entries.*deploy builds 15/);
 });
 
 test('refused: trained for another robot', async () => {
@@ -80,5 +81,5 @@ test('a file that is not a policy artifact is refused with its name', async () =
   const { tmpdir } = await import('node:os');
   const file = join(mkdtempSync(join(tmpdir(), 'ballbot-bad-')), 'bad.onnx');
   writeFileSync(file, 'not an onnx model at all');
-  await assert.rejects(OnnxPolicy.load(file), (err: Error) => err.message.includes(file));
+  await assert.rejects(OnnxPolicy.load(file, ballbotCaller('test', robot, 100)), (err: Error) => err.message.includes(file));
 });

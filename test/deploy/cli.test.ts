@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { writeRandomPolicy } from './fixtures.js';
+import { writeRandomPolicy } from '../../training/io/random-policy.js';
 import { robot, WIDE_TIMING_FLAGS } from './harness.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/ballbot.js', import.meta.url));

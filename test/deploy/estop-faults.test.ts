@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFault } from '../../deploy/faults.js';
-import { writeRandomPolicy } from './fixtures.js';
+import { writeRandomPolicy } from '../../training/io/random-policy.js';
 import { isZero, robot, runOnSim, testConfig, type Run, type TickCopy } from './harness.js';
 
 const DEG = Math.PI / 180;

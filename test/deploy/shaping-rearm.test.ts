@@ -2,7 +2,7 @@
 // the explicit paths out of and back into torque: operator e-stop, re-arm, refused arming.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeRandomPolicy } from './fixtures.js';
+import { writeRandomPolicy } from '../../training/io/random-policy.js';
 import { isZero, robot, runOnSim, sleep, startOnSim, testConfig, until } from './harness.js';
 
 // A constant policy: action 0.9 on every wheel = 0.9 * 1.98 N m = 1.78 N m before safety.

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFault } from '../../deploy/faults.js';
 import { TELEMETRY_CHANNELS } from '../../deploy/telemetry.js';
-import { writeRandomPolicy } from './fixtures.js';
+import { writeRandomPolicy } from '../../training/io/random-policy.js';
 import { robot, runOnSim, sleep, testConfig, WIDE_TIMING_FLAGS } from './harness.js';
 import { readMcap } from './mcap-read.js';
 

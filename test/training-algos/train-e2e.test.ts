@@ -10,7 +10,7 @@ import { Rng } from '../../sim/rng.js';
 import { initBackend } from '../../training/backend.js';
 import { loadCheckpoint } from '../../training/io/checkpoint.js';
 import { parseTrainConfig } from '../../training/config.js';
-import { loadOnnxPolicy } from '../../training/io/onnx-policy.js';
+import { OnnxPolicy } from '../../deploy/onnx-policy.js';
 import { loadRunPolicy, specActions } from '../../training/io/run-policy.js';
 import { train } from '../../training/train.js';
 
@@ -47,7 +47,8 @@ test('TD3: the exported ONNX policy is the EMA actor and matches the plain-JS fo
   const rawSpec = (await import('../../training/networks/deterministic-policy.js')).deterministicRunSpec('td3', { ...policy.config, td3: { ...policy.config.td3, ema: { decay: 0.9, export: false } } }, policy.envInfo, ckpt.state.agent, {});
   assert.deepEqual(rawSpec.layers[0].weights, actor.subarray(0, 3 * 16));
   assert.equal(raw.spec.layers.at(-1)!.activation, 'linear', 'tanh output rescaled to the torque bounds by a last linear layer');
-  const onnx = await loadOnnxPolicy(r.policyFile!);
+  const pendulum = { caller: 'test', robot: null, inputs: { obs: policy.envInfo.obsNames ?? ['obs_0', 'obs_1', 'obs_2'] }, actionLayout: policy.envInfo.actNames ?? ['action_0'], recurrentState: false, baseControllers: [] };
+  const onnx = await OnnxPolicy.load(r.policyFile!, pendulum);
   const rng = new Rng(9);
   const n = 64;
   const obs = new Float32Array(n * 3);
@@ -55,7 +56,8 @@ test('TD3: the exported ONNX policy is the EMA actor and matches the plain-JS fo
     const th = rng.uniform(-Math.PI, Math.PI);
     obs.set([Math.cos(th), Math.sin(th), rng.uniform(-8, 8)], i * 3);
   }
-  const viaOnnx = await onnx.act(obs, n);
+  const viaOnnx = new Float32Array(n);
+  for (let i = 0; i < n; i++) onnx.act(obs.subarray(i * 3, i * 3 + 3), viaOnnx.subarray(i, i + 1));
   const viaJs = specActions(policy.spec, policy.envInfo, obs, n, new Float32Array(n));
   for (let i = 0; i < n; i++) assert.ok(Math.abs(viaOnnx[i] - viaJs[i]) < 1e-4, `action ${i}: onnx ${viaOnnx[i]} vs js ${viaJs[i]}`);
 });

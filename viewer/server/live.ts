@@ -2,13 +2,13 @@
 // controller, with random pushes, streamed to every connected page. The viewer clips the
 // action to [-1, 1] (its only safety rule) and marks each clipping episode as a safety event.
 import type { RobotConfig } from '../../sim/config/robot.js';
-import { buildObservation, OBS_SIZE, ACTION_SIZE } from '../../sim/observation.js';
-import type { Plant, PlantOptions } from '../../sim/plant-api.js';
+import { actionToTorque, buildObservation, clipAction, OBS_SIZE, ACTION_SIZE } from '../../sim/observation.js';
+import { createPlant, type PlantOptions } from '../../sim/plant.js';
 import { Rng } from '../../sim/rng.js';
 import { terrainForRecording } from '../../sim/recording.js';
 import type { EpisodeData, EpisodeEvent, EpisodeFrame, LiveMessage } from '../page/episode.js';
 import { episodeRobot } from './episode-from-recording.js';
-import type { LiveController } from './live-controllers.js';
+import type { Policy } from '../../deploy/policy.js';
 
 export interface LiveRollout {
   snapshot(): EpisodeData;
@@ -21,7 +21,7 @@ export interface LiveRollout {
 
 export interface LiveOptions {
   plantOptions: PlantOptions;
-  controller: LiveController;
+  controller: Policy;
   /** Mean seconds between random pushes; 0 = none. */
   pushEverySeconds?: number;
   pushMagnitude?: number;
@@ -32,23 +32,8 @@ export interface LiveOptions {
   tickMs?: number;
 }
 
-interface PlantModule {
-  createPlant(options: PlantOptions): Plant | Promise<Plant>;
-}
-
-export async function loadPlant(options: PlantOptions): Promise<Plant> {
-  const spec = '../../sim/plant.js'; // computed: the simulator lands separately from the viewer
-  let mod: PlantModule;
-  try {
-    mod = (await import(spec)) as PlantModule;
-  } catch (err) {
-    throw new Error(`ballbot view --live: cannot load the simulator sim/plant.js (${(err as Error).message})`);
-  }
-  return await mod.createPlant(options);
-}
-
 export async function startLiveRollout(options: LiveOptions): Promise<LiveRollout> {
-  const plant = await loadPlant(options.plantOptions);
+  const plant = await createPlant(options.plantOptions);
   const robot: RobotConfig = plant.robot;
   const controller = options.controller;
   const rng = new Rng(options.seed ?? 1);
@@ -59,6 +44,7 @@ export async function startLiveRollout(options: LiveOptions): Promise<LiveRollou
   const raw = new Float32Array(ACTION_SIZE);
   const safe = new Float32Array(ACTION_SIZE);
   const torque = new Float64Array(ACTION_SIZE);
+  const rawTorque = new Float64Array(ACTION_SIZE);
   const command = new Float64Array(3);
   const frames: EpisodeFrame[] = [];
   const events: EpisodeEvent[] = [];
@@ -91,7 +77,7 @@ export async function startLiveRollout(options: LiveOptions): Promise<LiveRollou
       fellAt = null;
       raw.fill(0);
       safe.fill(0);
-      controller.reset?.();
+      controller.reset();
       nextPushAt = timeOffset + (pushEvery > 0 ? rng.uniform(0.5, 1.5) * pushEvery : Infinity);
     }
     if (timeOffset + plant.truth().timeS >= nextPushAt) {
@@ -100,14 +86,10 @@ export async function startLiveRollout(options: LiveOptions): Promise<LiveRollou
       nextPushAt += rng.uniform(0.5, 1.5) * pushEvery;
     }
     buildObservation(plant.sensors(), safe, command, obs);
-    await controller.act(obs, raw);
-    let clipped = false;
-    for (let i = 0; i < ACTION_SIZE; i++) {
-      const a = Number.isFinite(raw[i]) ? raw[i] : 0;
-      safe[i] = Math.max(-1, Math.min(1, a));
-      if (safe[i] !== raw[i]) clipped = true;
-      torque[i] = safe[i] * robot.motor.maxTorque;
-    }
+    controller.act(obs, raw);
+    const clipped = clipAction(raw, safe);
+    actionToTorque(safe, controller.maxTorqueNm, torque);
+    actionToTorque(raw, controller.maxTorqueNm, rawTorque);
     plant.applyCommand(torque);
     plant.stepControl();
     const truth = plant.truth();
@@ -119,7 +101,7 @@ export async function startLiveRollout(options: LiveOptions): Promise<LiveRollou
       tiltRad: truth.tiltRad,
       wheelVelocity: Array.from(truth.wheelVelocity),
       wheelTorque: Array.from(truth.wheelTorque),
-      rawTorque: Array.from(raw, (a) => a * robot.motor.maxTorque),
+      rawTorque: Array.from(rawTorque),
       safeTorque: Array.from(torque),
       command: Array.from(command),
     };
@@ -197,7 +179,7 @@ export async function startLiveRollout(options: LiveOptions): Promise<LiveRollou
       stopped = true;
       clearInterval(timer);
       listeners.clear();
-      void controller.close?.();
+      controller.close();
       plant.close();
     },
   };

@@ -1,13 +1,15 @@
-// Real ONNX policy files with random weights (training/onnx-export.ts) for deploy tests and
-// the loop benchmark, with metadata that matches (or deliberately mismatches) a deploy config.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+// Real ONNX policy artifacts with random (or constant) weights, exported like a trained
+// policy, for the loop benchmark and the tests, with metadata that matches (or deliberately
+// mismatches) a robot and control rate.
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportMlpPolicyOnnx } from '../../training/io/onnx-export.js';
-import type { MlpPolicySpec } from '../../training/networks/mlp-policy-spec.js';
+import { exportMlpPolicyOnnx } from './onnx-export.js';
+import type { MlpPolicySpec } from '../networks/mlp-policy-spec.js';
 import { ARTIFACT_FORMAT, defaultLayouts, type PolicyMetadata } from '../../sim/policy-artifact.js';
 import { robotIdentity, type RobotConfig } from '../../sim/config/robot.js';
 import { Rng } from '../../sim/rng.js';
+import { atomicWriteFile } from '../../common/atomic-write.js';
 
 export function randomMlpSpec(seed: number, obsSize: number, hidden = [64, 64], actSize = 3, weightScale = 0.3): MlpPolicySpec {
   const rng = new Rng(seed);
@@ -34,6 +36,7 @@ export interface PolicyFileOptions {
   /** Override metadata fields (mismatch tests). */
   meta?: Partial<PolicyMetadata>;
   obsSize?: number;
+  actSize?: number;
   weightScale?: number;
   /** A constant-output policy instead of a random MLP. */
   constant?: number[];
@@ -43,11 +46,12 @@ export interface PolicyFileOptions {
 export function writeRandomPolicy(options: PolicyFileOptions): string {
   const layouts = defaultLayouts();
   const obsSize = options.obsSize ?? layouts.observationLayout.length;
+  const actSize = options.actSize ?? layouts.actionLayout.length;
   const id = robotIdentity(options.robot);
   const metadata: PolicyMetadata = {
     format: ARTIFACT_FORMAT,
     observationLayout: layouts.observationLayout.slice(0, obsSize),
-    actionLayout: layouts.actionLayout,
+    actionLayout: layouts.actionLayout.slice(0, actSize),
     actionScaling: { kind: 'torque_fraction', maxTorqueNm: options.robot.motor.maxTorque },
     controlRateHz: options.rateHz,
     robotName: id.name,
@@ -58,10 +62,10 @@ export function writeRandomPolicy(options: PolicyFileOptions): string {
     producer: 'ballbot test',
     ...options.meta,
   };
-  const spec = options.constant ? constantSpec(obsSize, options.constant) : randomMlpSpec(options.seed ?? 1, obsSize, [64, 64], 3, options.weightScale ?? 0.3);
+  const spec = options.constant ? constantSpec(obsSize, options.constant) : randomMlpSpec(options.seed ?? 1, obsSize, [64, 64], actSize, options.weightScale ?? 0.3);
   const bytes = exportMlpPolicyOnnx(spec, metadata);
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ballbot-policy-'));
   const file = join(dir, `${options.constant ? 'constant' : 'random'}-${options.seed ?? 1}-${Math.random().toString(36).slice(2, 8)}.onnx`);
-  writeFileSync(file, bytes);
+  atomicWriteFile(file, bytes);
   return file;
 }
