@@ -55,9 +55,9 @@ export function ballbotCaller(caller: string, robot: RobotConfig, rateHz: number
   };
 }
 
-const listDiff = (what: string, got: readonly string[], want: readonly string[], caller: string): string | null => {
+const listDiff = (what: string, got: readonly string[], want: readonly string[], caller: string, verb = 'builds'): string | null => {
   if (got.length === want.length && got.every((n, i) => n === want[i])) return null;
-  if (got.length !== want.length) return `${what}: artifact has ${got.length} entries [${got.join(', ')}], ${caller} builds ${want.length} [${want.join(', ')}]`;
+  if (got.length !== want.length) return `${what}: artifact has ${got.length} entries [${got.join(', ')}], ${caller} ${verb} ${want.length} [${want.join(', ')}]`;
   const i = got.findIndex((n, k) => n !== want[k]);
   return `${what}: entry ${i} is '${got[i]}' in the artifact but '${want[i]}' in ${caller}`;
 };
@@ -111,7 +111,7 @@ export function artifactDifferences(meta: PolicyMetadata, graph: GraphSignature,
   }
 
   // The action: the one graph output that is not a state, of the action layout's size.
-  const act = listDiff('action layout', meta.actionLayout ?? [], want.actionLayout, who);
+  const act = listDiff('action layout', meta.actionLayout ?? [], want.actionLayout, who, 'drives');
   if (act) out.push(act);
   const actions = graph.outputs.filter((t) => !state.some((s) => s.output === t.name));
   if (actions.length !== 1) out.push(`graph outputs: expected one action output besides the recurrent state, got [${actions.map((t) => t.name).join(', ')}]`);

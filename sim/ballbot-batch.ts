@@ -7,6 +7,7 @@ import type { TaskConfig } from './config/task.js';
 import { nominalParams, sampleParams } from './episode-params.js';
 import { yawOf } from './math3.js';
 import { ACTION_SIZE, actionToTorque, buildObservation, clipAction, OBS_SIZE } from './observation.js';
+import { newRewardState, stepReward, trackingError2 } from './reward.js';
 import { Rng } from './rng.js';
 import { generateTerrain } from './terrain.js';
 import { BallbotWorld } from './world.js';
@@ -23,6 +24,12 @@ export const PRIVILEGED_LAYOUT = [
   'motor_strength_0', 'motor_strength_1', 'motor_strength_2', 'latency_ms', 'ball_radius_scale',
 ] as const;
 export const PRIV_SIZE = PRIVILEGED_LAYOUT.length;
+
+/** Where each ground-truth quantity sits in the privileged vector (PRIVILEGED_LAYOUT order). */
+export const PRIV_INDEX = {
+  ballVx: 0, ballVy: 1, bodyWx: 2, bodyWy: 3, bodyWz: 4, posX: 5, posY: 6, tiltRad: 7,
+  bodyMassScale: 8, comX: 9, comY: 10, comHeightScale: 11, friction: 12, motorStrength: 13, latencyMs: 16, ballRadiusScale: 17,
+} as const;
 
 /** A push counts as recovered if the robot is still up this long after it. */
 const PUSH_RECOVERY_S = 3;
@@ -71,6 +78,7 @@ export class BallbotBatch {
   private readonly pos = new Float64Array(3);
   private readonly vel = new Float64Array(3);
   private readonly tiltLimit: number;
+  private readonly rewardState = newRewardState();
 
   private constructor(readonly world: BallbotWorld, readonly options: BatchOptions) {
     const n = options.numEnvs;
@@ -176,19 +184,20 @@ export class BallbotBatch {
     sim.localPosition(this.pos);
     const yaw = yawOf(sim.bodyRotation());
     const c = Math.cos(yaw), s = Math.sin(yaw);
-    out[0] = c * this.vel[0] + s * this.vel[1];
-    out[1] = -s * this.vel[0] + c * this.vel[1];
+    const P = PRIV_INDEX;
+    out[P.ballVx] = c * this.vel[0] + s * this.vel[1];
+    out[P.ballVy] = -s * this.vel[0] + c * this.vel[1];
     const w = sim.bodyAngvelWorld();
-    out[2] = w[0]; out[3] = w[1]; out[4] = w[2];
-    out[5] = this.pos[0]; out[6] = this.pos[1];
-    out[7] = sim.tilt();
-    out[8] = p.bodyMass / robot.body.mass;
-    out[9] = p.comOffset[0] * 10; out[10] = p.comOffset[1] * 10;
-    out[11] = p.comOffset[2] / robot.body.comHeight;
-    out[12] = p.friction;
-    for (let k = 0; k < 3; k++) out[13 + k] = p.motorMaxTorque[k] / robot.motor.maxTorque;
-    out[16] = p.actionLatency * 1000;
-    out[17] = p.ballRadius / robot.ball.radius;
+    out[P.bodyWx] = w[0]; out[P.bodyWy] = w[1]; out[P.bodyWz] = w[2];
+    out[P.posX] = this.pos[0]; out[P.posY] = this.pos[1];
+    out[P.tiltRad] = sim.tilt();
+    out[P.bodyMassScale] = p.bodyMass / robot.body.mass;
+    out[P.comX] = p.comOffset[0] * 10; out[P.comY] = p.comOffset[1] * 10;
+    out[P.comHeightScale] = p.comOffset[2] / robot.body.comHeight;
+    out[P.friction] = p.friction;
+    for (let k = 0; k < 3; k++) out[P.motorStrength + k] = p.motorMaxTorque[k] / robot.motor.maxTorque;
+    out[P.latencyMs] = p.actionLatency * 1000;
+    out[P.ballRadiusScale] = p.ballRadius / robot.ball.radius;
   }
 
   /** Step every env with actions [n*3] in [-1, 1] (clipped here); auto-resets ended episodes. */
@@ -232,43 +241,31 @@ export class BallbotBatch {
 
   private finishStep(i: number, dt: number): void {
     const { task } = this.options;
-    const w = task.reward;
     const sim = this.world.robots[i];
     this.steps[i]++;
     this.observe(i, dt);
     const priv = this.privileged.subarray(i * PRIV_SIZE, (i + 1) * PRIV_SIZE);
-    const tilt = priv[7];
-    const vx = priv[0], vy = priv[1];
-    const dist2 = priv[5] * priv[5] + priv[6] * priv[6];
-    const cmdVx = this.command[3 * i], cmdVy = this.command[3 * i + 1], cmdYaw = this.command[3 * i + 2];
-    const ex = vx - cmdVx, ey = vy - cmdVy;
-    const trackErr2 = ex * ex + ey * ey;
-    const yawErr = priv[4] - cmdYaw;
+    const P = PRIV_INDEX, rs = this.rewardState;
+    rs.tiltRad = priv[P.tiltRad];
+    rs.ballVx = priv[P.ballVx]; rs.ballVy = priv[P.ballVy];
+    rs.bodyWx = priv[P.bodyWx]; rs.bodyWy = priv[P.bodyWy]; rs.bodyWz = priv[P.bodyWz];
+    rs.posX = priv[P.posX]; rs.posY = priv[P.posY];
+    rs.cmdVx = this.command[3 * i]; rs.cmdVy = this.command[3 * i + 1]; rs.cmdYawRate = this.command[3 * i + 2];
     let a2 = 0;
     for (let k = 0; k < ACTION_SIZE; k++) a2 += this.prevAction[i * ACTION_SIZE + k] ** 2;
-    const da2 = this.actionDelta2[i];
-    let r =
-      w.alive +
-      w.tilt * tilt * tilt +
-      w.bodyAngularVelocity * (priv[2] * priv[2] + priv[3] * priv[3]) +
-      w.ballSpeed * (vx * vx + vy * vy) +
-      w.distance * Math.min(dist2, 4) +
-      w.velocityTracking * Math.exp(-trackErr2 / 0.25) +
-      w.yawRateTracking * Math.exp(-(yawErr * yawErr) / 0.25) +
-      w.yawRate * priv[4] * priv[4] +
-      w.actionRate * da2 +
-      w.actionMagnitude * a2;
-    r *= dt;
+    rs.actionMagnitude2 = a2;
+    rs.actionChange2 = this.actionDelta2[i];
+    const tilt = rs.tiltRad;
     const fell = tilt > this.tiltLimit;
-    if (fell) r += w.fall;
+    const r = stepReward(task.reward, rs, dt, fell);
     this.rewards[i] = r;
     this.epReturn[i] += r;
-    if (task.commands) this.epTrackErr[i] += Math.sqrt(trackErr2);
+    if (task.commands) this.epTrackErr[i] += Math.sqrt(trackingError2(rs));
     if (tilt > this.epMaxTilt[i]) this.epMaxTilt[i] = tilt;
     if (this.epPushes[i] > this.epPushesRecovered[i] && sim.timeS - this.lastPushAt[i] >= PUSH_RECOVERY_S && !fell) {
       this.epPushesRecovered[i] = this.epPushes[i];
     }
-    const patchEdge = sim.terrain && Math.max(Math.abs(priv[5]), Math.abs(priv[6])) > sim.terrain.size / 2 - 1;
+    const patchEdge = sim.terrain && Math.max(Math.abs(rs.posX), Math.abs(rs.posY)) > sim.terrain.size / 2 - 1;
     const truncated = !fell && (this.steps[i] >= this.maxSteps || !!patchEdge);
     this.terminated[i] = fell ? 1 : 0;
     this.truncated[i] = truncated ? 1 : 0;

@@ -1,6 +1,6 @@
 // Run one episode of a task with a controller through the policy's own observation and
 // action path, measuring what the `sim` command and the tests report.
-import { BallbotBatch } from './ballbot-batch.js';
+import { BallbotBatch, PRIV_INDEX } from './ballbot-batch.js';
 import type { ResolvedEnvConfig } from './ballbot-env.js';
 import type { Controller } from './controller.js';
 import { ACTION_SIZE, OBS_SIZE } from './observation.js';
@@ -66,7 +66,7 @@ export async function runRollout(config: ResolvedEnvConfig, controller: Controll
       // On the last step the batch has auto-reset: read the final observation, not the new one.
       obs.set((ended ? batch.finalObs : batch.obs).subarray(0, OBS_SIZE));
       const t = ended ? null : sim.fillTruth(truth, tiltLimit);
-      const tiltDeg = ((ended ? batch.finalPrivileged[7] : t!.tiltRad) * 180) / Math.PI;
+      const tiltDeg = ((ended ? batch.finalPrivileged[PRIV_INDEX.tiltRad] : t!.tiltRad) * 180) / Math.PI;
       if (t) options.onStep?.(t, action, batch.obs.subarray(12, 15));
       maxTilt = Math.max(maxTilt, tiltDeg);
       if (steps * batch.controlDt > 3) maxTiltAfter3 = Math.max(maxTiltAfter3, tiltDeg);
@@ -77,7 +77,7 @@ export async function runRollout(config: ResolvedEnvConfig, controller: Controll
       if (ended) break;
     }
     const fp = batch.finalPrivileged;
-    const finalDistance = fell || steps >= total ? Math.hypot(fp[5], fp[6]) : Math.hypot(batch.privileged[5], batch.privileged[6]);
+    const finalDistance = fell || steps >= total ? Math.hypot(fp[PRIV_INDEX.posX], fp[PRIV_INDEX.posY]) : Math.hypot(batch.privileged[PRIV_INDEX.posX], batch.privileged[PRIV_INDEX.posY]);
     return {
       fell,
       maxTiltDeg: maxTilt,
