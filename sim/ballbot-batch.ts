@@ -4,12 +4,11 @@
 import type { RandomizationConfig } from './config/randomization.js';
 import type { RobotConfig } from './config/robot.js';
 import type { TaskConfig } from './config/task.js';
-import { nominalParams, sampleParams } from './episode-params.js';
+import { envSeed, startEpisode } from './episode-start.js';
 import { yawOf } from './math3.js';
 import { ACTION_SIZE, actionToTorque, buildObservation, clipAction, OBS_SIZE } from './observation.js';
 import { newRewardState, stepReward, trackingError2 } from './reward.js';
 import { Rng } from './rng.js';
-import { generateTerrain } from './terrain.js';
 import { BallbotWorld } from './world.js';
 
 /** Per-episode statistics reported when an episode ends (one row of EPISODE_FIELDS). */
@@ -121,7 +120,7 @@ export class BallbotBatch {
   resetAll(seed: number): Float32Array {
     const first = this.options.firstEnv ?? 0;
     for (let i = 0; i < this.n; i++) {
-      this.rngs[i].seed(seed * 100_003 + first + i);
+      this.rngs[i].seed(envSeed(seed, first + i));
       this.resetEnv(i);
     }
     return this.obs;
@@ -131,12 +130,7 @@ export class BallbotBatch {
     const { robot, task, randomization } = this.options;
     const rng = this.rngs[i];
     const sim = this.world.robots[i];
-    const p = randomization ? sampleParams(robot, randomization, rng, this.curriculumLevel) : nominalParams(robot);
-    sim.setParams(p);
-    if (task.terrain === 'rough') sim.setTerrain(generateTerrain(rng.nextU32(), p.terrainRoughness));
-    else if (sim.terrain) sim.setTerrain(null);
-    const tilt = (rng.uniform(task.initTiltDeg[0], task.initTiltDeg[1]) * Math.PI) / 180;
-    sim.resetPose(0, 0, tilt, rng.uniform(0, 2 * Math.PI), rng.uniform(-Math.PI, Math.PI));
+    const p = startEpisode(sim, rng, { robot, randomization, level: this.curriculumLevel, terrain: task.terrain === 'rough' ? 'rough' : 'flat', initTiltDeg: task.initTiltDeg });
     this.steps[i] = 0;
     this.prevAction.fill(0, i * ACTION_SIZE, (i + 1) * ACTION_SIZE);
     this.command.fill(0, i * 3, i * 3 + 3);

@@ -1,6 +1,7 @@
 // The simulated robot as a plant: wheel torques in, sensor readings out. The env, the
 // deploy sim link, the virtual robot and the viewer all drive the physics through this.
 import type { SensorState } from './observation.js';
+import type { RandomizationConfig } from './config/randomization.js';
 import type { RobotConfig } from './config/robot.js';
 import type { Terrain } from './terrain.js';
 
@@ -40,7 +41,7 @@ export interface Plant {
   push(dvx: number, dvy: number): void;
   /** The ground under the robot: null when flat, else the heightfield (sim/terrain.ts layout). */
   terrain(): Terrain | null;
-  /** Start again upright (or at initTiltDeg), with new randomization if enabled. */
+  /** Start again upright (or tilted by initTiltDeg about a random axis, random heading), with new randomization if enabled. */
   reset(options?: { seed?: number; initTiltDeg?: number }): void;
   close(): void;
 }
@@ -48,8 +49,8 @@ export interface Plant {
 export interface PlantOptions {
   robot?: RobotConfig; // default: configs/robot/default.yaml
   seed?: number;
-  /** Sample domain randomization (configs/randomization/default.yaml unless given) per reset. */
-  randomize?: boolean;
+  /** Sample domain randomization per reset: the default ranges, a file's (randomizationFile) or these. */
+  randomize?: boolean | RandomizationConfig;
   randomizationFile?: string;
   initTiltDeg?: number;
   terrain?: 'flat' | 'rough';

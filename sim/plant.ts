@@ -3,11 +3,10 @@
 import { loadRandomizationConfig } from './config/randomization.js';
 import { loadRobotConfig, type RobotConfig } from './config/robot.js';
 import { DEFAULT_RANDOMIZATION_CONFIG, DEFAULT_ROBOT_CONFIG } from './config/paths.js';
-import { nominalParams, sampleParams } from './episode-params.js';
+import { startEpisode } from './episode-start.js';
 import type { Plant, PlantOptions, PlantTruth } from './plant-api.js';
 import { Rng } from './rng.js';
 import { newTruth, type RobotSim } from './robot-sim.js';
-import { generateTerrain } from './terrain.js';
 import { BallbotWorld } from './world.js';
 
 export type { Plant, PlantOptions, PlantTruth } from './plant-api.js';
@@ -37,9 +36,11 @@ class SimPlant implements Plant {
     this.sim = world.robots[0];
     this.controlDt = world.controlDt;
     this.rng = new Rng(options.seed ?? 0);
-    this.randomization = options.randomize
-      ? loadRandomizationConfig(options.randomizationFile ?? DEFAULT_RANDOMIZATION_CONFIG)
-      : null;
+    this.randomization = !options.randomize
+      ? null
+      : typeof options.randomize === 'object'
+        ? options.randomize
+        : loadRandomizationConfig(options.randomizationFile ?? DEFAULT_RANDOMIZATION_CONFIG);
     this.reset({ seed: options.seed, initTiltDeg: options.initTiltDeg });
   }
 
@@ -71,11 +72,8 @@ class SimPlant implements Plant {
 
   reset(options: { seed?: number; initTiltDeg?: number } = {}): void {
     if (options.seed !== undefined) this.rng.seed(options.seed);
-    const params = this.randomization ? sampleParams(this.robot, this.randomization, this.rng) : nominalParams(this.robot);
-    this.sim.setParams(params);
-    this.sim.setTerrain(this.options.terrain === 'rough' ? generateTerrain(this.rng.nextU32(), params.terrainRoughness) : null);
-    const tilt = ((options.initTiltDeg ?? this.options.initTiltDeg ?? 0) * Math.PI) / 180;
-    this.sim.resetPose(0, 0, tilt, 0, 0);
+    const tiltDeg = options.initTiltDeg ?? this.options.initTiltDeg ?? 0;
+    startEpisode(this.sim, this.rng, { robot: this.robot, randomization: this.randomization, level: 1, terrain: this.options.terrain ?? 'flat', initTiltDeg: [tiltDeg, tiltDeg] });
     this.lastSensorTime = 0;
   }
 

@@ -1,0 +1,35 @@
+// How an episode starts, for the training env and for the plant behind deploy's sim link,
+// the virtual robot and the viewer: parameters, terrain and start pose drawn from the
+// episode's RNG in one order, so the same seed gives the same robot in every one of them.
+import type { RandomizationConfig } from './config/randomization.js';
+import type { RobotConfig } from './config/robot.js';
+import { nominalParams, sampleParams, type EpisodeParams } from './episode-params.js';
+import type { Rng } from './rng.js';
+import type { RobotSim } from './robot-sim.js';
+import { generateTerrain } from './terrain.js';
+
+export interface EpisodeStartOptions {
+  robot: RobotConfig;
+  /** null: nominal parameters. */
+  randomization: RandomizationConfig | null;
+  /** Curriculum level in [0, 1] (sim/episode-params.ts). */
+  level: number;
+  terrain: 'flat' | 'rough';
+  /** Start tilt range, degrees; the tilt axis and heading are drawn uniformly. */
+  initTiltDeg: readonly [number, number];
+}
+
+/** The seed of env `index` for a run seeded with `seed`: the same however envs are split. */
+export function envSeed(seed: number, index: number): number {
+  return seed * 100_003 + index;
+}
+
+export function startEpisode(sim: RobotSim, rng: Rng, o: EpisodeStartOptions): EpisodeParams {
+  const p = o.randomization ? sampleParams(o.robot, o.randomization, rng, o.level) : nominalParams(o.robot);
+  sim.setParams(p);
+  if (o.terrain === 'rough') sim.setTerrain(generateTerrain(rng.nextU32(), p.terrainRoughness));
+  else if (sim.terrain) sim.setTerrain(null);
+  const tilt = (rng.uniform(o.initTiltDeg[0], o.initTiltDeg[1]) * Math.PI) / 180;
+  sim.resetPose(0, 0, tilt, rng.uniform(0, 2 * Math.PI), rng.uniform(-Math.PI, Math.PI));
+  return p;
+}
