@@ -115,7 +115,7 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   };
   let link: RobotLink;
   try {
-    link = 'connect' in o.link ? o.link : await createLink({ ...o.link, extra: { ...hooks, ...o.link.extra } }, cfg, robot);
+    link = 'connect' in o.link ? o.link : await createLink(o.link, cfg, robot, hooks);
   } catch (err) {
     policy.close();
     throw err;

@@ -3,10 +3,8 @@
 // efforts it receives on the command topic, cuts torque while deploy's lock state says
 // engaged, and zeroes torque when commands stop (like a firmware watchdog), so the whole
 // ROS 2 path can be exercised without hardware.
-import { parseCommand, numberFlag, printJsonLine } from '../cli/args.js';
 import { loadRobotConfig, type RobotConfig } from '../sim/config/robot.js';
-import type { Plant } from '../sim/plant-api.js';
-import { ConfigError } from '../sim/config/yaml.js';
+import { createPlant, type Plant } from '../sim/plant.js';
 import { commandIndexOfWheel, loadRos2Config, type Ros2Config } from '../deploy/links/ros2/config.js';
 import {
   MSG, createImuMessage, createJointStateMessage, fillImuMessage, fillJointStateMessage, readEffortCommand,
@@ -103,7 +101,7 @@ export class Ros2VirtualRobot {
     const robot = options.robot ?? (options.robotFile ? loadRobotConfig(options.robotFile) : undefined);
     const rcl = options.rcl ?? (await loadRclnodejs());
     const log = options.log ?? ((line: string) => process.stderr.write(`virtual-robot(ros2): ${line}\n`));
-    const plant = options.plant ?? (await createSimPlant({ robot, seed: options.seed ?? 1, initTiltDeg: options.initTiltDeg ?? 0, randomize: options.randomize ?? false }));
+    const plant = options.plant ?? (await createPlant({ robot, seed: options.seed ?? 1, initTiltDeg: options.initTiltDeg ?? 0, randomize: options.randomize ?? false }));
     await acquireRcl(rcl);
     let node: RosNode | null = null;
     try {
@@ -217,11 +215,6 @@ export class Ros2VirtualRobot {
   }
 }
 
-async function createSimPlant(options: { robot?: RobotConfig; seed: number; initTiltDeg: number; randomize: boolean }): Promise<Plant> {
-  const { createPlant } = await import('../sim/plant.js');
-  return createPlant(options);
-}
-
 /** Run until `seconds` have passed or SIGINT/SIGTERM; returns the report. */
 export async function runRos2VirtualRobot(options: Ros2VirtualRobotOptions & { seconds?: number } = {}): Promise<Ros2VirtualRobotReport> {
   const vr = await Ros2VirtualRobot.start(options);
@@ -244,48 +237,4 @@ export async function runRos2VirtualRobot(options: Ros2VirtualRobotOptions & { s
     }, 1000);
   });
   return vr.close();
-}
-
-const usage = `usage: ballbot virtual-robot --ros2 [--ros2-config FILE] [--robot FILE] [--seed N] [--init-tilt DEG] [--randomize] [--command-timeout-ms MS] [--seconds S] [--json]
-
-Simulates the ballbot on ROS 2 topics (from the ROS 2 config): publishes sensor_msgs/Imu and
-sensor_msgs/JointState, applies std_msgs/Float64MultiArray efforts, cuts torque while deploy's
-e-stop lock (std_msgs/Bool) is engaged. Needs a sourced ROS 2 (see docs/ros2.md).
-
-  --ros2-config FILE        ROS 2 link config (default configs/deploy/ros2.yaml)
-  --robot FILE              robot config (default configs/robot/default.yaml)
-  --command-timeout-ms MS   zero torque when commands stop for this long (default 100)
-  --seconds S               stop after S seconds (default: until Ctrl-C)
-  --json                    print the report as one JSON object on the last line of stdout`;
-
-/** CLI entry (cli/commands/virtual-robot.ts hands over `--ros2` runs here). */
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand({
-    usage,
-    options: {
-      'ros2-config': { type: 'string' }, robot: { type: 'string' }, seed: { type: 'string' }, 'init-tilt': { type: 'string' },
-      randomize: { type: 'boolean' }, 'command-timeout-ms': { type: 'string' }, seconds: { type: 'string' }, json: { type: 'boolean' },
-    },
-  }, argv);
-  if (!parsed) return 0;
-  const v = parsed.values;
-  let report: Ros2VirtualRobotReport;
-  try {
-    report = await runRos2VirtualRobot({
-    configFile: v['ros2-config'],
-    robotFile: v.robot,
-    seed: numberFlag(v.seed, 'seed', 1, { integer: true }),
-    initTiltDeg: numberFlag(v['init-tilt'], 'init-tilt', 0, { min: -30, max: 30 }),
-    randomize: v.randomize ?? false,
-    commandTimeoutMs: numberFlag(v['command-timeout-ms'], 'command-timeout-ms', 100, { min: 1, max: 60_000 }),
-    seconds: numberFlag(v.seconds, 'seconds', Number.POSITIVE_INFINITY, { min: 0 }),
-    });
-  } catch (err) {
-    if (!(err instanceof Ros2UnavailableError || err instanceof ConfigError)) throw err;
-    process.stderr.write(`ballbot virtual-robot --ros2: ${err.message}\n`);
-    return 2;
-  }
-  if (v.json) printJsonLine(report);
-  else process.stderr.write(`virtual-robot(ros2): ${JSON.stringify(report)}\n`);
-  return 0;
 }

@@ -2,6 +2,7 @@
 // optional dependency; its install step needs a download that is blocked on many machines),
 // otherwise the wasm backend (SIMD, single-threaded). Says which one runs on stderr.
 import * as tf from '@tensorflow/tfjs';
+import { loadOptionalDependency, OptionalDependencyError } from '../common/optional-dependency.js';
 
 export type Tf = typeof tf;
 export { tf };
@@ -17,11 +18,12 @@ async function select(prefer: 'auto' | 'wasm' | 'cpu', quiet: boolean): Promise<
   let reason = '';
   if (prefer === 'auto') {
     try {
-      await import('@tensorflow/tfjs-node' as string);
+      await loadOptionalDependency('@tensorflow/tfjs-node', 'the native TensorFlow backend', () => import('@tensorflow/tfjs-node'));
       if (await tf.setBackend('tensorflow')) return report('tensorflow (tfjs-node, native)', quiet);
       reason = 'tfjs-node loaded but its backend did not initialize';
     } catch (err) {
-      reason = `tfjs-node unavailable: ${String((err as Error).message).split('\n')[0].slice(0, 120)}`;
+      const why = err instanceof OptionalDependencyError ? err.reason : String((err as Error).message).split('\n')[0];
+      reason = `tfjs-node unavailable: ${why.slice(0, 120)}`;
     }
   }
   if (prefer !== 'cpu') {

@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     handle = await startDeploy({
       policy: v.policy, controller: v.controller as 'lqr' | undefined, config, faults, seconds, record: v.record, arm: v.arm, log,
-      link: { kind, port: v.port, baud: v.baud === undefined ? undefined : numberFlag(v.baud, 'baud', 0, { min: 1, integer: true }), extra: v['ros2-config'] ? { configFile: v['ros2-config'] } : undefined },
+      link: { kind, port: v.port, baud: v.baud === undefined ? undefined : numberFlag(v.baud, 'baud', 0, { min: 1, integer: true }), ros2ConfigFile: v['ros2-config'] },
     });
   } catch (err) {
     console.error(`ballbot deploy: ${(err as Error).message}`);

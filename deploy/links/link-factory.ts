@@ -1,57 +1,41 @@
-// Build the RobotLink named on the command line. The serial and ROS 2 links live in other
-// modules and are imported only when asked for, so a missing optional part (rclnodejs, a
-// serial port) only affects the link that needs it.
+// Build the RobotLink named on the command line. The serial and ROS 2 links are imported only
+// when asked for, so a missing optional part (rclnodejs, a serial port) affects only the link
+// that needs it; rclnodejs itself loads through deploy/links/ros2/rcl-api.ts.
 import type { RobotConfig } from '../../sim/config/robot.js';
 import type { DeployConfig } from '../config.js';
 import type { RobotLink } from '../robot-link.js';
+import type { Ros2LinkHooks } from './ros2/ros2-link.js';
 import { SimLink } from './sim-link.js';
 
 export type LinkKind = 'sim' | 'serial' | 'ros2';
 
 export interface LinkRequest {
   kind: LinkKind;
+  /** Serial: the device (or the virtual robot's pty). */
   port?: string;
+  /** Serial: the UART rate; absent = the link's own default. */
   baud?: number;
-  /** Extra options passed through to the serial or ROS 2 link. */
-  extra?: Record<string, unknown>;
+  /** ROS 2: the link's config file (default configs/deploy/ros2.yaml). */
+  ros2ConfigFile?: string;
 }
 
-type Factory = (options: Record<string, unknown>) => RobotLink | Promise<RobotLink>;
-
-async function importFactory(modulePath: string, exportName: string, what: string): Promise<Factory> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(modulePath)) as Record<string, unknown>;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const file = modulePath.split('/').slice(-2).join('/'); // e.g. firmware-bridge/serial-link.js
-    if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(file)) {
-      throw new Error(`--link ${what}: this build has no ${what} link (${modulePath} is missing)`);
-    }
-    throw new Error(`--link ${what}: could not load ${modulePath}: ${e.message}`);
-  }
-  const factory = mod[exportName];
-  if (typeof factory !== 'function') throw new Error(`--link ${what}: ${modulePath} does not export ${exportName}()`);
-  return factory as Factory;
+/** What the runtime hands every link: its log, and the operator hooks a ROS 2 link calls. */
+export interface LinkHooks extends Pick<Ros2LinkHooks, 'onArmRequest' | 'onEstop'> {
+  log?: (line: string) => void;
 }
 
-export async function createLink(req: LinkRequest, cfg: DeployConfig, robot: RobotConfig): Promise<RobotLink> {
+export async function createLink(req: LinkRequest, cfg: DeployConfig, robot: RobotConfig, hooks: LinkHooks = {}): Promise<RobotLink> {
   switch (req.kind) {
     case 'sim':
       return new SimLink({ robot, ...cfg.sim });
     case 'serial': {
       if (!req.port) throw new Error('--link serial needs --port /dev/ttyX (or the virtual robot\'s pty)');
-      // A variable specifier: the module is another helper's and may not exist in this build.
-      const specifier = './serial-link.js';
-      const create = await importFactory(specifier, 'createSerialLink', 'serial');
-      const options: Record<string, unknown> = { path: req.port, port: req.port, robot, rateHz: cfg.rateHz, ...req.extra };
-      if (req.baud !== undefined) options.baudRate = req.baud; // absent = the link's own default
-      return await create(options);
+      const { createSerialLink } = await import('./serial-link.js');
+      return createSerialLink({ path: req.port, rateHz: cfg.rateHz, log: hooks.log, ...(req.baud !== undefined ? { baudRate: req.baud } : {}) });
     }
     case 'ros2': {
-      const specifier = './ros2/index.js';
-      const create = await importFactory(specifier, 'createRos2Link', 'ros2');
-      return await create({ robot, rateHz: cfg.rateHz, ...req.extra });
+      const { createRos2Link } = await import('./ros2/index.js');
+      return await createRos2Link({ robot, rateHz: cfg.rateHz, configFile: req.ros2ConfigFile, onArmRequest: hooks.onArmRequest, onEstop: hooks.onEstop, log: hooks.log });
     }
   }
 }

@@ -33,8 +33,6 @@ export interface SerialLinkOptions {
   log?: (line: string) => void;
   /** Called with every measured round trip (ping echo), ms. */
   onRtt?: (ms: number) => void;
-  /** Other keys (robot, port, ...) are accepted and ignored so deploy's link factory can pass its set. */
-  [key: string]: unknown;
 }
 
 /** What the firmware said about itself in its HELLO reply. */

@@ -1,6 +1,7 @@
 // The part of rclnodejs this link uses, spelled with rclnodejs' own TypeScript declarations,
 // and the run-time loader. The real module must satisfy `RclModule` (checked where it is
 // loaded below) and so must the test double, so tsc catches any drift in the rclnodejs API.
+import { loadOptionalDependency } from '../../../common/optional-dependency.js';
 import type * as Rcl from 'rclnodejs';
 
 type RclNamespace = typeof import('rclnodejs');
@@ -70,7 +71,7 @@ export async function loadRclnodejs(options: LoadOptions = {}): Promise<RclModul
 }
 
 async function importRealRclnodejs(): Promise<RclModule> {
-  const ns = await import('rclnodejs');
+  const ns = await loadOptionalDependency('rclnodejs', 'the ROS 2 link', () => import('rclnodejs'));
   // rclnodejs' ESM build has only a default export; its declarations describe named exports.
   const real: RclNamespace = (ns as RclNamespace & { default?: RclNamespace }).default ?? ns;
   // This assignment is the compile-time proof that the real module provides what the link uses.
