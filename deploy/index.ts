@@ -92,7 +92,7 @@ function resolveConfig(o: DeployOptions): { cfg: DeployConfig; robot: RobotConfi
 }
 
 /** Load the policy and refuse it before anything is armed when it was made for something else. */
-export async function loadPolicy(o: Pick<DeployOptions, 'policy' | 'controller'>, cfg: DeployConfig, robot: RobotConfig): Promise<Policy> {
+async function loadPolicy(o: Pick<DeployOptions, 'policy' | 'controller'>, cfg: DeployConfig, robot: RobotConfig): Promise<Policy> {
   if (o.policy && o.controller) throw new Error('give either a policy file or --controller, not both');
   if (o.controller === 'lqr') return LqrPolicy.create(robot, cfg.rateHz);
   if (o.controller) throw new Error(`unknown controller '${o.controller}' (available: lqr)`);

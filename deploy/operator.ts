@@ -9,7 +9,7 @@ export interface OperatorActions {
   quit(): void;
 }
 
-export const OPERATOR_HELP = 'keys: [space]/e = E-STOP, r = arm / re-arm, q = stop (e-stop first)';
+const OPERATOR_HELP = 'keys: [space]/e = E-STOP, r = arm / re-arm, q = stop (e-stop first)';
 
 /** Ask on the terminal; resolves true only when the operator types "arm". */
 export function confirmArm(linkName: string, policyName: string): Promise<boolean> {

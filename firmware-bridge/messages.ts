@@ -22,7 +22,7 @@ export type MessageName = keyof typeof MSG;
 
 const f = (name: string, type: FieldType, count = 1): FieldDef => ({ name, type, count });
 
-export const MESSAGES: readonly MessageDef[] = [
+const MESSAGES: readonly MessageDef[] = [
   {
     name: 'HELLO', id: MSG.HELLO, fields: [
       f('protocol_version', 'u16'), f('schema_hash', 'u32'), f('role', 'u8'), f('status', 'u8'),
@@ -62,7 +62,7 @@ export const MESSAGES: readonly MessageDef[] = [
 const SIZE: Record<FieldType, number> = { u8: 1, u16: 2, u32: 4, f32: 4, char: 1 };
 
 /** Byte offset of every field inside its payload, and the payload length of every message. */
-export function payloadLayout(def: MessageDef): { offsets: Record<string, number>; length: number } {
+function payloadLayout(def: MessageDef): { offsets: Record<string, number>; length: number } {
   const offsets: Record<string, number> = {};
   let at = 0;
   for (const fd of def.fields) {
@@ -72,7 +72,6 @@ export function payloadLayout(def: MessageDef): { offsets: Record<string, number
   return { offsets, length: at };
 }
 
-const byName = Object.fromEntries(MESSAGES.map((m) => [m.name, m])) as Record<MessageName, MessageDef>;
 export const LAYOUT = Object.fromEntries(MESSAGES.map((m) => [m.name, payloadLayout(m)])) as Record<
   MessageName, { offsets: Record<string, number>; length: number }
 >;
@@ -84,14 +83,10 @@ for (const m of MESSAGES) PAYLOAD_LENGTH[m.id] = LAYOUT[m.name].length;
 export function messageName(id: number): MessageName | undefined {
   return MESSAGES.find((m) => m.id === id)?.name;
 }
-export function messageDef(name: MessageName): MessageDef {
-  return byName[name];
-}
-
 /** Frame header: type (u8), seq (u16). Trailer: CRC-32C (u32) over header and payload. */
 export const HEADER_LENGTH = 3;
 export const CRC_LENGTH = 4;
-export const MAX_PAYLOAD_LENGTH = Math.max(...MESSAGES.map((m) => LAYOUT[m.name].length));
+const MAX_PAYLOAD_LENGTH = Math.max(...MESSAGES.map((m) => LAYOUT[m.name].length));
 export const MAX_FRAME_LENGTH = HEADER_LENGTH + MAX_PAYLOAD_LENGTH + CRC_LENGTH;
 /** Longest COBS-encoded frame (without its 0x00 delimiter); the decoder drops anything longer. */
 export const MAX_ENCODED_LENGTH = MAX_FRAME_LENGTH + 1;

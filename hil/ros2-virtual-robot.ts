@@ -11,7 +11,7 @@ import {
   type BoolMsg, type Float64MultiArrayMsg,
 } from '../deploy/links/ros2/messages.js';
 import { describeQos, toRclQos } from '../deploy/links/ros2/qos.js';
-import { acquireRcl, loadRclnodejs, releaseRcl, Ros2UnavailableError, type RclModule, type RosNode, type RosPublisher } from '../deploy/links/ros2/rcl-api.js';
+import { acquireRcl, loadRclnodejs, releaseRcl, type RclModule, type RosNode, type RosPublisher } from '../deploy/links/ros2/rcl-api.js';
 
 const DEG = 180 / Math.PI;
 

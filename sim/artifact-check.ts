@@ -69,7 +69,7 @@ function shapeDiff(what: string, graph: readonly (number | string)[], want: read
 }
 
 /** Every reason the caller cannot run the artifact (empty = it can). */
-export function artifactDifferences(meta: PolicyMetadata, graph: GraphSignature, want: CallerCapabilities): string[] {
+function artifactDifferences(meta: PolicyMetadata, graph: GraphSignature, want: CallerCapabilities): string[] {
   const out: string[] = [];
   const who = want.caller;
   if (meta.format !== ARTIFACT_FORMAT) out.push(`format: artifact is '${meta.format}', ${who} reads '${ARTIFACT_FORMAT}'`);

@@ -65,7 +65,7 @@ export function maxAbs(a: Matrix): number {
 }
 
 /** Infinity norm (largest absolute row sum). */
-export function normInf(a: Matrix): number {
+function normInf(a: Matrix): number {
   let m = 0;
   for (const r of a) m = Math.max(m, r.reduce((s, x) => s + Math.abs(x), 0));
   return m;

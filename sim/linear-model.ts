@@ -22,7 +22,7 @@ import { omniwheelJacobian } from './kinematics.js';
 /** pitch: x-z plane, angles about +y (forward motion); roll: y-z plane, angles about +x. */
 export type PlanarAxis = 'pitch' | 'roll';
 
-export const PLANAR_STATE = ['phi', 'theta', 'phi_rate', 'theta_rate'] as const;
+/** Planar state order everywhere below: [phi, theta, phi_rate, theta_rate]. */
 
 export interface PlanarParams {
   gravity: number;

@@ -37,7 +37,7 @@ export interface LqrWeights {
   positionIntegralMS: number;
 }
 
-export const DEFAULT_LQR_WEIGHTS: Readonly<LqrWeights> = {
+const DEFAULT_LQR_WEIGHTS: Readonly<LqrWeights> = {
   positionM: 0.3,
   tiltDeg: 2,
   velocityMps: 0.5,
@@ -77,13 +77,13 @@ export interface LqrOptions {
   integralAction?: boolean;
 }
 
-export const DEFAULT_YAW_RATE_GAIN = 0.3;
-export const DEFAULT_YAW_RATE_INTEGRAL_GAIN = 1.0;
-export const DEFAULT_TILT_FILTER_TIME_CONSTANT_S = 0.1;
-export const DEFAULT_MAX_POSITION_ERROR_M = 0.5;
-export const DEFAULT_MAX_REFERENCE_ACCEL_MPS2 = 0.5;
+const DEFAULT_YAW_RATE_GAIN = 0.3;
+const DEFAULT_YAW_RATE_INTEGRAL_GAIN = 1.0;
+const DEFAULT_TILT_FILTER_TIME_CONSTANT_S = 0.1;
+const DEFAULT_MAX_POSITION_ERROR_M = 0.5;
+const DEFAULT_MAX_REFERENCE_ACCEL_MPS2 = 0.5;
 /** The integral may cancel at most this balance-point error (deg): anti-windup. */
-export const MAX_INTEGRAL_TILT_DEG = 12;
+const MAX_INTEGRAL_TILT_DEG = 12;
 
 export interface DareSolution {
   P: Matrix;
@@ -134,7 +134,7 @@ export interface PlanarLqr {
   iterations: number;
 }
 
-export function resolvedWeights(options: LqrOptions = {}): LqrWeights {
+function resolvedWeights(options: LqrOptions = {}): LqrWeights {
   const w = { ...DEFAULT_LQR_WEIGHTS, ...options.weights };
   for (const [key, value] of Object.entries(w)) {
     if (!(typeof value === 'number' && value > 0 && Number.isFinite(value))) {

@@ -12,7 +12,7 @@ import { BallbotWorld } from './world.js';
 export type { Plant, PlantOptions, PlantTruth } from './plant-api.js';
 
 /** Tilt at which the robot counts as fallen (OpenBallBot-RL terminates at 20 deg). */
-export const DEFAULT_TILT_LIMIT_DEG = 20;
+const DEFAULT_TILT_LIMIT_DEG = 20;
 
 export async function createPlant(options: PlantOptions = {}): Promise<Plant> {
   const robot = options.robot ?? loadRobotConfig(DEFAULT_ROBOT_CONFIG);

@@ -13,7 +13,3 @@ export function box(size: number, low: number | ArrayLike<number>, high: number 
     typeof v === 'number' ? new Float32Array(size).fill(v) : Float32Array.from(v as ArrayLike<number>);
   return { shape: [size], low: fill(low), high: fill(high), names };
 }
-
-export function spaceSize(space: BoxSpace): number {
-  return space.shape[0];
-}

@@ -83,7 +83,7 @@ abstract class BallbotVecEnvBase implements VecEnv {
 }
 
 /** All robots in one World, stepped in this thread. */
-export class InProcessBallbotVecEnv extends BallbotVecEnvBase {
+class InProcessBallbotVecEnv extends BallbotVecEnvBase {
   readonly dt: number;
   constructor(private readonly batch: BallbotBatch) {
     super(batch.n, allocateBuffers(batch.n, false));

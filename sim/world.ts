@@ -15,7 +15,7 @@ import { TERRAIN_DEFAULTS } from './terrain.js';
  * g, so a robot's trajectory is the same however envs are split over Worlds, and all
  * robots stay near the origin where Rapier's f32 positions are precise.
  */
-export function robotOrigin(g: number): [number, number] {
+function robotOrigin(g: number): [number, number] {
   const cluster = Math.floor(g / TERRAIN_CLASSES);
   const spacing = TERRAIN_DEFAULTS.size + 10;
   return [(cluster % 4) * spacing, Math.floor(cluster / 4) * spacing];

@@ -4,7 +4,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadOptionalDependency, OptionalDependencyError } from '../common/optional-dependency.js';
 
-export type Tf = typeof tf;
 export { tf };
 
 let selected: Promise<string> | null = null;

@@ -72,7 +72,7 @@ export interface CompareResult {
 }
 
 /** Env steps of one runner iteration (the unit of train()'s maxIterations). */
-export function stepsPerIteration(config: TrainConfig): number {
+function stepsPerIteration(config: TrainConfig): number {
   if (config.algo === 'ppo') return config.numEnvs * config.ppo.stepsPerEnv;
   if (config.algo === 'a2c') return config.numEnvs * config.a2c.nSteps;
   return SAC_LOG_INTERVAL;
@@ -89,7 +89,7 @@ export function defaultConfigFile(algo: string, task: string): string {
 }
 
 /** The config of one algorithm and seed in a comparison (throws naming the file and key on bad input). */
-export function compareConfig(algo: string, seed: number, opts: CompareOptions): TrainConfig {
+function compareConfig(algo: string, seed: number, opts: CompareOptions): TrainConfig {
   const file = (opts.configFile ?? defaultConfigFile)(algo, opts.task);
   if (!existsSync(file)) throw new Error(`no config for ${algo} on ${opts.task}: ${file} does not exist`);
   const config = loadTrainConfig(file, [...opts.overrides, `seed=${seed}`, `totalSteps=${opts.steps}`, 'evalEpisodes=0']);
@@ -123,7 +123,7 @@ async function trainAndEvaluate(algo: string, seed: number, opts: CompareOptions
 }
 
 /** The LQR baseline on the same held-out episodes (ballbot tasks only). */
-export async function evaluateLqr(task: string, episodes: number, evalSeed: number): Promise<EvalResult> {
+async function evaluateLqr(task: string, episodes: number, evalSeed: number): Promise<EvalResult> {
   const { createLqrController } = await import('../sim/lqr.js');
   const { loadRobotConfig } = await import('../sim/config/robot.js');
   const { DEFAULT_ROBOT_CONFIG } = await import('../sim/config/paths.js');

@@ -5,9 +5,9 @@
 import type { EpisodeInfo, VecEnv } from '../sim/env.js';
 
 /** Seeds at and above this are never used by training resets (which stay below 2^31). */
-export const HELD_OUT_SEED_BASE = 0x80000000;
+const HELD_OUT_SEED_BASE = 0x80000000;
 
-export function heldOutSeed(seed: number): number {
+function heldOutSeed(seed: number): number {
   return (HELD_OUT_SEED_BASE + seed * 10_007) >>> 0;
 }
 

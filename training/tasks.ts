@@ -7,7 +7,7 @@ import type { Env, EnvFactory, VecEnv } from '../sim/env.js';
 import { SyncVecEnv } from '../sim/sync-vec-env.js';
 import { makePendulumEnv } from './envs/pendulum.js';
 
-export const BALLBOT_TASKS = ['balance', 'velocity', 'terrain'] as const;
+const BALLBOT_TASKS = ['balance', 'velocity', 'terrain'] as const;
 export const BUILTIN_TASKS = ['pendulum', ...BALLBOT_TASKS] as const;
 
 export function isBallbotTask(task: string): boolean {
@@ -22,7 +22,7 @@ export interface EnvSource {
   options: Record<string, unknown>;
 }
 
-export async function loadEnvFactory(modulePath: string): Promise<EnvFactory> {
+async function loadEnvFactory(modulePath: string): Promise<EnvFactory> {
   const url = pathToFileURL(resolve(modulePath)).href;
   let mod: { default?: unknown };
   try {

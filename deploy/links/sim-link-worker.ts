@@ -142,10 +142,9 @@ for (;;) {
   if (sleep > 0) Atomics.wait(ints, I.STOP, 0, Math.min(sleep, 20));
   const t = now();
   pollCommand(t);
-  let due0 = -1;
   if (t >= nextStep) {
     // Steps missed by a late wake are simulated now (physics time stays tied to wall time).
-    let due = Math.floor((t - start) / dtMs) - k; due0 = due;
+    let due = Math.floor((t - start) / dtMs) - k;
     if (due > 20) { k += due - 20; due = 20; } // a stall this long: let physics fall behind rather than freeze
     for (let n = 0; n < due; n++) {
       takeDueCommand(t);

@@ -3,8 +3,6 @@
 
 export type Mode = 'DISARMED' | 'ARMING' | 'RUNNING' | 'ESTOP';
 
-export const MODE_CODE: Record<Mode, number> = { DISARMED: 0, ARMING: 1, RUNNING: 2, ESTOP: 3 };
-
 export interface Transition {
   from: Mode;
   to: Mode;

@@ -9,7 +9,7 @@ const interval = (lo: number, hi: number) =>
     .tuple([z.number().min(lo).max(hi), z.number().min(lo).max(hi)])
     .refine(([a, b]) => a <= b, { message: 'range must be [low, high] with low <= high' });
 
-export const RandomizationSchema = z.strictObject({
+const RandomizationSchema = z.strictObject({
   bodyMassScale: interval(0.2, 5),
   /** Horizontal centre-of-mass offset, uniform in +-value on x and y, m. */
   comOffsetM: z.number().min(0).max(0.2),

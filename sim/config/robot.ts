@@ -6,7 +6,6 @@ import { loadYamlFile } from './yaml.js';
 
 const pos = (what: string) => z.number().positive({ message: `${what} must be > 0` });
 const range = (lo: number, hi: number) => z.number().min(lo).max(hi);
-const vec3 = z.tuple([z.number(), z.number(), z.number()]);
 
 export const RobotConfigSchema = z.strictObject({
   name: z.string().min(1),
@@ -95,7 +94,7 @@ export function robotIdentity(robot: RobotConfig): { name: string; hash: string 
   return { name: robot.name, hash: createHash('sha256').update(canonicalJson(robot)).digest('hex').slice(0, 16) };
 }
 
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));

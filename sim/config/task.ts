@@ -9,7 +9,7 @@ const interval = (lo: number, hi: number) =>
     .tuple([z.number().min(lo).max(hi), z.number().min(lo).max(hi)])
     .refine(([a, b]) => a <= b, { message: 'range must be [low, high] with low <= high' });
 
-export const RewardWeightsSchema = z.strictObject({
+const RewardWeightsSchema = z.strictObject({
   /** Per second upright. */
   alive: z.number().default(0),
   /** x tilt^2 (rad^2). */
@@ -34,7 +34,7 @@ export const RewardWeightsSchema = z.strictObject({
   fall: z.number().default(0),
 });
 
-export const TaskSchema = z.strictObject({
+const TaskSchema = z.strictObject({
   name: z.string().min(1),
   episodeSeconds: z.number().min(0.1).max(3600),
   tiltLimitDeg: z.number().min(1).max(89),

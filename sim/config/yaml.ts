@@ -12,7 +12,7 @@ export class ConfigError extends Error {
 }
 
 /** Format zod issues as "key.path: message" lines. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => {
     const key = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
     if (issue.code === 'unrecognized_keys') {

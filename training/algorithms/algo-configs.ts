@@ -63,7 +63,3 @@ export const Td3Schema = z.strictObject({
 });
 
 export const DdpgSchema = z.strictObject(deterministicFields);
-
-export type A2cConfig = z.output<typeof A2cSchema>;
-export type Td3Config = z.output<typeof Td3Schema>;
-export type DdpgConfig = z.output<typeof DdpgSchema>;

@@ -272,7 +272,7 @@ export function ppoLossTerms(x: {
   return { pgLoss, vLoss, approxKl, clipFrac };
 }
 
-export function shuffle(a: Uint32Array, rng: Rng): void {
+function shuffle(a: Uint32Array, rng: Rng): void {
   for (let i = a.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     const t = a[i];

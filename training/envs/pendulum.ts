@@ -10,7 +10,7 @@ const L = 1.0;
 const DT = 0.05;
 const MAX_SPEED = 8;
 const MAX_TORQUE = 2;
-export const PENDULUM_MAX_STEPS = 200;
+const PENDULUM_MAX_STEPS = 200;
 
 export function angleNormalize(x: number): number {
   const twoPi = 2 * Math.PI;

@@ -63,7 +63,7 @@ export interface OffPolicyRun {
 }
 
 /** The replay buffer's contents as one byte array (the checkpoint's `replay` side file). */
-export function bufferBytes(b: ReplayBuffer): Uint8Array {
+function bufferBytes(b: ReplayBuffer): Uint8Array {
   const parts = [b.obs, b.actions, b.rewards, b.nextObs, b.terminated];
   const total = parts.reduce((s, p) => s + p.byteLength, 0);
   const out = new Uint8Array(total);
@@ -75,7 +75,7 @@ export function bufferBytes(b: ReplayBuffer): Uint8Array {
   return out;
 }
 
-export function restoreBuffer(b: ReplayBuffer, bytes: Uint8Array): void {
+function restoreBuffer(b: ReplayBuffer, bytes: Uint8Array): void {
   const parts = [b.obs, b.actions, b.rewards, b.nextObs, b.terminated];
   const total = parts.reduce((s, p) => s + p.byteLength, 0);
   if (bytes.byteLength !== total) throw new Error(`replay buffer file has ${bytes.byteLength} bytes, expected ${total} (bufferSize changed?)`);

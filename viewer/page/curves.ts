@@ -6,7 +6,7 @@ import { SvgPlot } from './plot.js';
 const X_CANDIDATES = ['env_steps', 'iteration', 'step', 'global_step'];
 const REFRESH_MS = 10_000;
 
-export function xColumn(data: MetricsData): string | null {
+function xColumn(data: MetricsData): string | null {
   return X_CANDIDATES.find((c) => data.columns.includes(c)) ?? null;
 }
 

@@ -10,7 +10,7 @@ const topicName = z
   .regex(/^[~/A-Za-z_][A-Za-z0-9_/~{}]*$/, { message: 'must be a ROS 2 topic name (letters, digits, _ and /)' });
 
 /** QoS as names a user reads in `ros2 topic info -v`, turned into rclnodejs QoS by qos.ts. */
-export const QosSchema = z.strictObject({
+const QosSchema = z.strictObject({
   reliability: z.enum(['best_effort', 'reliable']),
   history: z.enum(['keep_last', 'keep_all']).default('keep_last'),
   depth: z.number().int().min(1).max(1000),
@@ -24,7 +24,7 @@ export type QosSpec = z.output<typeof QosSchema>;
 export const STATE_QOS: QosSpec = { reliability: 'best_effort', history: 'keep_last', depth: 1, durability: 'volatile' };
 export const COMMAND_QOS: QosSpec = { reliability: 'best_effort', history: 'keep_last', depth: 1, durability: 'volatile' };
 export const ESTOP_QOS: QosSpec = { reliability: 'reliable', history: 'keep_last', depth: 1, durability: 'transient_local' };
-export const DIAGNOSTICS_QOS: QosSpec = { reliability: 'reliable', history: 'keep_last', depth: 10, durability: 'volatile' };
+const DIAGNOSTICS_QOS: QosSpec = { reliability: 'reliable', history: 'keep_last', depth: 10, durability: 'volatile' };
 
 const topic = (defaultQos: QosSpec) =>
   z.strictObject({ topic: topicName, qos: QosSchema.default(defaultQos) });
