@@ -1,18 +1,19 @@
 // `ballbot eval`: evaluate a run, an ONNX policy (through onnxruntime-node) or the LQR
 // baseline on held-out seeds, with full randomization and pushes unless told otherwise.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
-import type { VecEnv } from '../../sim/env.js';
-import { evaluate, type BatchPolicy } from '../../training/evaluate.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { OnnxPolicy } from '../../deploy/onnx-policy.js';
 import { ballbotCaller, type CallerCapabilities } from '../../sim/artifact-check.js';
 import { DEFAULT_ROBOT_CONFIG } from '../../sim/config/paths.js';
 import { loadRobotConfig } from '../../sim/config/robot.js';
+import { createZeroController, type Controller } from '../../sim/controller.js';
+import type { VecEnv } from '../../sim/env.js';
+import { createLqrController } from '../../sim/lqr.js';
+import { ACTION_SIZE, OBS_SIZE } from '../../sim/observation.js';
 import { readArtifactMetadata } from '../../sim/policy-artifact.js';
+import { evaluate, type BatchPolicy } from '../../training/evaluate.js';
 import { loadRunPolicy, specActions } from '../../training/io/run-policy.js';
 import { isBallbotTask, makeVecEnv } from '../../training/tasks.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
 
 const usage = `usage: ballbot eval (--run runs/NAME | --policy FILE.onnx | --controller lqr|zero)
                    [--task T] [--episodes N] [--seed S] [--no-randomize] [--env MODULE] [--json]
@@ -74,7 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     task = v.task ?? 'balance';
     if (!isBallbotTask(task)) throw new UsageError(`--controller works on ballbot tasks (balance, velocity, terrain), not '${task}'`);
     vec = await makeVecEnv({ task, options: { randomize: true, ...randomizeOpt } }, episodes, seed, 0);
-    policy = await controllerPolicy(v.controller!, episodes);
+    policy = controllerPolicy(v.controller!, episodes);
     source = `controller ${v.controller}`;
   }
   try {
@@ -108,17 +109,10 @@ async function onnxBatchPolicy(file: string, task: string, vec: VecEnv): Promise
   };
 }
 
-async function controllerPolicy(name: string, n: number): Promise<BatchPolicy> {
-  const { ACTION_SIZE, OBS_SIZE } = await import('../../sim/observation.js');
-  let make: () => { reset(): void; act(obs: Float32Array, out: Float32Array): void };
-  if (name === 'zero') {
-    const { createZeroController } = await import('../../sim/controller.js');
-    make = createZeroController;
-  } else if (name === 'lqr') {
-    if (!existsSync(join(import.meta.dirname, '../../sim/lqr.js'))) throw new UsageError('--controller lqr: sim/lqr.ts is not built');
-    const { createLqrController } = await import('../../sim/lqr.js');
-    const { loadRobotConfig } = await import('../../sim/config/robot.js');
-    const { DEFAULT_ROBOT_CONFIG } = await import('../../sim/config/paths.js');
+function controllerPolicy(name: string, n: number): BatchPolicy {
+  let make: () => Controller;
+  if (name === 'zero') make = createZeroController;
+  else if (name === 'lqr') {
     const robot = loadRobotConfig(DEFAULT_ROBOT_CONFIG);
     make = () => createLqrController(robot);
   } else throw new UsageError(`--controller must be lqr or zero, got '${name}'`);

@@ -1,17 +1,14 @@
 // The committed default policy balances for 30 s on the sim link with randomized dynamics,
-// sensor latency and dropouts. Skipped (with the reason) until policies/balance-default.onnx
-// exists: the training helper produces it.
+// sensor latency and dropouts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defaultDeployConfig } from '../../deploy/config.js';
 import { balanceCheck, robot, runOnSim } from './harness.js';
 
 const POLICY = fileURLToPath(new URL('../../../policies/balance-default.onnx', import.meta.url));
-const missing = existsSync(POLICY) ? false : `policies/balance-default.onnx is not there yet (train and export it first)`;
 
-test('the default policy balances 30 s on the randomized sim link', { skip: missing, timeout: 55_000 }, async (t) => {
+test('the default policy balances 30 s on the randomized sim link', { timeout: 55_000 }, async (t) => {
   const config = defaultDeployConfig([
     'sim.randomize=true', 'sim.seed=7', 'sim.stateLatencyMs=4', 'sim.dropoutProb=0.02',
     // Timing limits wide enough for a busy CI machine: this test is about the policy.
