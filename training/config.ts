@@ -54,6 +54,9 @@ export const SacSchema = z.strictObject({
   initAlpha: positive.default(1),
   logStdMin: z.number().default(-20),
   logStdMax: z.number().default(2),
+}).refine((sac) => sac.logStdMin < sac.logStdMax, {
+  path: ['logStdMin'],
+  message: 'must be below sac.logStdMax (the policy clamps its log std to [logStdMin, logStdMax])',
 });
 
 export const TrainConfigSchema = z.strictObject({
@@ -79,6 +82,16 @@ export const TrainConfigSchema = z.strictObject({
   ddpg: DdpgSchema.prefault({}),
   checkpointEvery: int(1).default(10), // PPO iterations, or SAC env steps / 1000
   evalEpisodes: int(0).default(10),
+}).superRefine((config, ctx) => {
+  if (config.algo !== 'ppo') return;
+  // A minibatch of one sample has a normalized advantage of 0, so PPO would learn nothing.
+  const batch = config.ppo.stepsPerEnv * config.numEnvs;
+  if (Math.floor(batch / config.ppo.numMinibatches) < 2) {
+    ctx.addIssue({
+      code: 'custom', path: ['ppo', 'numMinibatches'],
+      message: `${config.ppo.numMinibatches} minibatches of a batch of ${batch} (ppo.stepsPerEnv ${config.ppo.stepsPerEnv} x numEnvs ${config.numEnvs}) leave fewer than 2 samples each; use at most ${Math.floor(batch / 2)}`,
+    });
+  }
 });
 
 export type TrainConfig = z.output<typeof TrainConfigSchema>;

@@ -38,7 +38,6 @@ export async function run(argv: string[]): Promise<number> {
   }, argv);
   if (!parsed) return 0;
   const v = parsed.values;
-  if (parsed.positionals.length) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'\n${usage}`);
   if (!v.policy && !v.controller) throw new UsageError(`give --policy FILE.onnx or --controller lqr\n${usage}`);
   if (v.policy && v.controller) throw new UsageError('give either --policy or --controller, not both');
   if (v.controller && v.controller !== 'lqr') throw new UsageError(`--controller must be 'lqr', got '${v.controller}'`);

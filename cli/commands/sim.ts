@@ -21,6 +21,9 @@ const usage = `usage: ballbot sim [options]
   --record FILE          save the episode for \`ballbot view\`
   --json                 print one JSON object on the last line`;
 
+/** The value `--randomize` gets when given without a file. */
+const DEFAULT_RANGES = '(default ranges)';
+
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(
     {
@@ -28,9 +31,10 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         task: { type: 'string' }, controller: { type: 'string' }, policy: { type: 'string' },
         seconds: { type: 'string' }, seed: { type: 'string' }, 'init-tilt-deg': { type: 'string' },
-        push: { type: 'string', multiple: true }, randomize: { type: 'boolean' }, 'randomization': { type: 'string' },
+        push: { type: 'string', multiple: true }, randomize: { type: 'string' },
         robot: { type: 'string' }, record: { type: 'string' }, json: { type: 'boolean' },
       },
+      valueWhenAlone: { randomize: DEFAULT_RANGES },
     },
     argv,
   );
@@ -43,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
   const config = resolveEnvConfig({
     task: v.task ?? 'balance',
     robot: v.robot,
-    randomize: v.randomization ?? (v.randomize ? true : false),
+    randomize: v.randomize === undefined ? false : v.randomize === DEFAULT_RANGES ? true : v.randomize,
   });
   const controllerName = v.policy ? 'policy' : (v.controller ?? 'lqr');
   const { controller, close } = await makeController(controllerName, v.policy, config.robot);

@@ -31,6 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(
     {
       usage: USAGE,
+      positionals: true,
       options: {
         port: { type: 'string' },
         host: { type: 'string' },

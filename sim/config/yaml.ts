@@ -23,8 +23,31 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   });
 }
 
+/** Keys that would reach an object's prototype when assigned: never valid in a config. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function prototypeKeyProblem(path: readonly string[]): string | null {
+  const bad = path.find((key) => PROTOTYPE_KEYS.has(key));
+  return bad === undefined ? null : `${path.join('.')}: '${bad}' is not allowed as a config key`;
+}
+
+/** Every key path (at any depth) of a parsed config that names a prototype key. */
+function prototypeKeyProblems(value: unknown, path: string[] = []): string[] {
+  if (!value || typeof value !== 'object') return [];
+  const problems: string[] = [];
+  for (const key of Object.keys(value)) {
+    const here = [...path, key];
+    const problem = prototypeKeyProblem(here);
+    if (problem) problems.push(problem);
+    else problems.push(...prototypeKeyProblems((value as Record<string, unknown>)[key], here));
+  }
+  return problems;
+}
+
 /** Validate an already-parsed value; `source` names where it came from in errors. */
 export function validateConfig<S extends z.ZodType>(schema: S, value: unknown, source: string): z.output<S> {
+  const unsafe = prototypeKeyProblems(value);
+  if (unsafe.length) throw new ConfigError(source, unsafe);
   const result = schema.safeParse(value);
   if (!result.success) throw new ConfigError(source, describeIssues(result.error.issues));
   return result.data;
@@ -33,7 +56,10 @@ export function validateConfig<S extends z.ZodType>(schema: S, value: unknown, s
 export function parseYaml(text: string, source: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) throw new ConfigError(source, doc.errors.map((e) => e.message));
-  return doc.toJS() ?? {};
+  const value: unknown = doc.toJS() ?? {};
+  const unsafe = prototypeKeyProblems(value);
+  if (unsafe.length) throw new ConfigError(source, unsafe);
+  return value;
 }
 
 export function loadYamlFile<S extends z.ZodType>(schema: S, file: string): z.output<S> {
@@ -57,6 +83,9 @@ export function applyOverrides(base: unknown, overrides: readonly string[]): unk
     const eq = item.indexOf('=');
     if (eq <= 0) throw new ConfigError('command line', [`override '${item}' must look like key.path=value`]);
     const path = item.slice(0, eq).split('.');
+    const unsafe = prototypeKeyProblem(path);
+    if (unsafe) throw new ConfigError('command line', [`override '${item}': ${unsafe}`]);
+    if (path.some((key) => key === '')) throw new ConfigError('command line', [`override '${item}': empty key in '${path.join('.')}'`]);
     const value = parseYaml(item.slice(eq + 1), `override ${item}`);
     let node = root;
     for (const key of path.slice(0, -1)) {
