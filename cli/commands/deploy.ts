@@ -50,6 +50,11 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const never = seconds === undefined ? [] : faults.filter((f) => f.atS >= seconds);
+  if (never.length) {
+    const which = never.map((f) => `'${v.inject![faults.indexOf(f)]}'`).join(', ');
+    throw new UsageError(`--inject ${which} can never fire: the run stops after --seconds ${seconds}; inject before that or raise --seconds`);
+  }
   const config = loadDeployConfig(v.config ?? DEFAULT_DEPLOY_CONFIG, v.set ?? []);
   const log = (line: string) => process.stderr.write(line + '\n');
 

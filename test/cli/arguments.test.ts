@@ -60,3 +60,12 @@ test('sim --randomize FILE validates FILE like every config and uses it', () => 
   const off = ballbot('sim', '--seconds', '0.1', '--json');
   assert.equal(JSON.parse(off.stdout.trim().split('\n').pop()!).randomized, false);
 });
+
+test('deploy --inject at or after --seconds can never fire: usage error naming it, before the link starts', () => {
+  const r = ballbot('deploy', '--controller', 'lqr', '--arm', '--seconds', '1', '--inject', 'stale@0.5s', '--inject', 'nan@50s');
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--inject 'nan@50s' can never fire: the run stops after --seconds 1/);
+  assert.doesNotMatch(r.stderr, /stale@0\.5s/);
+  const edge = ballbot('deploy', '--controller', 'lqr', '--arm', '--seconds', '2', '--inject', 'nan@2000ms');
+  assert.match(edge.stderr, /'nan@2000ms' can never fire/);
+});
