@@ -64,6 +64,13 @@ export function numberFlag(value: string | undefined, name: string, fallback: nu
   return n;
 }
 
+/** Seeds are 32-bit (sim/rng.ts): a larger or negative one would silently alias another. */
+export const MAX_SEED = 0xffffffff;
+
+export function seedFlag(value: string | undefined, fallback: number): number {
+  return numberFlag(value, 'seed', fallback, { integer: true, min: 0, max: MAX_SEED });
+}
+
 /** Print the machine-readable result as one JSON object on the last line of stdout. */
 export function printJsonLine(value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n');

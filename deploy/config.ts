@@ -47,7 +47,7 @@ export const DeployConfigSchema = z.strictObject({
   }).prefault({}),
   /** The in-process simulated robot (`--link sim`). */
   sim: z.strictObject({
-    seed: z.number().int().default(1),
+    seed: z.number().int().min(0).max(0xffffffff).default(1),
     /** Randomized dynamics per run (configs/randomization/default.yaml). */
     randomize: z.boolean().default(true),
     /** Extra delay of state delivery to the controller, ms. */

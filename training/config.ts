@@ -65,7 +65,7 @@ export const TrainConfigSchema = z.strictObject({
   task: z.string().min(1),
   /** Bring-your-own env: module whose default export is an EnvFactory (set by --env). */
   envModule: z.string().optional(),
-  seed: int().default(0),
+  seed: int().max(0xffffffff, { message: 'must be a 32-bit seed, 0 to 4294967295' }).default(0),
   totalSteps: int(1),
   numEnvs: int(1).default(4),
   /** Worker threads for the ballbot VecEnv (0: in-process). */

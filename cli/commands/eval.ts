@@ -2,7 +2,7 @@
 // baseline on held-out seeds, with full randomization and pushes unless told otherwise.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag } from '../args.js';
 import type { VecEnv } from '../../sim/env.js';
 import { evaluate, type BatchPolicy } from '../../training/evaluate.js';
 import { loadOnnxPolicy } from '../../training/io/onnx-policy.js';
@@ -38,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   const sources = [v.run, v.policy, v.controller].filter((x) => x !== undefined).length;
   if (sources !== 1) throw new UsageError(`give exactly one of --run, --policy, --controller\n${usage}`);
   const episodes = numberFlag(v.episodes, 'episodes', 100, { integer: true, min: 1, max: 10000 });
-  const seed = numberFlag(v.seed, 'seed', 0, { integer: true, min: 0 });
+  const seed = seedFlag(v.seed, 0);
   const randomizeOpt = v['no-randomize'] ? { randomize: false } : {};
 
   let vec: VecEnv;

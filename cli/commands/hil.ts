@@ -1,5 +1,5 @@
 // `ballbot hil`: the hardware-in-the-loop scenario suite against a board or the virtual robot.
-import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag } from '../args.js';
 
 const spec = {
   usage: `usage: ballbot hil (--policy FILE.onnx | --controller lqr) (--port /dev/ttyX | --virtual) [--json] [--junit FILE]
@@ -56,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     corruptionRate: numberFlag(v['corruption-rate'], 'corruption-rate', 0.01, { min: 0, max: 0.2 }),
     pushMps: numberFlag(v.push, 'push', 0.3, { min: 0, max: 3 }),
     slackMs: numberFlag(v['slack-ms'], 'slack-ms', 5, { min: 0 }),
-    seed: numberFlag(v.seed, 'seed', 1, { integer: true }),
+    seed: seedFlag(v.seed, 1),
     watchdogMs: numberFlag(v['watchdog-ms'], 'watchdog-ms', 100, { min: 1, max: 60000, integer: true }),
     overrides: v.set ?? [],
   });

@@ -6,7 +6,7 @@ import { createLqrController } from '../../sim/lqr.js';
 import { headerFor, RecordingWriter, frameFromTruth, terrainForRecording } from '../../sim/recording.js';
 import { runRollout } from '../../sim/rollout.js';
 import type { Terrain } from '../../sim/terrain.js';
-import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag } from '../args.js';
 
 const usage = `usage: ballbot sim [options]
   --task NAME|FILE       balance (default), velocity, terrain, or a task YAML
@@ -41,9 +41,11 @@ export async function run(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const v = parsed.values;
   const seconds = numberFlag(v.seconds, 'seconds', 30, { min: 0.01, max: 86400 });
-  const seed = numberFlag(v.seed, 'seed', 1, { integer: true });
+  const seed = seedFlag(v.seed, 1);
   const initTiltDeg = v['init-tilt-deg'] === undefined ? undefined : numberFlag(v['init-tilt-deg'], 'init-tilt-deg', 0, { min: -45, max: 45 });
   const pushes = (v.push ?? []).map(parsePush);
+  const late = (v.push ?? []).filter((_, i) => pushes[i].atS >= seconds);
+  if (late.length) throw new UsageError(`--push ${late.map((p) => `'${p}'`).join(', ')} can never happen: the episode stops after --seconds ${seconds}`);
   const config = resolveEnvConfig({
     task: v.task ?? 'balance',
     robot: v.robot,
@@ -87,9 +89,10 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function parsePush(text: string): { atS: number; dvx: number; dvy: number } {
-  const m = /^([0-9.]+):(-?[0-9.]+),(-?[0-9.]+)$/.exec(text);
-  if (!m) throw new UsageError(`--push '${text}' must look like S:VX,VY (e.g. 5:0.5,0)`);
-  return { atS: Number(m[1]), dvx: Number(m[2]), dvy: Number(m[3]) };
+  const m = /^([^:]+):([^,]+),(.+)$/.exec(text);
+  const [atS, dvx, dvy] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [NaN, NaN, NaN];
+  if (!m || ![atS, dvx, dvy].every(Number.isFinite) || atS < 0) throw new UsageError(`--push '${text}' must look like S:VX,VY with numbers and S >= 0 (e.g. 5:0.5,0)`);
+  return { atS, dvx, dvy };
 }
 
 async function makeController(name: string, policyFile: string | undefined, robot: Parameters<typeof createLqrController>[0]): Promise<{ controller: Controller; close: () => void }> {

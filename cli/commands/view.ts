@@ -2,7 +2,7 @@
 // live rollouts on a local port until interrupted.
 import { resolve } from 'node:path';
 import { loadRobotConfig } from '../../sim/config/robot.js';
-import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag } from '../args.js';
 
 const USAGE = `usage: ballbot view [FILE|RUN_DIR ...] [--live --controller lqr | --live --policy FILE.onnx]
                     [--port N] [--host ADDR] [--json]
@@ -72,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     const { startLiveRollout } = await import('../../viewer/server/live.js');
     const { lqrController, onnxPolicyController } = await import('../../viewer/server/live-controllers.js');
     const robot = v.robot ? loadRobotConfig(v.robot) : undefined;
-    const seed = numberFlag(v.seed, 'seed', 1, { integer: true });
+    const seed = seedFlag(v.seed, 1);
     const { loadPlant } = await import('../../viewer/server/live.js');
     // The controller needs the robot the plant resolved (its default config when --robot is absent).
     const probe = await loadPlant({ robot });

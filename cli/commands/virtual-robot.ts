@@ -2,7 +2,7 @@
 // protocol through the C firmware core, as a real board would. `--ros2` hands over to the
 // ROS 2 bridge (hil/ros2-virtual-robot.ts, loaded only when asked for).
 import { loadRobotConfig } from '../../sim/config/robot.js';
-import { parseCommand, numberFlag, UsageError } from '../args.js';
+import { parseCommand, numberFlag, UsageError, seedFlag } from '../args.js';
 
 const spec = {
   usage: `usage: ballbot virtual-robot [--link-file PATH] [--robot FILE] [--seed N] [--watchdog-ms MS] [--init-tilt DEG] [--randomize] [--seconds S]
@@ -46,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   const { VirtualRobot } = await import('../../hil/serial-virtual-robot.js');
   const vr = await VirtualRobot.start({
     robot: v.robot ? loadRobotConfig(v.robot) : undefined,
-    seed: numberFlag(v.seed, 'seed', 1, { integer: true }),
+    seed: seedFlag(v.seed, 1),
     watchdogMs: numberFlag(v['watchdog-ms'], 'watchdog-ms', 100, { min: 1, max: 60000, integer: true }),
     initTiltDeg: numberFlag(v['init-tilt'], 'init-tilt', 0, { min: -30, max: 30 }),
     randomize: v.randomize ?? false,

@@ -86,6 +86,7 @@ export function applyOverrides(base: unknown, overrides: readonly string[]): unk
     const unsafe = prototypeKeyProblem(path);
     if (unsafe) throw new ConfigError('command line', [`override '${item}': ${unsafe}`]);
     if (path.some((key) => key === '')) throw new ConfigError('command line', [`override '${item}': empty key in '${path.join('.')}'`]);
+    if (item.slice(eq + 1).trim() === '') throw new ConfigError('command line', [`override '${item}' has no value after '='`]);
     const value = parseYaml(item.slice(eq + 1), `override ${item}`);
     let node = root;
     for (const key of path.slice(0, -1)) {

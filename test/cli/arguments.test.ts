@@ -69,3 +69,20 @@ test('deploy --inject at or after --seconds can never fire: usage error naming i
   const edge = ballbot('deploy', '--controller', 'lqr', '--arm', '--seconds', '2', '--inject', 'nan@2000ms');
   assert.match(edge.stderr, /'nan@2000ms' can never fire/);
 });
+
+test('malformed or never-firing --push, out-of-range seeds and empty --set values are usage errors', () => {
+  for (const [args, message] of [
+    [['sim', '--push', '1.2.3:0.5,0'], /--push '1\.2\.3:0\.5,0' must look like S:VX,VY with numbers/],
+    [['sim', '--push', '1:0.5,x'], /--push '1:0\.5,x'/],
+    [['sim', '--seconds', '1', '--push', '5:0.5,0'], /--push '5:0\.5,0' can never happen: the episode stops after --seconds 1/],
+    [['sim', '--seed', '1e300'], /--seed must be <= 4294967295/],
+    [['sim', '--seed=-1'], /--seed must be >= 0/],
+    [['eval', '--controller', 'zero', '--seed', '4294967296'], /--seed must be <= 4294967295/],
+    [['train', '--task', 'pendulum', '--out', join(dir, 'never'), '--set', 'ppo.lr='], /override 'ppo\.lr=' has no value/],
+    [['train', '--task', 'pendulum', '--out', join(dir, 'never'), '--set', '__proto__.polluted=1'], /'__proto__' is not allowed/],
+  ] as const) {
+    const r = ballbot(...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+  }
+});

@@ -31,3 +31,9 @@ test('PPO numMinibatches must leave at least two samples per minibatch', () => {
   // The check is PPO's: another algorithm's config keeps its ppo section's defaults unchecked.
   assert.equal(loadTrainConfig(configPath('train', 'sac-pendulum.yaml'), ['numEnvs=1']).algo, 'sac');
 });
+
+test('a seed beyond 32 bits (which the RNG would alias) is refused in the config', () => {
+  const file = configPath('train', 'ppo-pendulum.yaml');
+  refused(file, ['seed=4294967296'], 'seed', '32-bit');
+  assert.equal(loadTrainConfig(file, ['seed=4294967295']).seed, 4294967295);
+});
