@@ -1,4 +1,5 @@
 // Small helpers over node:util parseArgs so every subcommand handles flags the same way.
+import { statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {
@@ -62,6 +63,19 @@ export function numberFlag(value: string | undefined, name: string, fallback: nu
   if (check?.min !== undefined && n < check.min) throw new UsageError(`--${name} must be >= ${check.min}, got ${n}`);
   if (check?.max !== undefined && n > check.max) throw new UsageError(`--${name} must be <= ${check.max}, got ${n}`);
   return n;
+}
+
+/** A flag naming a file to read: a usage error, naming the flag, when it is missing or not a regular file. */
+export function inputFileFlag<T extends string | undefined>(value: T, name: string): T {
+  if (value === undefined) return value;
+  let stats;
+  try {
+    stats = statSync(value);
+  } catch {
+    throw new UsageError(`--${name} ${value}: no such file`);
+  }
+  if (!stats.isFile()) throw new UsageError(`--${name} ${value}: ${stats.isDirectory() ? 'is a directory' : 'is not a regular file'}, expected a file`);
+  return value;
 }
 
 /** Seeds are 32-bit (sim/rng.ts): a larger or negative one would silently alias another. */

@@ -1,7 +1,7 @@
 // `ballbot deploy`: run a policy (or the LQR baseline) in the real-time control loop with the
 // safety layer, on the sim link, a serial port or ROS 2. See docs/deploy.md.
 import cliProgress from 'cli-progress';
-import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError, inputFileFlag } from '../args.js';
 import { DEFAULT_DEPLOY_CONFIG, loadDeployConfig } from '../../deploy/config.js';
 import { FAULT_HELP, parseFault } from '../../deploy/faults.js';
 import { startDeploy, type DeployHandle, type DeploySummary } from '../../deploy/index.js';
@@ -61,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
   let handle: DeployHandle;
   try {
     handle = await startDeploy({
-      policy: v.policy, controller: v.controller as 'lqr' | undefined, config, faults, seconds, record: v.record, arm: v.arm, log,
+      policy: inputFileFlag(v.policy, 'policy'), controller: v.controller as 'lqr' | undefined, config, faults, seconds, record: v.record, arm: v.arm, log,
       link: { kind, port: v.port, baud: v.baud === undefined ? undefined : numberFlag(v.baud, 'baud', 0, { min: 1, integer: true }), extra: v['ros2-config'] ? { configFile: v['ros2-config'] } : undefined },
     });
   } catch (err) {

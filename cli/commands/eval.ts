@@ -2,7 +2,7 @@
 // baseline on held-out seeds, with full randomization and pushes unless told otherwise.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag } from '../args.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag, inputFileFlag } from '../args.js';
 import type { VecEnv } from '../../sim/env.js';
 import { evaluate, type BatchPolicy } from '../../training/evaluate.js';
 import { loadOnnxPolicy } from '../../training/io/onnx-policy.js';
@@ -54,8 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     policy = (obs, n) => specActions(rp.spec, rp.envInfo, obs, n, out);
     source = `run ${v.run} (${rp.algo}, ${rp.envSteps} env steps)`;
   } else if (v.policy) {
-    if (!existsSync(v.policy)) throw new UsageError(`--policy ${v.policy}: no such file`);
-    const onnx = await loadOnnxPolicy(v.policy);
+    const onnx = await loadOnnxPolicy(inputFileFlag(v.policy, 'policy'));
     task = v.task ?? onnx.metadata.task;
     vec = await makeVecEnv({ task, envModule: v.env, options: isBallbotTask(task) ? { randomize: true, ...randomizeOpt } : {} }, episodes, seed, 0);
     if (vec.observationSpace.shape[0] !== onnx.obsSize) {

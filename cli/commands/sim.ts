@@ -6,7 +6,7 @@ import { createLqrController } from '../../sim/lqr.js';
 import { headerFor, RecordingWriter, frameFromTruth, terrainForRecording } from '../../sim/recording.js';
 import { runRollout } from '../../sim/rollout.js';
 import type { Terrain } from '../../sim/terrain.js';
-import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag } from '../args.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag, inputFileFlag } from '../args.js';
 
 const usage = `usage: ballbot sim [options]
   --task NAME|FILE       balance (default), velocity, terrain, or a task YAML
@@ -52,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     randomize: v.randomize === undefined ? false : v.randomize === DEFAULT_RANGES ? true : v.randomize,
   });
   const controllerName = v.policy ? 'policy' : (v.controller ?? 'lqr');
-  const { controller, close } = await makeController(controllerName, v.policy, config.robot);
+  const { controller, close } = await makeController(controllerName, inputFileFlag(v.policy, 'policy'), config.robot);
 
   // Created once the episode (and its terrain) exists.
   const recording: { writer: RecordingWriter | null } = { writer: null };

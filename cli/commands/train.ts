@@ -1,5 +1,5 @@
 // `ballbot train`: train a policy with PPO or SAC on a built-in task or a user env module.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag } from '../args.js';
 import { configPath } from '../../sim/config/paths.js';
@@ -50,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     config = parseTrainConfig(applyOverrides(ckpt.state.config, overrides), `${ckpt.file} (config with overrides)`);
   } else {
     if (!v.out) throw new UsageError(`--out is required\n${usage}`);
+    if (existsSync(v.out) && !statSync(v.out).isDirectory()) throw new UsageError(`--out ${v.out} is a file; the run directory must be a new or existing directory`);
     outDir = v.out;
     let file = v.config;
     if (!file) {

@@ -2,7 +2,7 @@
 // live rollouts on a local port until interrupted.
 import { resolve } from 'node:path';
 import { loadRobotConfig } from '../../sim/config/robot.js';
-import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag } from '../args.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag, inputFileFlag } from '../args.js';
 
 const USAGE = `usage: ballbot view [FILE|RUN_DIR ...] [--live --controller lqr | --live --policy FILE.onnx]
                     [--port N] [--host ADDR] [--json]
@@ -78,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
     const probe = await loadPlant({ robot });
     const resolvedRobot = probe.robot;
     probe.close();
-    const controller = v.policy ? await onnxPolicyController(v.policy, resolvedRobot) : await lqrController(resolvedRobot);
+    const controller = v.policy ? await onnxPolicyController(inputFileFlag(v.policy, 'policy'), resolvedRobot) : await lqrController(resolvedRobot);
     const live = await startLiveRollout({
       plantOptions: { robot: resolvedRobot, seed, randomize: !!v.randomize, terrain: (v.terrain as 'flat' | 'rough' | undefined) ?? 'flat', initTiltDeg: 3 },
       controller,

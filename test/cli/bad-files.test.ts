@@ -25,3 +25,32 @@ test('an empty .onnx is reported as empty, and bytes with no graph as not an ONN
     assert.doesNotMatch(r.stderr, /metadata/, args[0]);
   }
 });
+
+test('--policy that is missing or a directory is a usage error naming the flag, for every command', () => {
+  for (const command of [['sim', '--seconds', '0.1'], ['eval', '--episodes', '1'], ['deploy', '--seconds', '0.1'], ['hil', '--virtual'], ['view', '--live']]) {
+    for (const [path, what] of [[dir, 'is a directory'], [join(dir, 'missing.onnx'), 'no such file']]) {
+      const r = spawnSync(process.execPath, [BIN, ...command, '--policy', path], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 2, `${command[0]} --policy ${path}: exit ${r.status}\n${r.stderr}`);
+      assert.ok(r.stderr.includes(`--policy ${path}: ${what}`), `${command[0]}: ${r.stderr}`);
+    }
+  }
+});
+
+test('train --out naming a file is a usage error', () => {
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'x');
+  const r = spawnSync(process.execPath, [BIN, 'train', '--task', 'pendulum', '--out', file], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--out .*a-file is a file/);
+});
+
+test('a deploy config without a robot key uses the package robot; a robot path that does not resolve names the key and file', async () => {
+  const { loadDeployConfig } = await import('../../deploy/config.js');
+  const { DEFAULT_ROBOT_CONFIG } = await import('../../sim/config/paths.js');
+  const bare = join(dir, 'deploy-bare.yaml');
+  writeFileSync(bare, 'rateHz: 100\n');
+  assert.equal(loadDeployConfig(bare).robotFile, DEFAULT_ROBOT_CONFIG);
+  const wrong = join(dir, 'deploy-wrong.yaml');
+  writeFileSync(wrong, 'robot: robots/mine.yaml\n');
+  assert.throws(() => loadDeployConfig(wrong), (e: Error) => e.message.includes(wrong) && /robot: 'robots\/mine\.yaml' resolves to .*does not exist/.test(e.message));
+});
