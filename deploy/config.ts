@@ -4,8 +4,8 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { applyOverrides, parseYaml, validateConfig, ConfigError } from '../sim/config/yaml.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { loadYamlFile, ConfigError } from '../sim/config/yaml.js';
+import { existsSync } from 'node:fs';
 import { DEFAULT_ROBOT_CONFIG } from '../sim/config/paths.js';
 
 const range = (lo: number, hi: number) => z.number().min(lo).max(hi);
@@ -76,14 +76,7 @@ export const DEFAULT_DEPLOY_CONFIG = fileURLToPath(new URL('../../configs/deploy
 
 /** Load, apply key=value overrides, validate; the robot path is resolved against the file. */
 export function loadDeployConfig(file: string = DEFAULT_DEPLOY_CONFIG, overrides: readonly string[] = []): DeployConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(file, [`cannot read file: ${(err as Error).message}`]);
-  }
-  const raw = applyOverrides(parseYaml(text, file), overrides);
-  const cfg = validateConfig(DeployConfigSchema, raw, overrides.length ? `${file} (with overrides ${overrides.join(' ')})` : file);
+  const cfg = loadYamlFile(DeployConfigSchema, file, overrides);
   const robotFile = cfg.robot === undefined ? DEFAULT_ROBOT_CONFIG : resolve(dirname(file), cfg.robot);
   if (!existsSync(robotFile)) throw new ConfigError(file, [`robot: '${cfg.robot}' resolves to ${robotFile}, which does not exist (the path is relative to this file)`]);
   return { ...cfg, robotFile, source: file };

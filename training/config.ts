@@ -2,8 +2,7 @@
 // validated with zod at load; every key can be overridden from the command line with
 // `--set ppo.lr=1e-3` (parsed as YAML, then validated again).
 import { z } from 'zod';
-import { applyOverrides, loadYamlFile, parseYaml, validateConfig } from '../sim/config/yaml.js';
-import { readFileSync } from 'node:fs';
+import { loadYamlFile, validateConfig } from '../sim/config/yaml.js';
 import { A2cSchema, DdpgSchema, Td3Schema } from './algorithms/algo-configs.js';
 
 const positive = z.number().positive();
@@ -100,15 +99,7 @@ export type SacConfig = z.output<typeof SacSchema>;
 
 /** Load a config file and apply `key.path=value` overrides; errors name the file and key. */
 export function loadTrainConfig(file: string, overrides: readonly string[] = []): TrainConfig {
-  if (overrides.length === 0) return loadYamlFile(TrainConfigSchema, file);
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(file, 'utf8'), file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code) return loadYamlFile(TrainConfigSchema, file); // reports the read error
-    throw err;
-  }
-  return validateConfig(TrainConfigSchema, applyOverrides(raw, overrides), `${file} (with overrides ${overrides.join(' ')})`);
+  return loadYamlFile(TrainConfigSchema, file, overrides);
 }
 
 export function parseTrainConfig(value: unknown, source: string): TrainConfig {

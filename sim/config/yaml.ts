@@ -1,6 +1,6 @@
 // Load a YAML file and validate it against a zod schema. Every error names the file,
 // the key path and what was expected, so a user can fix the config without reading code.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 
@@ -62,14 +62,28 @@ export function parseYaml(text: string, source: string): unknown {
   return value;
 }
 
-export function loadYamlFile<S extends z.ZodType>(schema: S, file: string): z.output<S> {
+/** Larger than any config: a bigger file is a wrong path (a log, a dataset), not a config. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/** Read and parse a YAML file; a missing, special (a FIFO, /dev/zero) or huge file is a ConfigError. */
+export function readYamlFile(file: string): unknown {
   let text: string;
   try {
+    const stats = statSync(file);
+    if (!stats.isFile()) throw new Error(stats.isDirectory() ? 'it is a directory' : 'it is not a regular file');
+    if (stats.size > MAX_CONFIG_BYTES) throw new Error(`it has ${stats.size} bytes, more than a config can (${MAX_CONFIG_BYTES})`);
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(file, [`cannot read file: ${(err as Error).message}`]);
   }
-  return validateConfig(schema, parseYaml(text, file), file);
+  return parseYaml(text, file);
+}
+
+/** Load a YAML config, apply `key.path=value` overrides, validate; errors name the file, the overrides and the key. */
+export function loadYamlFile<S extends z.ZodType>(schema: S, file: string, overrides: readonly string[] = []): z.output<S> {
+  const raw = readYamlFile(file);
+  if (overrides.length === 0) return validateConfig(schema, raw, file);
+  return validateConfig(schema, applyOverrides(raw, overrides), `${file} (with overrides ${overrides.join(' ')})`);
 }
 
 /**

@@ -53,3 +53,11 @@ test('physicsDt that does not divide the control period is refused; one that doe
   writeFileSync(fine, base.replace(/physicsDt: 0\.002/, 'physicsDt: 0.001'));
   assert.equal(substepsPerControl(loadRobotConfig(fine)), 10);
 });
+
+test('a config path that is a device, a directory or a huge file is refused without reading it', () => {
+  configError(() => loadRobotConfig('/dev/zero'), '/dev/zero', 'not a regular file');
+  configError(() => loadRobotConfig(dir), dir, 'is a directory');
+  const huge = join(dir, 'huge.yaml');
+  writeFileSync(huge, Buffer.alloc(5 * 1024 * 1024, 0x20));
+  configError(() => loadRobotConfig(huge), huge, 'more than a config can');
+});
