@@ -3,6 +3,13 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
+const TEMP_NAME = /^\..+\.tmp-\d+-[0-9a-z]+$/;
+
+/** Whether a file name is one of atomicWriteFile's temp files (left behind only by a crash). */
+export function isAtomicWriteTemp(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
+
 export function atomicWriteFile(file: string, data: string | Uint8Array): void {
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true });
@@ -10,11 +17,15 @@ export function atomicWriteFile(file: string, data: string | Uint8Array): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const fd = openSync(tmp, 'w');
   try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
   } catch (err) {
-    closeSync(fd);
     try {
       unlinkSync(tmp);
     } catch {
@@ -22,8 +33,6 @@ export function atomicWriteFile(file: string, data: string | Uint8Array): void {
     }
     throw err;
   }
-  closeSync(fd);
-  renameSync(tmp, file);
   try {
     const dfd = openSync(dir, 'r');
     try {

@@ -4,8 +4,9 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { applyOverrides, parseYaml, validateConfig, ConfigError } from '../sim/config/yaml.js';
-import { readFileSync } from 'node:fs';
+import { loadYamlFile, ConfigError } from '../sim/config/yaml.js';
+import { existsSync } from 'node:fs';
+import { DEFAULT_ROBOT_CONFIG } from '../sim/config/paths.js';
 
 const range = (lo: number, hi: number) => z.number().min(lo).max(hi);
 const rule = <T extends z.ZodRawShape>(shape: T) => z.strictObject({ enabled: z.boolean().default(true), ...shape });
@@ -13,8 +14,8 @@ const rule = <T extends z.ZodRawShape>(shape: T) => z.strictObject({ enabled: z.
 export const DeployConfigSchema = z.strictObject({
   /** Control loop rate; must equal the policy artifact's rate. */
   rateHz: range(10, 500).default(100),
-  /** Robot config file, relative to this deploy config file. */
-  robot: z.string().min(1).default('../robot/default.yaml'),
+  /** Robot config file, relative to this deploy config file (default: the package's configs/robot/default.yaml). */
+  robot: z.string().min(1).optional(),
   /** Commanded (vx, vy, yaw rate) fed into the observation; zeros = balance in place. */
   command: z.tuple([z.number(), z.number(), z.number()]).default([0, 0, 0]),
   safety: z.strictObject({
@@ -47,7 +48,7 @@ export const DeployConfigSchema = z.strictObject({
   }).prefault({}),
   /** The in-process simulated robot (`--link sim`). */
   sim: z.strictObject({
-    seed: z.number().int().default(1),
+    seed: z.number().int().min(0).max(0xffffffff).default(1),
     /** Randomized dynamics per run (configs/randomization/default.yaml). */
     randomize: z.boolean().default(true),
     /** Extra delay of state delivery to the controller, ms. */
@@ -75,15 +76,10 @@ export const DEFAULT_DEPLOY_CONFIG = fileURLToPath(new URL('../../configs/deploy
 
 /** Load, apply key=value overrides, validate; the robot path is resolved against the file. */
 export function loadDeployConfig(file: string = DEFAULT_DEPLOY_CONFIG, overrides: readonly string[] = []): DeployConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(file, [`cannot read file: ${(err as Error).message}`]);
-  }
-  const raw = applyOverrides(parseYaml(text, file), overrides);
-  const cfg = validateConfig(DeployConfigSchema, raw, overrides.length ? `${file} (with overrides ${overrides.join(' ')})` : file);
-  return { ...cfg, robotFile: resolve(dirname(file), cfg.robot), source: file };
+  const cfg = loadYamlFile(DeployConfigSchema, file, overrides);
+  const robotFile = cfg.robot === undefined ? DEFAULT_ROBOT_CONFIG : resolve(dirname(file), cfg.robot);
+  if (!existsSync(robotFile)) throw new ConfigError(file, [`robot: '${cfg.robot}' resolves to ${robotFile}, which does not exist (the path is relative to this file)`]);
+  return { ...cfg, robotFile, source: file };
 }
 
 /** The defaults without a file (tests, programmatic use). */

@@ -171,12 +171,15 @@ function parseBaseController(v: unknown): BaseController {
 
 /** Parse the metadata_props of an ONNX policy file; errors name `source` (the file). */
 export function readArtifactMetadata(bytes: Uint8Array, source: string): PolicyMetadata {
+  if (bytes.byteLength === 0) throw new Error(`${source} is empty (0 bytes): not an ONNX model`);
   let model: onnxProto.onnx.ModelProto;
   try {
     model = onnxProto.onnx.ModelProto.decode(bytes);
   } catch (err) {
     throw new Error(`${source} is not an ONNX model: ${(err as Error).message}`);
   }
+  // Protobuf decodes many byte strings without error; a model has at least a graph.
+  if (!model.graph) throw new Error(`${source} is not an ONNX model (${bytes.byteLength} bytes, no graph in it)`);
   const props: Record<string, string> = {};
   for (const p of model.metadataProps ?? []) if (p.key) props[p.key] = p.value ?? '';
   try {

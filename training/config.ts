@@ -2,8 +2,7 @@
 // validated with zod at load; every key can be overridden from the command line with
 // `--set ppo.lr=1e-3` (parsed as YAML, then validated again).
 import { z } from 'zod';
-import { applyOverrides, loadYamlFile, parseYaml, validateConfig } from '../sim/config/yaml.js';
-import { readFileSync } from 'node:fs';
+import { loadYamlFile, validateConfig } from '../sim/config/yaml.js';
 import { A2cSchema, DdpgSchema, Td3Schema } from './algorithms/algo-configs.js';
 
 const positive = z.number().positive();
@@ -54,6 +53,9 @@ export const SacSchema = z.strictObject({
   initAlpha: positive.default(1),
   logStdMin: z.number().default(-20),
   logStdMax: z.number().default(2),
+}).refine((sac) => sac.logStdMin < sac.logStdMax, {
+  path: ['logStdMin'],
+  message: 'must be below sac.logStdMax (the policy clamps its log std to [logStdMin, logStdMax])',
 });
 
 export const TrainConfigSchema = z.strictObject({
@@ -62,7 +64,7 @@ export const TrainConfigSchema = z.strictObject({
   task: z.string().min(1),
   /** Bring-your-own env: module whose default export is an EnvFactory (set by --env). */
   envModule: z.string().optional(),
-  seed: int().default(0),
+  seed: int().max(0xffffffff, { message: 'must be a 32-bit seed, 0 to 4294967295' }).default(0),
   totalSteps: int(1),
   numEnvs: int(1).default(4),
   /** Worker threads for the ballbot VecEnv (0: in-process). */
@@ -79,6 +81,16 @@ export const TrainConfigSchema = z.strictObject({
   ddpg: DdpgSchema.prefault({}),
   checkpointEvery: int(1).default(10), // PPO iterations, or SAC env steps / 1000
   evalEpisodes: int(0).default(10),
+}).superRefine((config, ctx) => {
+  if (config.algo !== 'ppo') return;
+  // A minibatch of one sample has a normalized advantage of 0, so PPO would learn nothing.
+  const batch = config.ppo.stepsPerEnv * config.numEnvs;
+  if (Math.floor(batch / config.ppo.numMinibatches) < 2) {
+    ctx.addIssue({
+      code: 'custom', path: ['ppo', 'numMinibatches'],
+      message: `${config.ppo.numMinibatches} minibatches of a batch of ${batch} (ppo.stepsPerEnv ${config.ppo.stepsPerEnv} x numEnvs ${config.numEnvs}) leave fewer than 2 samples each; use at most ${Math.floor(batch / 2)}`,
+    });
+  }
 });
 
 export type TrainConfig = z.output<typeof TrainConfigSchema>;
@@ -87,15 +99,7 @@ export type SacConfig = z.output<typeof SacSchema>;
 
 /** Load a config file and apply `key.path=value` overrides; errors name the file and key. */
 export function loadTrainConfig(file: string, overrides: readonly string[] = []): TrainConfig {
-  if (overrides.length === 0) return loadYamlFile(TrainConfigSchema, file);
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(file, 'utf8'), file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code) return loadYamlFile(TrainConfigSchema, file); // reports the read error
-    throw err;
-  }
-  return validateConfig(TrainConfigSchema, applyOverrides(raw, overrides), `${file} (with overrides ${overrides.join(' ')})`);
+  return loadYamlFile(TrainConfigSchema, file, overrides);
 }
 
 export function parseTrainConfig(value: unknown, source: string): TrainConfig {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Rng } from '../sim/rng.js';
 import { initBackend } from './backend.js';
 import { atomicWriteFile } from '../common/atomic-write.js';
-import { loadCheckpoint } from './io/checkpoint.js';
+import { cleanRunDir, loadCheckpoint } from './io/checkpoint.js';
 import type { TrainConfig } from './config.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { exportRunPolicy } from './io/export-policy.js';
@@ -19,6 +19,8 @@ import { runSac } from './runners/sac-runner.js';
 import { runA2c } from './runners/a2c-runner.js';
 import { runDeterministic } from './runners/deterministic-runner.js';
 import { makeVecEnv } from './tasks.js';
+import { envInfo, type EnvInfo } from './runners/run-context.js';
+import { isDeepStrictEqual } from 'node:util';
 
 export interface TrainOptions {
   config: TrainConfig;
@@ -50,8 +52,22 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (!resume && existsSync(join(outDir, 'checkpoints', 'latest.json'))) {
     throw new Error(`${outDir} already holds a run; use --resume ${outDir} to continue it or choose another --out`);
   }
-  atomicWriteFile(join(outDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  if (resume) {
+    checkResumable(resume.state, config, resume.file);
+    for (const key of Object.keys(resume.state.sideFiles ?? {})) resume.readSide(key);
+  }
   const vec = await makeVecEnv({ task: config.task, envModule: config.envModule, options: config.env }, config.numEnvs, config.seed, config.workers);
+  if (resume) {
+    try {
+      checkSameEnv(resume.state.envInfo as EnvInfo, envInfo(vec), resume.file);
+    } catch (err) {
+      await vec.close();
+      throw err;
+    }
+  }
+  // Nothing is written before the run is known to be startable (a refused --resume leaves the directory as it was).
+  cleanRunDir(outDir);
+  atomicWriteFile(join(outDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   const metrics = new MetricsLogger(outDir, resume ? (resume.state.iteration as number) : undefined);
   let stopRequested = false;
   const onSignal = () => {
@@ -74,6 +90,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     process.off('SIGTERM', onSignal);
     metrics.close();
     await vec.close();
+    cleanRunDir(outDir);
   }
   atomicWriteFile(join(outDir, 'curves.svg'), learningCurvesSvg(metrics.rows, `${config.algo.toUpperCase()} on ${config.task} (seed ${config.seed})`));
   const result: TrainResult = {
@@ -88,6 +105,28 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     atomicWriteFile(join(outDir, 'eval.json'), JSON.stringify(result.eval, null, 2) + '\n');
   }
   return result;
+}
+
+/** Config keys a resumed run must keep: they decide the shapes and meaning of the saved state. */
+const FIXED_ON_RESUME = ['algo', 'task', 'envModule', 'network', 'numEnvs', 'normalizeObs'] as const;
+
+/** Refuse a --resume whose config cannot continue the checkpoint, before anything is written. */
+export function checkResumable(saved: Record<string, unknown>, config: TrainConfig, file: string): void {
+  const savedConfig = saved.config as Partial<TrainConfig> | undefined;
+  if (!savedConfig || typeof savedConfig !== 'object') throw new Error(`checkpoint ${file} holds no config; it cannot be resumed`);
+  const changed = FIXED_ON_RESUME.filter((key) => !isDeepStrictEqual(savedConfig[key], config[key]));
+  if (changed.length) {
+    const what = changed.map((key) => `${key} (checkpoint: ${JSON.stringify(savedConfig[key])}, now: ${JSON.stringify(config[key])})`).join('; ');
+    throw new Error(`cannot resume ${file}: ${what}; these keys must stay as the run was started. Nothing was written`);
+  }
+}
+
+function checkSameEnv(saved: EnvInfo | undefined, now: EnvInfo, file: string): void {
+  if (!saved) return;
+  const changed = (['obsSize', 'actSize', 'privSize'] as const).filter((k) => saved[k] !== now[k]);
+  if (changed.length) {
+    throw new Error(`cannot resume ${file}: the env now has ${changed.map((k) => `${k} ${now[k]} (checkpoint: ${saved[k]})`).join(', ')}. Nothing was written`);
+  }
 }
 
 /** Evaluate a run's deterministic policy on `episodes` held-out episodes of its task. */

@@ -2,7 +2,7 @@
 // same held-out episodes along the way, and write a table (Markdown + CSV) and a plot (SVG)
 // of success rate, return and action smoothness against env steps and wall-clock, with the
 // LQR baseline as a row (ballbot tasks).
-import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+import { MAX_SEED, numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
 import { existsSync } from 'node:fs';
 import { COMPARE_ALGOS, defaultConfigFile, runComparison } from '../../training/compare.js';
 
@@ -52,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     outDir: v.out ?? `runs/compare-${v.task}`,
     evalPoints: numberFlag(v.evals, 'evals', 4, { integer: true, min: 1, max: 100 }),
     evalEpisodes: numberFlag(v.episodes, 'episodes', 20, { integer: true, min: 1, max: 10000 }),
-    evalSeed: numberFlag(v['eval-seed'], 'eval-seed', 0, { integer: true, min: 0 }),
+    evalSeed: numberFlag(v['eval-seed'], 'eval-seed', 0, { integer: true, min: 0, max: MAX_SEED }),
     overrides: [...(v.set ?? [])],
     progress: !v['no-progress'],
   });

@@ -1,7 +1,7 @@
 // `ballbot deploy`: run a policy (or the LQR baseline) in the real-time control loop with the
 // safety layer, on the sim link, a serial port or ROS 2. See docs/deploy.md.
 import cliProgress from 'cli-progress';
-import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError, inputFileFlag } from '../args.js';
 import { DEFAULT_DEPLOY_CONFIG, loadDeployConfig } from '../../deploy/config.js';
 import { FAULT_HELP, parseFault } from '../../deploy/faults.js';
 import { startDeploy, type DeployHandle, type DeploySummary } from '../../deploy/index.js';
@@ -38,7 +38,6 @@ export async function run(argv: string[]): Promise<number> {
   }, argv);
   if (!parsed) return 0;
   const v = parsed.values;
-  if (parsed.positionals.length) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'\n${usage}`);
   if (!v.policy && !v.controller) throw new UsageError(`give --policy FILE.onnx or --controller lqr\n${usage}`);
   if (v.policy && v.controller) throw new UsageError('give either --policy or --controller, not both');
   if (v.controller && v.controller !== 'lqr') throw new UsageError(`--controller must be 'lqr', got '${v.controller}'`);
@@ -51,13 +50,18 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const never = seconds === undefined ? [] : faults.filter((f) => f.atS >= seconds);
+  if (never.length) {
+    const which = never.map((f) => `'${v.inject![faults.indexOf(f)]}'`).join(', ');
+    throw new UsageError(`--inject ${which} can never fire: the run stops after --seconds ${seconds}; inject before that or raise --seconds`);
+  }
   const config = loadDeployConfig(v.config ?? DEFAULT_DEPLOY_CONFIG, v.set ?? []);
   const log = (line: string) => process.stderr.write(line + '\n');
 
   let handle: DeployHandle;
   try {
     handle = await startDeploy({
-      policy: v.policy, controller: v.controller as 'lqr' | undefined, config, faults, seconds, record: v.record, arm: v.arm, log,
+      policy: inputFileFlag(v.policy, 'policy'), controller: v.controller as 'lqr' | undefined, config, faults, seconds, record: v.record, arm: v.arm, log,
       link: { kind, port: v.port, baud: v.baud === undefined ? undefined : numberFlag(v.baud, 'baud', 0, { min: 1, integer: true }), ros2ConfigFile: v['ros2-config'] },
     });
   } catch (err) {

@@ -13,7 +13,7 @@ import { readArtifactMetadata } from '../../sim/policy-artifact.js';
 import { evaluate, type BatchPolicy } from '../../training/evaluate.js';
 import { loadRunPolicy, specActions } from '../../training/io/run-policy.js';
 import { isBallbotTask, makeVecEnv } from '../../training/tasks.js';
-import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag, inputFileFlag } from '../args.js';
 
 const usage = `usage: ballbot eval (--run runs/NAME | --policy FILE.onnx | --controller lqr|zero)
                    [--task T] [--episodes N] [--seed S] [--no-randomize] [--env MODULE] [--json]
@@ -44,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   const sources = [v.run, v.policy, v.controller].filter((x) => x !== undefined).length;
   if (sources !== 1) throw new UsageError(`give exactly one of --run, --policy, --controller\n${usage}`);
   const episodes = numberFlag(v.episodes, 'episodes', 100, { integer: true, min: 1, max: 10000 });
-  const seed = numberFlag(v.seed, 'seed', 0, { integer: true, min: 0 });
+  const seed = seedFlag(v.seed, 0);
   const randomizeOpt = v['no-randomize'] ? { randomize: false } : {};
 
   let vec: VecEnv;
@@ -60,8 +60,8 @@ export async function run(argv: string[]): Promise<number> {
     policy = (obs, n) => specActions(rp.spec, rp.envInfo, obs, n, out);
     source = `run ${v.run} (${rp.algo}, ${rp.envSteps} env steps)`;
   } else if (v.policy) {
-    if (!existsSync(v.policy)) throw new UsageError(`--policy ${v.policy}: no such file`);
-    const meta = readArtifactMetadata(readFileSync(v.policy), v.policy);
+    const policyFile = inputFileFlag(v.policy, 'policy');
+    const meta = readArtifactMetadata(readFileSync(policyFile), policyFile);
     task = v.task ?? meta.task;
     vec = await makeVecEnv({ task, envModule: v.env, options: isBallbotTask(task) ? { randomize: true, ...randomizeOpt } : {} }, episodes, seed, 0);
     try {

@@ -1,5 +1,5 @@
 // `ballbot hil`: the hardware-in-the-loop scenario suite against a board or the virtual robot.
-import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag, inputFileFlag } from '../args.js';
 
 const spec = {
   usage: `usage: ballbot hil (--policy FILE.onnx | --controller lqr) (--port /dev/ttyX | --virtual) [--json] [--junit FILE]
@@ -50,13 +50,13 @@ export async function run(argv: string[]): Promise<number> {
   if (!!v.port === !!v.virtual) throw new UsageError(`give exactly one of --port PATH or --virtual\n${spec.usage}`);
   const { runHil, formatHilTable, writeJunit } = await import('../../hil/suite.js');
   const result = await runHil({
-    policy: v.policy, controller: v.controller as 'lqr' | undefined, port: v.port,
+    policy: inputFileFlag(v.policy, 'policy'), controller: v.controller as 'lqr' | undefined, port: v.port,
     balanceSeconds: numberFlag(v['balance-seconds'], 'balance-seconds', 30, { min: 1 }),
     corruptionSeconds: numberFlag(v['corruption-seconds'], 'corruption-seconds', 10, { min: 1 }),
     corruptionRate: numberFlag(v['corruption-rate'], 'corruption-rate', 0.01, { min: 0, max: 0.2 }),
     pushMps: numberFlag(v.push, 'push', 0.3, { min: 0, max: 3 }),
     slackMs: numberFlag(v['slack-ms'], 'slack-ms', 5, { min: 0 }),
-    seed: numberFlag(v.seed, 'seed', 1, { integer: true }),
+    seed: seedFlag(v.seed, 1),
     watchdogMs: numberFlag(v['watchdog-ms'], 'watchdog-ms', 100, { min: 1, max: 60000, integer: true }),
     overrides: v.set ?? [],
   });

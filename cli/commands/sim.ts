@@ -10,7 +10,7 @@ import { actionToTorque } from '../../sim/observation.js';
 import { headerFor, RecordingWriter, frameFromTruth, terrainForRecording } from '../../sim/recording.js';
 import { runRollout } from '../../sim/rollout.js';
 import type { Terrain } from '../../sim/terrain.js';
-import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag, inputFileFlag } from '../args.js';
 
 const usage = `usage: ballbot sim [options]
   --task NAME|FILE       balance (default), velocity, terrain, or a task YAML
@@ -25,6 +25,9 @@ const usage = `usage: ballbot sim [options]
   --record FILE          save the episode for \`ballbot view\`
   --json                 print one JSON object on the last line`;
 
+/** The value `--randomize` gets when given without a file. */
+const DEFAULT_RANGES = '(default ranges)';
+
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(
     {
@@ -32,25 +35,28 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         task: { type: 'string' }, controller: { type: 'string' }, policy: { type: 'string' },
         seconds: { type: 'string' }, seed: { type: 'string' }, 'init-tilt-deg': { type: 'string' },
-        push: { type: 'string', multiple: true }, randomize: { type: 'boolean' }, 'randomization': { type: 'string' },
+        push: { type: 'string', multiple: true }, randomize: { type: 'string' },
         robot: { type: 'string' }, record: { type: 'string' }, json: { type: 'boolean' },
       },
+      valueWhenAlone: { randomize: DEFAULT_RANGES },
     },
     argv,
   );
   if (!parsed) return 0;
   const v = parsed.values;
   const seconds = numberFlag(v.seconds, 'seconds', 30, { min: 0.01, max: 86400 });
-  const seed = numberFlag(v.seed, 'seed', 1, { integer: true });
+  const seed = seedFlag(v.seed, 1);
   const initTiltDeg = v['init-tilt-deg'] === undefined ? undefined : numberFlag(v['init-tilt-deg'], 'init-tilt-deg', 0, { min: -45, max: 45 });
   const pushes = (v.push ?? []).map(parsePush);
+  const late = (v.push ?? []).filter((_, i) => pushes[i].atS >= seconds);
+  if (late.length) throw new UsageError(`--push ${late.map((p) => `'${p}'`).join(', ')} can never happen: the episode stops after --seconds ${seconds}`);
   const config = resolveEnvConfig({
     task: v.task ?? 'balance',
     robot: v.robot,
-    randomize: v.randomization ?? (v.randomize ? true : false),
+    randomize: v.randomize === undefined ? false : v.randomize === DEFAULT_RANGES ? true : v.randomize,
   });
   const controllerName = v.policy ? 'policy' : (v.controller ?? 'lqr');
-  const { controller, close, maxTorqueNm } = await makeController(controllerName, v.policy, config.robot);
+  const { controller, close, maxTorqueNm } = await makeController(controllerName, inputFileFlag(v.policy, 'policy'), config.robot);
 
   // Created once the episode (and its terrain) exists.
   const recording: { writer: RecordingWriter | null } = { writer: null };
@@ -87,9 +93,10 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function parsePush(text: string): { atS: number; dvx: number; dvy: number } {
-  const m = /^([0-9.]+):(-?[0-9.]+),(-?[0-9.]+)$/.exec(text);
-  if (!m) throw new UsageError(`--push '${text}' must look like S:VX,VY (e.g. 5:0.5,0)`);
-  return { atS: Number(m[1]), dvx: Number(m[2]), dvy: Number(m[3]) };
+  const m = /^([^:]+):([^,]+),(.+)$/.exec(text);
+  const [atS, dvx, dvy] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [NaN, NaN, NaN];
+  if (!m || ![atS, dvx, dvy].every(Number.isFinite) || atS < 0) throw new UsageError(`--push '${text}' must look like S:VX,VY with numbers and S >= 0 (e.g. 5:0.5,0)`);
+  return { atS, dvx, dvy };
 }
 
 interface SimController {

@@ -1,7 +1,7 @@
 // `ballbot train`: train a policy with PPO or SAC on a built-in task or a user env module.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag } from '../args.js';
 import { configPath } from '../../sim/config/paths.js';
 import { applyOverrides } from '../../sim/config/yaml.js';
 import { loadTrainConfig, parseTrainConfig, type TrainConfig } from '../../training/config.js';
@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const v = parsed.values;
   const overrides = [...(v.set ?? [])];
-  if (v.seed !== undefined) overrides.push(`seed=${numberFlag(v.seed, 'seed', 0, { integer: true, min: 0 })}`);
+  if (v.seed !== undefined) overrides.push(`seed=${seedFlag(v.seed, 0)}`);
   if (v.steps !== undefined) overrides.push(`totalSteps=${numberFlag(v.steps, 'steps', 0, { integer: true, min: 1 })}`);
   if (v.env !== undefined) overrides.push(`envModule=${JSON.stringify(resolve(v.env))}`);
 
@@ -50,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     config = parseTrainConfig(applyOverrides(ckpt.state.config, overrides), `${ckpt.file} (config with overrides)`);
   } else {
     if (!v.out) throw new UsageError(`--out is required\n${usage}`);
+    if (existsSync(v.out) && !statSync(v.out).isDirectory()) throw new UsageError(`--out ${v.out} is a file; the run directory must be a new or existing directory`);
     outDir = v.out;
     let file = v.config;
     if (!file) {

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { loadRobotConfig } from '../../sim/config/robot.js';
 import { DEFAULT_ROBOT_CONFIG } from '../../sim/config/paths.js';
-import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
+import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag, inputFileFlag } from '../args.js';
 
 const USAGE = `usage: ballbot view [FILE|RUN_DIR ...] [--live --controller lqr | --live --policy FILE.onnx]
                     [--port N] [--host ADDR] [--json]
@@ -32,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(
     {
       usage: USAGE,
+      positionals: true,
       options: {
         port: { type: 'string' },
         host: { type: 'string' },
@@ -72,8 +73,8 @@ export async function run(argv: string[]): Promise<number> {
     const { startLiveRollout } = await import('../../viewer/server/live.js');
     const { livePolicy } = await import('../../viewer/server/live-controllers.js');
     const resolvedRobot = loadRobotConfig(v.robot ?? DEFAULT_ROBOT_CONFIG);
-    const seed = numberFlag(v.seed, 'seed', 1, { integer: true });
-    const controller = await livePolicy(v.policy, resolvedRobot);
+    const seed = seedFlag(v.seed, 1);
+    const controller = await livePolicy(v.policy === undefined ? undefined : inputFileFlag(v.policy, 'policy'), resolvedRobot);
     const live = await startLiveRollout({
       plantOptions: { robot: resolvedRobot, seed, randomize: !!v.randomize, terrain: (v.terrain as 'flat' | 'rough' | undefined) ?? 'flat', initTiltDeg: 3 },
       controller,

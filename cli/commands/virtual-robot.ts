@@ -3,7 +3,7 @@
 // robot on ROS 2 topics (hil/ros2-virtual-robot.ts, loaded only when asked for).
 import { loadRobotConfig } from '../../sim/config/robot.js';
 import { ConfigError } from '../../sim/config/yaml.js';
-import { parseCommand, numberFlag, printJsonLine } from '../args.js';
+import { parseCommand, numberFlag, printJsonLine, UsageError, seedFlag } from '../args.js';
 
 const spec = {
   usage: `usage: ballbot virtual-robot [--link-file PATH] [--robot FILE] [--seed N] [--watchdog-ms MS] [--init-tilt DEG] [--randomize] [--seconds S]
@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   const { VirtualRobot } = await import('../../hil/serial-virtual-robot.js');
   const vr = await VirtualRobot.start({
     robot: v.robot ? loadRobotConfig(v.robot) : undefined,
-    seed: numberFlag(v.seed, 'seed', 1, { integer: true }),
+    seed: seedFlag(v.seed, 1),
     watchdogMs: numberFlag(v['watchdog-ms'], 'watchdog-ms', 100, { min: 1, max: 60000, integer: true }),
     initTiltDeg: numberFlag(v['init-tilt'], 'init-tilt', 0, { min: -30, max: 30 }),
     randomize: v.randomize ?? false,
@@ -88,7 +88,7 @@ async function runRos2(argv: string[]): Promise<number> {
     report = await runRos2VirtualRobot({
       configFile: v['ros2-config'],
       robotFile: v.robot,
-      seed: numberFlag(v.seed, 'seed', 1, { integer: true }),
+      seed: seedFlag(v.seed, 1),
       initTiltDeg: numberFlag(v['init-tilt'], 'init-tilt', 0, { min: -30, max: 30 }),
       randomize: v.randomize ?? false,
       commandTimeoutMs: numberFlag(v['command-timeout-ms'], 'command-timeout-ms', 100, { min: 1, max: 60_000 }),

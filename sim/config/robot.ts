@@ -71,8 +71,18 @@ export const RobotConfigSchema = z.strictObject({
   control: z.strictObject({
     rateHz: range(10, 1000),
     physicsDt: range(0.0002, 0.02),
+  }).refine((c) => physicsStepsIn(c) !== null, {
+    path: ['physicsDt'],
+    message: 'must divide the control period 1/control.rateHz into a whole number of physics steps (e.g. 0.002 at 100 Hz is 5 steps)',
   }),
 });
+
+/** Physics steps per control period, or null when physicsDt does not divide it (to 1e-6 of a step). */
+function physicsStepsIn(control: { rateHz: number; physicsDt: number }): number | null {
+  const steps = 1 / (control.rateHz * control.physicsDt);
+  const whole = Math.round(steps);
+  return whole >= 1 && Math.abs(steps - whole) <= 1e-6 * whole ? whole : null;
+}
 
 export type RobotConfig = z.output<typeof RobotConfigSchema>;
 
@@ -80,10 +90,11 @@ export function loadRobotConfig(file: string): RobotConfig {
   return loadYamlFile(RobotConfigSchema, file);
 }
 
-/** Physics substeps per control step; the config must make this an integer. */
+/** Physics substeps per control step (the schema refuses a physicsDt that does not divide the period). */
 export function substepsPerControl(robot: RobotConfig): number {
-  const n = Math.round(1 / (robot.control.rateHz * robot.control.physicsDt));
-  return Math.max(1, n);
+  const n = physicsStepsIn(robot.control);
+  if (n === null) throw new Error(`robot ${robot.name}: control.physicsDt ${robot.control.physicsDt} does not divide the control period 1/${robot.control.rateHz} s`);
+  return n;
 }
 
 /**

@@ -23,6 +23,9 @@ before(async () => {
   writeFileSync(join(recDir, 'other.jsonl'), SECRET); // a sibling of the served recording
   writeFileSync(join(runDir, 'metrics.csv'), 'iteration,env_steps,episode_return,note\n1,100,-5,warmup\n2,200,-3,\n3,300,-1,ok\n');
   writeFileSync(join(runDir, 'sub', 'config.yaml'), 'lr: 0.001\n');
+  writeFileSync(join(runDir, 'config.json'), '{"algo":"ppo"}\n');
+  mkdirSync(join(runDir, 'checkpoints'));
+  writeFileSync(join(runDir, 'checkpoints', 'latest.json'), '{"checkpoint":"ckpt-0000001.json"}');
   symlinkSync(join(root, 'secret.txt'), join(runDir, 'link-to-secret'));
   writeSyntheticEpisode(join(recDir, 'ep.jsonl'), 120);
   server = await startViewerServer({ sources: [loadFileSource(join(recDir, 'ep.jsonl')), loadFileSource(runDir)], port: 0 });
@@ -54,12 +57,18 @@ test('serves the page, the bundled script and the data of each source', async ()
   assert.equal((await rawGet(server.port, '/api/metrics/0')).status, 404, 'a recording has no metrics');
 });
 
-test('serves exactly the files it was given', async () => {
+test('serves exactly the files it lists', async () => {
   const rec = await rawGet(server.port, '/files/0/ep.jsonl');
   assert.equal(rec.status, 200);
   assert.equal(rec.body, readFileSync(join(recDir, 'ep.jsonl'), 'utf8'));
+  const sources = JSON.parse((await rawGet(server.port, '/api/sources')).body) as SourceInfo[];
+  assert.deepEqual(sources[1].files, ['metrics.csv', 'config.json']);
   assert.equal((await rawGet(server.port, '/files/1/metrics.csv')).status, 200);
-  assert.equal((await rawGet(server.port, '/files/1/sub/config.yaml')).body, 'lr: 0.001\n');
+  assert.equal((await rawGet(server.port, '/files/1/config.json')).body, '{"algo":"ppo"}\n');
+  // Files of the run directory it does not list stay private.
+  for (const path of ['/files/1/sub/config.yaml', '/files/1/checkpoints/latest.json', '/files/1/checkpoints']) {
+    assert.equal((await rawGet(server.port, path)).status, 404, path);
+  }
 });
 
 test('refuses every path outside the given files, plain or encoded', async () => {

@@ -1,12 +1,25 @@
 // Checkpoints: one JSON file per save (typed arrays as base64), written atomically, plus an
 // optional binary side file (SAC's replay buffer) written atomically before the JSON that
-// names it. `latest.json` is rewritten last, so a crash at any moment leaves the previous
-// complete checkpoint in place.
+// names it with its size and SHA-256. `latest.json` is rewritten last, so a crash at any
+// moment leaves the previous complete checkpoint in place; what such a crash leaves behind
+// (temp files, a side file no checkpoint names) is removed by cleanRunDir.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { atomicWriteFile } from '../../common/atomic-write.js';
+import { atomicWriteFile, isAtomicWriteTemp } from '../../common/atomic-write.js';
 
-export const CHECKPOINT_VERSION = 1;
+/** 2: side files are named with their byte count and SHA-256. */
+export const CHECKPOINT_VERSION = 2;
+
+/** How a checkpoint names a side file, so a truncated or altered one is refused. */
+export interface SideFileEntry {
+  file: string;
+  bytes: number;
+  sha256: string;
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const CHECKPOINT_NAME = /^ckpt-\d+\.json$/;
 
 type Json = unknown;
 
@@ -65,11 +78,11 @@ export function deserializeCheckpoint<T>(text: string, source: string): T {
 export function saveCheckpoint(runDir: string, iteration: number, state: object, sideFiles: Record<string, Uint8Array> = {}, keep = 3): string {
   const dir = join(runDir, 'checkpoints');
   const name = `ckpt-${String(iteration).padStart(7, '0')}`;
-  const side: Record<string, string> = {};
+  const side: Record<string, SideFileEntry> = {};
   for (const [key, bytes] of Object.entries(sideFiles)) {
     const file = `${name}.${key}.bin`;
     atomicWriteFile(join(dir, file), bytes);
-    side[key] = file;
+    side[key] = { file, bytes: bytes.byteLength, sha256: sha256(bytes) };
   }
   const file = join(dir, `${name}.json`);
   atomicWriteFile(file, serializeCheckpoint({ ...state, sideFiles: side }));
@@ -87,28 +100,91 @@ function prune(dir: string, keep: number): void {
 }
 
 export interface LoadedCheckpoint<T> {
-  state: T & { sideFiles: Record<string, string> };
+  state: T & { sideFiles: Record<string, SideFileEntry> };
   file: string;
+  /** A side file's bytes, checked against the size and SHA-256 the checkpoint recorded (read once). */
   readSide(key: string): Uint8Array;
+}
+
+/** The checkpoint file `checkpoints/latest.json` of a run directory points at. */
+function latestCheckpointFile(runDir: string): string {
+  const latest = join(runDir, 'checkpoints', 'latest.json');
+  if (!existsSync(latest)) throw new Error(`no checkpoint in ${runDir} (expected ${latest})`);
+  let pointer: { checkpoint?: unknown };
+  try {
+    pointer = JSON.parse(readFileSync(latest, 'utf8'));
+  } catch (err) {
+    throw new Error(`${latest} is not valid JSON (${(err as Error).message}); point it at a checkpoint, e.g. {"checkpoint": "ckpt-0000010.json"}`);
+  }
+  const name = pointer?.checkpoint;
+  if (typeof name !== 'string' || !CHECKPOINT_NAME.test(name)) {
+    throw new Error(`${latest}: 'checkpoint' must name a ckpt-<iteration>.json file in the same folder, got ${JSON.stringify(name)}`);
+  }
+  const file = join(runDir, 'checkpoints', name);
+  if (!existsSync(file)) throw new Error(`${latest} points at ${name}, which does not exist in ${join(runDir, 'checkpoints')}`);
+  return file;
 }
 
 /** Load the latest checkpoint of a run directory (or a checkpoint .json file directly). */
 export function loadCheckpoint<T>(runDirOrFile: string): LoadedCheckpoint<T> {
-  let file = runDirOrFile;
-  if (!runDirOrFile.endsWith('.json')) {
-    const latest = join(runDirOrFile, 'checkpoints', 'latest.json');
-    if (!existsSync(latest)) throw new Error(`no checkpoint in ${runDirOrFile} (expected ${latest})`);
-    file = join(runDirOrFile, 'checkpoints', JSON.parse(readFileSync(latest, 'utf8')).checkpoint);
+  const file = runDirOrFile.endsWith('.json') ? runDirOrFile : latestCheckpointFile(runDirOrFile);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read checkpoint ${file}: ${(err as Error).message}`);
   }
-  const state = deserializeCheckpoint<T & { sideFiles: Record<string, string> }>(readFileSync(file, 'utf8'), file);
+  const state = deserializeCheckpoint<T & { sideFiles: Record<string, SideFileEntry> }>(text, file);
   const dir = join(file, '..');
+  const verified = new Map<string, Uint8Array>();
   return {
     state,
     file,
     readSide(key: string) {
-      const name = state.sideFiles?.[key];
-      if (!name) throw new Error(`checkpoint ${file} has no '${key}' data`);
-      return new Uint8Array(readFileSync(join(dir, name)));
+      const cached = verified.get(key);
+      if (cached) return cached;
+      const entry = state.sideFiles?.[key];
+      if (!entry) throw new Error(`checkpoint ${file} has no '${key}' data`);
+      if (typeof entry.file !== 'string' || !/^[\w.-]+$/.test(entry.file)) throw new Error(`checkpoint ${file}: its '${key}' entry must name a file next to it, got ${JSON.stringify(entry.file)}`);
+      const path = join(dir, entry.file);
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(readFileSync(path));
+      } catch (err) {
+        throw new Error(`checkpoint ${file}: cannot read its '${key}' file ${path}: ${(err as Error).message}`);
+      }
+      if (bytes.byteLength !== entry.bytes) throw new Error(`${path} has ${bytes.byteLength} bytes, checkpoint ${file} recorded ${entry.bytes}: the file is truncated or was replaced`);
+      if (sha256(bytes) !== entry.sha256) throw new Error(`${path} does not match the SHA-256 that checkpoint ${file} recorded: the file is damaged`);
+      verified.set(key, bytes);
+      return bytes;
     },
   };
+}
+
+/**
+ * Remove what an interrupted write can leave in a run directory: atomic-write temp files
+ * (in the run folder, checkpoints/ and tb/) and checkpoint side files whose checkpoint JSON
+ * was never written. Returns the removed paths.
+ */
+export function cleanRunDir(runDir: string): string[] {
+  const removed: string[] = [];
+  const remove = (path: string) => {
+    unlinkSync(path);
+    removed.push(path);
+  };
+  for (const sub of ['', 'checkpoints', 'tb']) {
+    const dir = join(runDir, sub);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir)) if (isAtomicWriteTemp(f)) remove(join(dir, f));
+  }
+  const ckptDir = join(runDir, 'checkpoints');
+  if (existsSync(ckptDir)) {
+    const names = readdirSync(ckptDir);
+    const stems = new Set(names.filter((f) => CHECKPOINT_NAME.test(f)).map((f) => f.replace(/\.json$/, '')));
+    for (const f of names) {
+      const m = /^(ckpt-\d+)\..+\.bin$/.exec(f);
+      if (m && !stems.has(m[1])) remove(join(ckptDir, f));
+    }
+  }
+  return removed;
 }

@@ -3,7 +3,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFile } from '../../common/atomic-write.js';
-import { TensorBoardWriter } from './tensorboard.js';
+import { dropEventsAfter, TensorBoardWriter } from './tensorboard.js';
 
 export const METRIC_COLUMNS = [
   'iteration', 'env_steps', 'wall_s', 'episode_return', 'episode_length', 'episodes',
@@ -38,6 +38,7 @@ export class MetricsLogger {
     } else {
       atomicWriteFile(this.csvFile, header + '\n');
     }
+    if (resumeIteration !== undefined) dropEventsAfter(join(dir, 'tb'), Math.max(0, ...this.rows.map(tbStep)));
     this.tb = new TensorBoardWriter(join(dir, 'tb'));
   }
 
@@ -47,12 +48,17 @@ export class MetricsLogger {
     appendFileSync(this.csvFile, line + '\n');
     const scalars: Record<string, number> = {};
     for (const [k, v] of Object.entries(row)) if (k !== 'iteration' && k !== 'env_steps' && v !== undefined) scalars[tbTag(k)] = v;
-    this.tb.scalars(row.env_steps ?? row.iteration ?? 0, scalars);
+    this.tb.scalars(tbStep(row), scalars);
   }
 
   close(): void {
     this.tb.close();
   }
+}
+
+/** The TensorBoard step of a row: env steps (so runs of different batch sizes line up). */
+function tbStep(row: MetricRow): number {
+  return row.env_steps ?? row.iteration ?? 0;
 }
 
 function tbTag(key: string): string {

@@ -34,22 +34,27 @@ export interface McapMessage {
   value: Json;
 }
 
-/** Every JSON message in the file, in file order; stops quietly at a damaged tail. */
+/**
+ * Every JSON message in the file, in file order. A file cut short by a crash (its last record
+ * incomplete) plays up to there; a record that does not parse, or a file with no message
+ * before its unreadable tail, is an error naming the file and the byte offset.
+ */
 export function readMcapJsonMessages(file: string): { messages: McapMessage[]; metadata: Map<string, Map<string, string>>; truncated: boolean } {
+  const bytes = readFileSync(file);
   const reader = new McapStreamReader({ validateCrcs: true });
-  reader.append(readFileSync(file));
+  reader.append(bytes);
   const channels = new Map<number, McapTypes.Channel>();
   const messages: McapMessage[] = [];
   const metadata = new Map<string, Map<string, string>>();
   const decoder = new TextDecoder();
-  let truncated = false;
+  const offset = () => bytes.length - reader.bytesRemaining();
   for (;;) {
     let record: McapTypes.TypedMcapRecord | undefined;
+    const at = offset();
     try {
       record = reader.nextRecord();
-    } catch {
-      truncated = true;
-      break;
+    } catch (err) {
+      throw new Error(`${file}: not a readable MCAP file: bad record at byte ${at}: ${(err as Error).message}`);
     }
     if (!record) break;
     if (record.type === 'Channel') channels.set(record.id, record);
@@ -65,7 +70,10 @@ export function readMcapJsonMessages(file: string): { messages: McapMessage[]; m
       }
     }
   }
-  if (!reader.done()) truncated = true;
+  const truncated = !reader.done();
+  if (truncated && messages.length === 0) {
+    throw new Error(`${file}: no message could be read: the data from byte ${offset()} on (${reader.bytesRemaining()} bytes) is not a complete MCAP record`);
+  }
   return { messages, metadata, truncated };
 }
 

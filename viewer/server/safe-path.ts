@@ -1,7 +1,8 @@
-// Which file a /files/<id>/<path> request may read. The server serves only the files it was
-// given: a file source exposes exactly its own name, a run directory the regular files inside
-// it (after resolving symlinks). Every path segment is decoded once and anything that could
-// climb out (.., ., empty, separators, NUL) is refused before touching the disk.
+// Which file a /files/<id>/<name> request may read. The server serves only the files a source
+// lists: a file source its own name, a run directory a fixed set of its top-level files that
+// exist (after resolving symlinks, inside the directory). Every path segment is decoded once
+// and anything that could climb out (.., ., empty, separators, NUL) is refused before touching
+// the disk.
 import { realpathSync, statSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 
@@ -32,17 +33,29 @@ export function decodeSegments(rawSegments: string[]): string[] | null {
   return out;
 }
 
-/** The real path of the requested file if it is one the server may serve, else null. */
-export function resolveServedFile(root: ServedRoot, rawSegments: string[]): string | null {
-  const segments = decodeSegments(rawSegments);
-  if (!segments || segments.length === 0) return null;
-  if (!root.isDirectory) return segments.length === 1 && segments[0] === basename(root.realPath) ? root.realPath : null;
-  let real: string;
+/** Files of a run directory the viewer lists and serves (the rest, e.g. checkpoints, stays private). */
+export const RUN_FILES = ['metrics.csv', 'config.json', 'curves.svg', 'eval.json', 'policy.onnx'] as const;
+
+/** The real path of `name` inside `root` if it is a regular file there, else null. */
+function realFileInside(root: ServedRoot, name: string): string | null {
   try {
-    real = realpathSync(join(root.realPath, ...segments));
-    if (!statSync(real).isFile()) return null;
+    const real = realpathSync(join(root.realPath, name));
+    return statSync(real).isFile() && real.startsWith(root.realPath + sep) ? real : null;
   } catch {
     return null;
   }
-  return real.startsWith(root.realPath + sep) ? real : null;
+}
+
+/** The names a source lists (and so may serve). */
+export function listedFiles(root: ServedRoot): string[] {
+  if (!root.isDirectory) return [basename(root.realPath)];
+  return RUN_FILES.filter((name) => realFileInside(root, name) !== null);
+}
+
+/** The real path of the requested file if it is one the source lists, else null. */
+export function resolveServedFile(root: ServedRoot, listed: readonly string[], rawSegments: string[]): string | null {
+  const segments = decodeSegments(rawSegments);
+  if (!segments || segments.length !== 1 || !listed.includes(segments[0])) return null;
+  if (!root.isDirectory) return root.realPath;
+  return realFileInside(root, segments[0]);
 }

@@ -3,9 +3,11 @@
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { LiveMessage } from '../page/episode.js';
 import { buildPage, type PageBundle } from './bundle.js';
 import { readMetricsCsv } from './metrics.js';
+import { originPolicy, refusalReason, type OriginPolicy } from './request-origin.js';
 import { resolveServedFile } from './safe-path.js';
 import { sourceInfo, type ViewerSource } from './sources.js';
 
@@ -75,7 +77,10 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     return id < sources.length ? [id, sources[id]] : null;
   };
 
+  let policy: OriginPolicy | null = null;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const refused = policy ? refusalReason(req.headers, policy) : 'not listening yet';
+    if (refused) return sendJson(res, 403, { error: refused });
     const rawPath = (req.url ?? '/').split('?')[0];
     const parts = rawPath.split('/').slice(1); // raw, still percent-encoded
     const method = req.method ?? 'GET';
@@ -85,7 +90,7 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     if (parts[0] === 'files' && method === 'GET') {
       const found = sourceAt(parts[1]);
       if (!found || found[1].kind === 'live') return notFound(res);
-      const file = resolveServedFile(found[1].root, parts.slice(2));
+      const file = resolveServedFile(found[1].root, found[1].files, parts.slice(2));
       if (!file) return notFound(res, 'not one of the files this viewer serves');
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-content-type-options': 'nosniff' });
       createReadStream(file).on('error', () => res.destroy()).pipe(res);
@@ -123,12 +128,18 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
       else res.destroy();
     });
   });
+  // No route takes a websocket: an upgrade gets 403 when it comes from elsewhere, 404 otherwise.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    const refused = policy ? refusalReason(req.headers, policy) : 'not listening yet';
+    socket.end(refused ? 'HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n' : 'HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8765, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  policy = originPolicy(host, port);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${urlHost}:${port}/`,

@@ -7,11 +7,11 @@ import type { EpisodeData, SourceInfo } from '../page/episode.js';
 import { episodeFromRecording } from './episode-from-recording.js';
 import type { LiveRollout } from './live.js';
 import { episodeFromMcapFile } from './mcap.js';
-import { servedRoot, type ServedRoot } from './safe-path.js';
+import { listedFiles, servedRoot, type ServedRoot } from './safe-path.js';
 
 export type ViewerSource =
-  | { kind: 'recording' | 'mcap'; name: string; root: ServedRoot; episode: EpisodeData }
-  | { kind: 'run'; name: string; root: ServedRoot; metricsFile: string }
+  | { kind: 'recording' | 'mcap'; name: string; root: ServedRoot; files: string[]; episode: EpisodeData }
+  | { kind: 'run'; name: string; root: ServedRoot; files: string[]; metricsFile: string }
   | { kind: 'live'; name: string; live: LiveRollout };
 
 const MCAP_MAGIC = Buffer.from([0x89, 0x4d, 0x43, 0x41, 0x50]); // \x89MCAP
@@ -34,12 +34,13 @@ export function loadFileSource(path: string): ViewerSource {
   if (statSync(root.realPath).isDirectory()) {
     const metricsFile = join(root.realPath, 'metrics.csv');
     if (!existsSync(metricsFile)) throw new Error(`ballbot view: ${path} is a directory without metrics.csv (expected a training run directory)`);
-    return { kind: 'run', name, root, metricsFile };
+    return { kind: 'run', name, root, files: listedFiles(root), metricsFile };
   }
-  if (startsWithMcapMagic(root.realPath)) return { kind: 'mcap', name, root, episode: episodeFromMcapFile(root.realPath, name) };
-  return { kind: 'recording', name, root, episode: episodeFromRecording(readRecording(path), name) };
+  const files = listedFiles(root);
+  if (startsWithMcapMagic(root.realPath)) return { kind: 'mcap', name, root, files, episode: episodeFromMcapFile(root.realPath, name) };
+  return { kind: 'recording', name, root, files, episode: episodeFromRecording(readRecording(path), name) };
 }
 
 export function sourceInfo(source: ViewerSource, id: number): SourceInfo {
-  return { id, kind: source.kind, name: source.name, files: source.kind === 'live' ? [] : source.kind === 'run' ? ['metrics.csv'] : [source.name] };
+  return { id, kind: source.kind, name: source.name, files: source.kind === 'live' ? [] : source.files };
 }
