@@ -59,15 +59,18 @@ export function redisOptions(endpoint: RedisEndpoint, extra: RedisOptions = {}):
 /** A connected client (resolves once the first connection is ready or rejects on a bad password). */
 export async function connectRedis(endpoint: RedisEndpoint, extra: RedisOptions = {}): Promise<Redis> {
   const redis = new Redis({ ...redisOptions(endpoint, extra), lazyConnect: true });
-  redis.on('error', () => {
-    // Connection errors are retried by retryStrategy; the ones that matter surface on commands.
+  let lastError: Error | null = null;
+  redis.on('error', (err: Error) => {
+    // Retried by retryStrategy; kept to explain a failed first connection.
+    lastError = err;
   });
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
     redis.disconnect();
-    throw new Error(`cannot use Redis at ${redactUrl(endpoint.url)}: ${(err as Error).message}`);
+    const cause = (lastError as Error | null)?.message ?? (err as Error).message;
+    throw new Error(`cannot use Redis at ${redactUrl(endpoint.url)}: ${cause}`);
   }
   return redis;
 }
