@@ -94,17 +94,17 @@ test('consumer group: a batch is acknowledged when the next one is asked for; a 
   }
 });
 
-test('stale trajectories (lag over the bound) are dropped and counted; a resent entry is skipped once', async () => {
+test('stale trajectories (lag over the bound, or from a version the learner never published) are dropped and counted; a resent entry is skipped once', async () => {
   const prefix = freshPrefix();
   const learner = await RedisLearnerTransport.open(learnerOptions(prefix, { maxPolicyLag: 2 }));
   const actor = await RedisActorTransport.join({ url: server.url, prefix, layout: LAYOUT });
   const raw = new Redis(server.url);
   try {
     await learner.publishWeights({ version: 10, arrays: { actor: new Float32Array(3) } });
-    for (const v of [7, 8, 10, 5]) await actor.pushTrajectory(trajectory(actor.actorId, v, v));
+    for (const v of [7, 8, 10, 5, 12]) await actor.pushTrajectory(trajectory(actor.actorId, v, v));
     const got = await drain(learner, 2);
     assert.deepEqual(got.map((t) => t.policyVersion), [8, 10]);
-    await waitFor('stale count', async () => (await learner.nextTrajectories(10, 50), learner.status().trajectoriesDroppedStale === 2));
+    await waitFor('stale count', async () => (await learner.nextTrajectories(10, 50), learner.status().trajectoriesDroppedStale === 3));
     assert.equal(learner.status().meanLag, 1);
     // The same (actor, seq) entry twice, as a XADD resent after a lost reply would make it.
     const fields = ['actor', 'a1', 'seq', '0', 'version', '10', 'steps', '1', 'a:obs', Buffer.from(new Float32Array([1]).buffer)];
@@ -134,6 +134,27 @@ test('an actor with another code, layout or config version is refused with a mes
   } finally {
     raw.disconnect();
     await learner.close();
+  }
+});
+
+test('a learner restarted from an older checkpoint: actors follow its versions; a learner with another config stops them', async () => {
+  const prefix = freshPrefix();
+  const first = await RedisLearnerTransport.open(learnerOptions(prefix));
+  const actor = await RedisActorTransport.join({ url: server.url, prefix, layout: LAYOUT, weightsPollMs: 0 });
+  try {
+    await first.publishWeights({ version: 5, arrays: { actor: new Float32Array([5]) } });
+    assert.equal((await waitFor('v5', () => actor.latestWeights(0))).version, 5);
+    await first.close();
+    const resumed = await RedisLearnerTransport.open(learnerOptions(prefix));
+    await resumed.publishWeights({ version: 2, arrays: { actor: new Float32Array([2]) } });
+    const w = await waitFor('the resumed learner\'s v2', () => actor.latestWeights(5));
+    assert.deepEqual([w.version, w.arrays.actor[0]], [2, 2]);
+    await resumed.close();
+    const other = await RedisLearnerTransport.open(learnerOptions(prefix, { config: { ...CONFIG, seed: 9 } }));
+    await assert.rejects(actor.latestWeights(2), /changed config \([0-9a-f]{16} -> [0-9a-f]{16}\): this actor stops/);
+    await other.close();
+  } finally {
+    await actor.close();
   }
 });
 

@@ -93,10 +93,12 @@ export class RedisActorTransport implements ActorTransport {
     if (run !== null && run !== this.run.configHash) {
       throw new Error(`the run at ${redactUrl(this.opts.url)} changed config (${this.run.configHash} -> ${run}): this actor stops; start it again to join the new run`);
     }
-    const version = Number(await this.cmd.hget(this.keys.weights, 'version'));
-    if (!(version > haveVersion)) return null;
+    // Versions only grow while one learner runs; a lower one means the learner restarted from
+    // an older checkpoint, and its weights are the ones to follow.
+    const version = await this.cmd.hget(this.keys.weights, 'version');
+    if (version === null || Number(version) === haveVersion) return null;
     const weights = decodeWeights(new Map(Object.entries(await this.cmd.hgetallBuffer(this.keys.weights))));
-    return weights.version > haveVersion ? weights : null;
+    return weights.version !== haveVersion ? weights : null;
   }
 
   async pushTrajectory(trajectory: Trajectory): Promise<void> {

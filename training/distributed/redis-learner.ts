@@ -126,12 +126,13 @@ export class RedisLearnerTransport implements LearnerTransport {
         continue;
       }
       const lag = version - trajectory.policyVersion;
-      if (lag > this.opts.maxPolicyLag) {
+      // A negative lag: made by weights of a previous learner this one has not reached again.
+      if (lag > this.opts.maxPolicyLag || lag < 0) {
         this.counts.trajectoriesDroppedStale++;
         continue;
       }
       this.counts.trajectoriesReceived++;
-      this.lagSum += Math.max(0, lag);
+      this.lagSum += lag;
       out.push(trajectory);
     }
     this.counts.meanLag = this.counts.trajectoriesReceived ? this.lagSum / this.counts.trajectoriesReceived : 0;

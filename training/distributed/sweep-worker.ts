@@ -55,6 +55,7 @@ async function runJob(job: SweepJob, opts: SweepWorkerOptions, children: Set<Chi
   const runDir = join(opts.outDir, job.data.sweep, String(job.id));
   const child = spawn(process.execPath, [CHILD], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   children.add(child);
+  opts.log(`job ${job.id}: training in process ${child.pid} -> ${runDir}`);
   const start = performance.now();
   let stderrTail = '';
   let result: ChildMessage | null = null;
@@ -77,7 +78,7 @@ async function runJob(job: SweepJob, opts: SweepWorkerOptions, children: Set<Chi
   }).finally(() => children.delete(child));
   const outcome = result as ChildMessage | null;
   if (outcome?.type === 'done') {
-    opts.log(`job ${job.id}: trained in ${((performance.now() - start) / 1000).toFixed(1)} s -> ${runDir}`);
+    opts.log(`job ${job.id}: trained and evaluated in ${((performance.now() - start) / 1000).toFixed(1)} s`);
     return { variant: job.data.variant, seed: job.data.seed, points: outcome.points, runDir, host: hostname() };
   }
   const why = outcome?.type === 'error' ? outcome.message : `training process exited (${exit.signal ?? exit.code})\n${stderrTail}`;
