@@ -53,7 +53,9 @@ async function runJob(job: SweepJob, opts: SweepWorkerOptions, children: Set<Chi
     throw new UnrecoverableError(`job was enqueued by ballbot ${job.data.packageVersion}; this worker runs ${mine}`);
   }
   const runDir = join(opts.outDir, job.data.sweep, String(job.id));
-  const child = spawn(process.execPath, [CHILD], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  // Its own process group: a Ctrl-C at the worker's terminal lets the worker finish the job
+  // instead of interrupting the run; the IPC channel still ends it if the worker dies.
+  const child = spawn(process.execPath, [CHILD], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true });
   children.add(child);
   opts.log(`job ${job.id}: training in process ${child.pid} -> ${runDir}`);
   const start = performance.now();
