@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configPath } from '../../sim/config/paths.js';
 import { loadSweep } from '../../training/distributed/sweep-spec.js';
-import { sweepJobs } from '../../training/distributed/sweep-queue.js';
+import { openSweepQueue, sweepJobs } from '../../training/distributed/sweep-queue.js';
+import { startSweepWorker } from '../../training/distributed/sweep-worker.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 import { waitFor } from './helpers.js';
 
@@ -124,6 +125,29 @@ test('a sweep of three tiny pendulum runs completes every job although a worker 
   } finally {
     for (const w of workers) w.kill('SIGKILL');
     await Promise.all(workers.map(exited));
+    await server.stop();
+  }
+});
+
+test('a job enqueued by another package version fails at once, naming both versions, without retries', async () => {
+  const server = await startRedisServer();
+  const lines: string[] = [];
+  const worker = startSweepWorker({ url: server.url, outDir: join(dir, 'never'), concurrency: 1, lockMs: 1000, log: (l) => lines.push(l) });
+  try {
+    const plan = loadSweep(sweepFile('old', TINY));
+    const queue = openSweepQueue({ url: server.url });
+    const run = plan.runs[0];
+    await queue.add('old', { sweep: 'old', variant: run.variant, seed: run.seed, config: run.config, packageVersion: '0.0.0-old', evals: 1, episodes: 1, evalSeed: 0 }, { jobId: run.id, attempts: 3 });
+    await queue.close();
+    const { failed } = await waitFor('the job to fail', async () => {
+      const j = await sweepJobs({ url: server.url }, 'old');
+      return j.counts.failed === 1 ? j : null;
+    });
+    assert.match(failed[0].failedReason, /job was enqueued by ballbot 0\.0\.0-old; this worker runs \d+\.\d+\.\d+/);
+    assert.equal(failed[0].attemptsMade, 1);
+    assert.ok(!existsSync(join(dir, 'never')), 'nothing was trained');
+  } finally {
+    await worker.close();
     await server.stop();
   }
 });
