@@ -158,6 +158,38 @@ test('a learner restarted from an older checkpoint: actors follow its versions; 
   }
 });
 
+test('a learner process killed with SIGKILL: the next learner gets every trajectory, the unacknowledged batch again', async () => {
+  const prefix = freshPrefix();
+  const script = fileURLToPath(new URL('./learner-child.js', import.meta.url));
+  const child = spawn(process.execPath, [script, server.url, prefix, LAYOUT, '9'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let actor: RedisActorTransport | null = null;
+  let heir: RedisLearnerTransport | null = null;
+  try {
+    await waitFor('the child learner to open the run', () => out.includes('ready'));
+    actor = await RedisActorTransport.join({ url: server.url, prefix, layout: LAYOUT });
+    for (let i = 0; i < 9; i++) await actor.pushTrajectory(trajectory(actor.actorId, 1, i));
+    await waitFor('the child learner to read all nine', () => out.includes('holding'));
+    child.kill('SIGKILL');
+    await exited;
+    const batches = out.trim().split('\n').filter((l) => l.startsWith('got ')).map((l) => l.slice(4).split(',').map(Number));
+    const unacknowledged = batches[batches.length - 1];
+    heir = await RedisLearnerTransport.open({ ...learnerOptions(prefix, { claimIdleMs: 1 }), config: { learner: 'child' } });
+    await heir.publishWeights({ version: 2, arrays: { actor: new Float32Array([2]) } });
+    for (let i = 9; i < 12; i++) await actor.pushTrajectory(trajectory(actor.actorId, 1, i)); // the actor never stopped
+    const got = (await drain(heir, unacknowledged.length + 3)).map((t) => t.arrays.obs[0]);
+    assert.deepEqual([...got].sort((a, b) => a - b), [...unacknowledged, 9, 10, 11]);
+    assert.deepEqual(await heir.nextTrajectories(10, 100), [], 'the acknowledged batches are never delivered again');
+    assert.equal((await waitFor('the new learner\'s weights', () => actor!.latestWeights(1))).version, 2);
+  } finally {
+    child.kill('SIGKILL');
+    await actor?.close();
+    await heir?.close();
+  }
+});
+
 test('an actor process killed with SIGKILL: the learner keeps receiving from the others and counts it gone', async () => {
   const prefix = freshPrefix();
   const learner = await RedisLearnerTransport.open(learnerOptions(prefix, { maxPolicyLag: 100 }));
