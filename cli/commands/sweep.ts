@@ -2,11 +2,12 @@
 // the table and plot of its finished runs as `ballbot compare` does.
 import { parseCommand, printJsonLine, UsageError } from '../args.js';
 import { redactUrl } from '../../training/distributed/redis-connection.js';
-import { enqueueSweep, sweepReport } from '../../training/distributed/sweep-queue.js';
+import { enqueueSweep, sweepJobs, sweepReport } from '../../training/distributed/sweep-queue.js';
 import { loadSweep } from '../../training/distributed/sweep-spec.js';
 
 const usage = `usage: ballbot sweep --config sweep.yaml --redis URL [--redis-ca FILE] [--dry-run] [--json]
        ballbot sweep --report (--config sweep.yaml | --name NAME) --redis URL --out DIR [--json]
+       ballbot sweep --status (--config sweep.yaml | --name NAME) --redis URL [--json]
 
   --config FILE    sweep file (YAML): name, config (a training config), set, grid, random, seeds,
                    evals, episodes, attempts (docs/distributed.md)
@@ -15,7 +16,8 @@ const usage = `usage: ballbot sweep --config sweep.yaml --redis URL [--redis-ca 
   --dry-run        list the runs without enqueueing them
   --report         write compare.md, compare-summary.csv, compare-curves.csv, compare.svg, compare.json
                    of the sweep's finished jobs to --out DIR (one row per variant, mean ± std over seeds)
-  --name NAME      the sweep to report (default: the name in --config)
+  --status         each job's state, progress (env steps, steps/s) and attempts
+  --name NAME      the sweep to report on (default: the name in --config)
   --json           one JSON object on the last line of stdout`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -24,7 +26,7 @@ export async function run(argv: string[]): Promise<number> {
       usage,
       options: {
         config: { type: 'string' }, redis: { type: 'string' }, 'redis-ca': { type: 'string' }, 'dry-run': { type: 'boolean' },
-        report: { type: 'boolean' }, name: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+        report: { type: 'boolean' }, status: { type: 'boolean' }, name: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
       },
     },
     argv,
@@ -35,8 +37,20 @@ export async function run(argv: string[]): Promise<number> {
   if (!v.redis && !v['dry-run']) throw new UsageError(`--redis is required\n${usage}`);
   const endpoint = { url: v.redis ?? '', caFile: v['redis-ca'] };
 
+  const name = v.name ?? plan?.spec.name;
+  if (v.status) {
+    if (!name) throw new UsageError(`--status needs --name NAME or --config sweep.yaml\n${usage}`);
+    const { rows, counts } = await sweepJobs(endpoint, name);
+    for (const r of rows) {
+      const p = r.progress;
+      const progress = p ? `${p.envSteps}/${p.totalSteps} steps${r.state === 'active' ? `, ${p.stepsPerSecond} steps/s` : ''}` : '-';
+      process.stderr.write(`${r.id}  ${r.state.padEnd(9)}  ${progress}  attempts ${r.attemptsStarted}${r.failedReason ? `  ${r.failedReason}` : ''}\n`);
+    }
+    process.stderr.write(`sweep ${name}: ${counts.completed} completed, ${counts.pending} pending or running, ${counts.failed} failed\n`);
+    if (v.json) printJsonLine({ counts, jobs: rows });
+    return 0;
+  }
   if (v.report) {
-    const name = v.name ?? plan?.spec.name;
     if (!name) throw new UsageError(`--report needs --name NAME or --config sweep.yaml\n${usage}`);
     if (!v.out) throw new UsageError(`--report needs --out DIR\n${usage}`);
     const report = await sweepReport(endpoint, name, v.out);

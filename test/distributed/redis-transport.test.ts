@@ -51,6 +51,7 @@ test('round trip: weights and trajectories arrive bit-exact, with stats', async 
     assert.deepEqual([...got.arrays.logp], [-1.25]);
     assert.deepEqual(got.stats, { episodeReturn: -12.5 });
     assert.equal(learner.status().trajectoriesReceived, 1);
+    assert.ok(learner.status().trajectoriesPerSecond > 0);
     assert.equal(await learner.actorsAlive(), 1);
   } finally {
     await actor.close();

@@ -115,6 +115,12 @@ test('a sweep of three tiny pendulum runs completes every job although a worker 
       assert.deepEqual(j.returnvalue.points.map((p) => p.envSteps), [200, 300]);
     }
 
+    const status = spawnSync(process.execPath, [BIN, 'sweep', '--status', '--name', 'tiny', '--redis', server.url, '--json'], { encoding: 'utf8' });
+    assert.equal(status.status, 0, status.stderr);
+    const { counts, jobs: rows } = JSON.parse(status.stdout.trim().split('\n').pop()!);
+    assert.deepEqual(counts, { completed: 3, failed: 0, pending: 0 });
+    for (const r of rows) assert.deepEqual([r.state, r.progress.envSteps, r.progress.totalSteps], ['completed', 300, 300]);
+
     const out = join(dir, 'report');
     const report = spawnSync(process.execPath, [BIN, 'sweep', '--report', '--config', file, '--redis', server.url, '--out', out, '--json'], { encoding: 'utf8' });
     assert.equal(report.status, 0, report.stderr);

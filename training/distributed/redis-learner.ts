@@ -34,7 +34,12 @@ export interface RedisTransportStatus extends TransportStatus {
   trajectoriesReclaimed: number;
   /** Mean policy-version lag of the trajectories returned so far. */
   meanLag: number;
+  /** Trajectories returned per second over the last ~10 s. */
+  trajectoriesPerSecond: number;
 }
+
+/** Window of the trajectories/s rate (ms). */
+const RATE_WINDOW_MS = 10_000;
 
 type StreamEntry = [id: Buffer, fields: Buffer[] | null];
 
@@ -49,8 +54,10 @@ export class RedisLearnerTransport implements LearnerTransport {
   private closed = false;
   private readonly counts: RedisTransportStatus = {
     actorsAlive: 0, trajectoriesReceived: 0, trajectoriesDroppedStale: 0, trajectoriesDroppedDuplicate: 0,
-    trajectoriesMalformed: 0, trajectoriesReclaimed: 0, meanLag: 0,
+    trajectoriesMalformed: 0, trajectoriesReclaimed: 0, meanLag: 0, trajectoriesPerSecond: 0,
   };
+  /** (time, trajectoriesReceived) samples inside the rate window. */
+  private readonly rateSamples: [number, number][] = [[performance.now(), 0]];
 
   private constructor(
     private readonly cmd: Redis,
@@ -136,7 +143,16 @@ export class RedisLearnerTransport implements LearnerTransport {
       out.push(trajectory);
     }
     this.counts.meanLag = this.counts.trajectoriesReceived ? this.lagSum / this.counts.trajectoriesReceived : 0;
+    this.updateRate();
     return out;
+  }
+
+  private updateRate(): void {
+    const now = performance.now();
+    this.rateSamples.push([now, this.counts.trajectoriesReceived]);
+    while (this.rateSamples.length > 2 && now - this.rateSamples[0][0] > RATE_WINDOW_MS) this.rateSamples.shift();
+    const [t0, n0] = this.rateSamples[0];
+    this.counts.trajectoriesPerSecond = now > t0 ? ((this.counts.trajectoriesReceived - n0) * 1000) / (now - t0) : 0;
   }
 
   private async acknowledgeConsumed(): Promise<void> {

@@ -68,15 +68,43 @@ export interface SweepCounts {
   pending: number;
 }
 
-/** Jobs of one sweep by state (pending: waiting, delayed or running). */
-export async function sweepJobs(endpoint: RedisEndpoint, sweep: string): Promise<{ completed: SweepJob[]; failed: SweepJob[]; counts: SweepCounts }> {
+/** Progress a worker stores on its job. */
+export interface SweepJobProgress {
+  envSteps: number;
+  totalSteps: number;
+  stepsPerSecond: number;
+}
+
+export interface SweepJobRow {
+  id: string;
+  variant: string;
+  seed: number;
+  state: 'completed' | 'failed' | 'active' | 'pending';
+  /** Env steps trained so far / in total, when a worker reported them. */
+  progress: SweepJobProgress | null;
+  attemptsStarted: number;
+  failedReason?: string;
+}
+
+/** Jobs of one sweep by state (pending: waiting, delayed or retrying). */
+export async function sweepJobs(endpoint: RedisEndpoint, sweep: string): Promise<{ completed: SweepJob[]; failed: SweepJob[]; rows: SweepJobRow[]; counts: SweepCounts }> {
   const queue = openSweepQueue(endpoint);
   try {
     const mine = (jobs: (Job | undefined)[]) => (jobs as (SweepJob | undefined)[]).filter((j): j is SweepJob => j !== undefined && j.data.sweep === sweep);
     const completed = mine(await queue.getJobs(['completed']));
     const failed = mine(await queue.getJobs(['failed']));
-    const pending = mine(await queue.getJobs(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']));
-    return { completed, failed, counts: { completed: completed.length, failed: failed.length, pending: pending.length } };
+    const active = mine(await queue.getJobs(['active']));
+    const pending = mine(await queue.getJobs(['waiting', 'delayed', 'prioritized', 'waiting-children']));
+    const row = (j: SweepJob, state: SweepJobRow['state']): SweepJobRow => ({
+      id: String(j.id), variant: j.data.variant, seed: j.data.seed, state, attemptsStarted: j.attemptsStarted,
+      progress: typeof j.progress === 'object' && j.progress !== null ? (j.progress as unknown as SweepJobProgress) : null,
+      ...(state === 'failed' ? { failedReason: j.failedReason } : {}),
+    });
+    const rows = [
+      ...completed.map((j) => row(j, 'completed')), ...failed.map((j) => row(j, 'failed')),
+      ...active.map((j) => row(j, 'active')), ...pending.map((j) => row(j, 'pending')),
+    ].sort((a, b) => a.id.localeCompare(b.id));
+    return { completed, failed, rows, counts: { completed: completed.length, failed: failed.length, pending: active.length + pending.length } };
   } finally {
     await queue.close();
   }

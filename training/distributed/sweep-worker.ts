@@ -75,7 +75,7 @@ async function runJob(job: SweepJob, opts: SweepWorkerOptions, children: Set<Chi
   child.on('message', (m: ChildMessage) => (result = m));
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('close', (code, signal) => resolve({ code, signal })); // after its stderr is read to the end
     child.send({ data: job.data, runDir });
   }).finally(() => children.delete(child));
   const outcome = result as ChildMessage | null;
