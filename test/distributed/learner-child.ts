@@ -5,7 +5,7 @@
 import { RedisLearnerTransport } from '../../training/distributed/redis-learner.js';
 
 const [url, prefix, layout, count] = process.argv.slice(2);
-const learner = await RedisLearnerTransport.open({ url, prefix, layout, config: { learner: 'child' }, maxPolicyLag: 100 });
+const learner = await RedisLearnerTransport.open({ url, prefix, layout, config: { learner: 'child' }, maxPolicyLag: 100, lockTtlMs: 500 });
 await learner.publishWeights({ version: 1, arrays: { actor: new Float32Array([1]) } });
 process.stdout.write('ready\n');
 for (let received = 0; received < Number(count); ) {

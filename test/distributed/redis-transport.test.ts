@@ -159,6 +159,19 @@ test('a learner restarted from an older checkpoint: actors follow its versions; 
   }
 });
 
+test('one learner per run: a second one is refused while the first runs, and takes over once it closed', async () => {
+  const prefix = freshPrefix();
+  const first = await RedisLearnerTransport.open(learnerOptions(prefix, { lockTtlMs: 300 }));
+  try {
+    await assert.rejects(RedisLearnerTransport.open(learnerOptions(prefix, { lockTtlMs: 300 })), /another learner \(.+-\d+-\w+\) is running the run at redis:\/\/127\.0\.0\.1:\d+ \(lock test:.*:learner\)/);
+    assert.deepEqual(await first.nextTrajectories(1, 0), [], 'the first learner still holds the run');
+  } finally {
+    await first.close();
+  }
+  const second = await RedisLearnerTransport.open(learnerOptions(prefix, { lockTtlMs: 300 }));
+  await second.close();
+});
+
 test('a learner process killed with SIGKILL: the next learner gets every trajectory, the unacknowledged batch again', async () => {
   const prefix = freshPrefix();
   const script = fileURLToPath(new URL('./learner-child.js', import.meta.url));
@@ -177,6 +190,7 @@ test('a learner process killed with SIGKILL: the next learner gets every traject
     await exited;
     const batches = out.trim().split('\n').filter((l) => l.startsWith('got ')).map((l) => l.slice(4).split(',').map(Number));
     const unacknowledged = batches[batches.length - 1];
+    // The dead learner's lock (500 ms TTL) expires; then this one takes the run over.
     heir = await RedisLearnerTransport.open({ ...learnerOptions(prefix, { claimIdleMs: 1 }), config: { learner: 'child' } });
     await heir.publishWeights({ version: 2, arrays: { actor: new Float32Array([2]) } });
     for (let i = 9; i < 12; i++) await actor.pushTrajectory(trajectory(actor.actorId, 1, i)); // the actor never stopped

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { connectRedis, redactUrl, type RedisEndpoint } from './redis-connection.js';
+import { LearnerLock } from './redis-learner-lock.js';
 import { decodeTrajectory, encodeWeights, fieldMap } from './redis-codec.js';
 import { DEFAULT_RUN_PREFIX, runIdentity, runKeys, type RunKeys, type RunRecord } from './redis-run.js';
 import type { LearnerTransport, PolicyWeights, Trajectory, TransportStatus } from './transport.js';
@@ -23,6 +24,8 @@ export interface RedisLearnerOptions extends RedisEndpoint {
   maxStreamLength?: number;
   /** Entries pending this long at another (dead) learner are claimed (ms). */
   claimIdleMs?: number;
+  /** TTL of the one-learner-per-run lock (ms); a killed learner's successor waits at most this long. */
+  lockTtlMs?: number;
 }
 
 export interface RedisTransportStatus extends TransportStatus {
@@ -44,7 +47,6 @@ const RATE_WINDOW_MS = 10_000;
 type StreamEntry = [id: Buffer, fields: Buffer[] | null];
 
 export class RedisLearnerTransport implements LearnerTransport {
-  private readonly consumer = `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   private toAck: Buffer[] = [];
   private readonly seen = new SeenSequences();
   private lastWeights: PolicyWeights | null = null;
@@ -66,15 +68,27 @@ export class RedisLearnerTransport implements LearnerTransport {
     private readonly keys: RunKeys,
     private readonly record: RunRecord,
     private readonly opts: RedisLearnerOptions,
+    private readonly lock: LearnerLock,
+    /** This learner's consumer name in the group (also the lock holder). */
+    private readonly consumer: string,
   ) {}
 
   static async open(opts: RedisLearnerOptions): Promise<RedisLearnerTransport> {
     if (!(opts.maxPolicyLag >= 0)) throw new Error(`maxPolicyLag must be >= 0, got ${opts.maxPolicyLag}`);
     const cmd = await connectRedis(opts);
-    const reader = await connectRedis(opts);
     const keys = runKeys(opts.prefix ?? DEFAULT_RUN_PREFIX);
+    const consumer = `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const ttl = opts.lockTtlMs ?? 30_000;
+    let lock: LearnerLock;
+    try {
+      lock = await LearnerLock.acquire(cmd, keys.learnerLock, consumer, ttl, ttl + 1000, opts.url);
+    } catch (err) {
+      cmd.disconnect();
+      throw err;
+    }
+    const reader = await connectRedis(opts);
     const record: RunRecord = { ...runIdentity(opts.config, opts.layout), config: JSON.stringify(opts.config), startedAt: new Date().toISOString() };
-    const learner = new RedisLearnerTransport(cmd, reader, keys, record, opts);
+    const learner = new RedisLearnerTransport(cmd, reader, keys, record, opts, lock, consumer);
     const previous = await cmd.hget(keys.run, 'configHash');
     if (previous !== null && previous !== record.configHash) {
       // A new run replaces the old one: its experience and weights belong to another config.
@@ -105,12 +119,14 @@ export class RedisLearnerTransport implements LearnerTransport {
   }
 
   async publishWeights(weights: PolicyWeights): Promise<void> {
+    this.lock.check();
     this.lastWeights = weights;
     // One MULTI: actors never read half of a new version.
     await this.cmd.multi().del(this.keys.weights).hset(this.keys.weights, ...encodeWeights(weights)).publish(this.keys.weightsChannel, String(weights.version)).exec();
   }
 
   async nextTrajectories(max: number, timeoutMs: number): Promise<Trajectory[]> {
+    this.lock.check();
     await this.acknowledgeConsumed();
     await this.refreshActorCount();
     let entries = await this.claimFromDeadLearners(max);
@@ -219,6 +235,7 @@ export class RedisLearnerTransport implements LearnerTransport {
     if (this.closed) return;
     await this.acknowledgeConsumed().catch(() => undefined);
     this.closed = true;
+    await this.lock.release();
     this.reader.disconnect();
     await this.cmd.quit().catch(() => undefined);
   }

@@ -15,6 +15,7 @@ export function runKeys(prefix: string) {
     weights: `${prefix}:weights`,
     weightsChannel: `${prefix}:weights:published`,
     actorPrefix: `${prefix}:actor:`,
+    learnerLock: `${prefix}:learner`,
   };
 }
 export type RunKeys = ReturnType<typeof runKeys>;
