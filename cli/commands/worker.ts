@@ -23,7 +23,7 @@ export async function run(argv: string[]): Promise<number> {
   const v = parsed.values;
   if (!v.redis) throw new UsageError(`--redis is required\n${usage}`);
   const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-  const { close } = startSweepWorker({
+  const { close } = await startSweepWorker({
     url: v.redis,
     caFile: v['redis-ca'],
     outDir: v.out ?? 'runs/sweeps',

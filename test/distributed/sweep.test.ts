@@ -138,7 +138,7 @@ test('a sweep of three tiny pendulum runs completes every job although a worker 
 test('a job enqueued by another package version fails at once, naming both versions, without retries', async () => {
   const server = await startRedisServer();
   const lines: string[] = [];
-  const worker = startSweepWorker({ url: server.url, outDir: join(dir, 'never'), concurrency: 1, lockMs: 1000, log: (l) => lines.push(l) });
+  const worker = await startSweepWorker({ url: server.url, outDir: join(dir, 'never'), concurrency: 1, lockMs: 1000, log: (l) => lines.push(l) });
   try {
     const plan = loadSweep(sweepFile('old', TINY));
     const queue = openSweepQueue({ url: server.url });

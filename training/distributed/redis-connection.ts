@@ -75,6 +75,11 @@ export async function connectRedis(endpoint: RedisEndpoint, extra: RedisOptions 
   return redis;
 }
 
+/** Fail fast, naming the server and the reason, when Redis cannot be reached or refuses us. */
+export async function probeRedis(endpoint: RedisEndpoint): Promise<void> {
+  (await connectRedis(endpoint)).disconnect();
+}
+
 /** The URL without its password, for messages and logs. */
 export function redactUrl(url: string): string {
   try {

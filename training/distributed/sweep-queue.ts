@@ -1,11 +1,11 @@
 // Sweeps on a BullMQ queue in Redis: `enqueueSweep` adds one job per training run (idempotent:
 // job ids are stable, so enqueueing a sweep twice adds nothing), and `sweepReport` gathers the
 // finished jobs' evaluation curves into the same table and plot as `ballbot compare`.
+import { readFileSync } from 'node:fs';
 import { Queue, type ConnectionOptions, type Job } from 'bullmq';
-import type { CurvePoint } from '../compare.js';
-import { summarize, writeCompareFiles, type CompareResult } from '../compare.js';
+import type { CompareResult, CurvePoint } from '../compare.js';
 import type { TrainConfig } from '../config.js';
-import { redisOptions, type RedisEndpoint } from './redis-connection.js';
+import { probeRedis, redisOptions, type RedisEndpoint } from './redis-connection.js';
 import { currentPackageVersion } from './redis-run.js';
 import type { SweepPlan } from './sweep-spec.js';
 
@@ -37,6 +37,15 @@ export function openSweepQueue(endpoint: RedisEndpoint): Queue {
   return new Queue(SWEEP_QUEUE, { connection: sweepConnection(endpoint), prefix: SWEEP_PREFIX });
 }
 
+/**
+ * BullMQ's queue for sweeps, after checking that Redis answers (BullMQ itself would wait for it
+ * forever, without a word).
+ */
+async function openCheckedQueue(endpoint: RedisEndpoint): Promise<Queue> {
+  await probeRedis(endpoint);
+  return openSweepQueue(endpoint);
+}
+
 /** BullMQ connection options from the one Redis connection setup (its own RedisOptions type is narrower). */
 export function sweepConnection(endpoint: RedisEndpoint): ConnectionOptions {
   return redisOptions(endpoint) as ConnectionOptions;
@@ -44,7 +53,7 @@ export function sweepConnection(endpoint: RedisEndpoint): ConnectionOptions {
 
 /** Add every run of the plan as a job; returns how many were new (others were queued already). */
 export async function enqueueSweep(endpoint: RedisEndpoint, plan: SweepPlan): Promise<{ added: number; existing: number }> {
-  const queue = openSweepQueue(endpoint);
+  const queue = await openCheckedQueue(endpoint);
   try {
     let added = 0;
     for (const run of plan.runs) {
@@ -88,7 +97,7 @@ export interface SweepJobRow {
 
 /** Jobs of one sweep by state (pending: waiting, delayed or retrying). */
 export async function sweepJobs(endpoint: RedisEndpoint, sweep: string): Promise<{ completed: SweepJob[]; failed: SweepJob[]; rows: SweepJobRow[]; counts: SweepCounts }> {
-  const queue = openSweepQueue(endpoint);
+  const queue = await openCheckedQueue(endpoint);
   try {
     const mine = (jobs: (Job | undefined)[]) => (jobs as (SweepJob | undefined)[]).filter((j): j is SweepJob => j !== undefined && j.data.sweep === sweep);
     const completed = mine(await queue.getJobs(['completed']));
@@ -112,6 +121,8 @@ export async function sweepJobs(endpoint: RedisEndpoint, sweep: string): Promise
 
 /** The comparison table and plot of a sweep's finished jobs, one row per variant. */
 export async function sweepReport(endpoint: RedisEndpoint, sweep: string, outDir: string): Promise<{ files: CompareResult['files']; counts: SweepCounts; markdown: string }> {
+  // Loaded here, not at the top: enqueueing and --status need no training code (tfjs).
+  const { summarize, writeCompareFiles } = await import('../compare.js');
   const { completed, counts } = await sweepJobs(endpoint, sweep);
   if (completed.length === 0) throw new Error(`sweep '${sweep}' has no finished jobs yet (${counts.pending} pending, ${counts.failed} failed)`);
   const results = completed.map((j) => j.returnvalue).sort((a, b) => a.variant.localeCompare(b.variant) || a.seed - b.seed);
@@ -126,6 +137,5 @@ export async function sweepReport(endpoint: RedisEndpoint, sweep: string, outDir
     table: { task: first.config.task, steps: first.config.totalSteps, seeds, evalEpisodes: first.episodes },
     options: { sweep, jobs: counts },
   });
-  const { readFileSync } = await import('node:fs');
   return { files, counts, markdown: readFileSync(files.markdown, 'utf8') };
 }

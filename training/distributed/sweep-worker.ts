@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { RedisEndpoint } from './redis-connection.js';
+import { probeRedis, type RedisEndpoint } from './redis-connection.js';
 import { currentPackageVersion } from './redis-run.js';
 import { SWEEP_PREFIX, SWEEP_QUEUE, sweepConnection, type SweepJob, type SweepJobResult } from './sweep-queue.js';
 import type { ChildMessage } from './sweep-child.js';
@@ -24,7 +24,8 @@ export interface SweepWorkerOptions extends RedisEndpoint {
 const CHILD = fileURLToPath(new URL('./sweep-child.js', import.meta.url));
 const PROGRESS_LINE = /train (\d+)% \| (\d+)\/(\d+) steps \| (\S+) steps\/s/;
 
-export function startSweepWorker(opts: SweepWorkerOptions): { worker: Worker; close(): Promise<void> } {
+export async function startSweepWorker(opts: SweepWorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
+  await probeRedis(opts);
   const children = new Set<ChildProcess>();
   const worker = new Worker(SWEEP_QUEUE, (job: SweepJob) => runJob(job, opts, children), {
     connection: sweepConnection(opts),
@@ -37,7 +38,13 @@ export function startSweepWorker(opts: SweepWorkerOptions): { worker: Worker; cl
   worker.on('active', (job) => opts.log(`job ${job.id} (${job.data.variant}, seed ${job.data.seed}): started, attempt ${job.attemptsStarted}`));
   worker.on('completed', (job) => opts.log(`job ${job.id}: done`));
   worker.on('failed', (job, err) => opts.log(`job ${job?.id}: failed: ${err.message}`));
-  worker.on('error', (err) => opts.log(`worker: ${err.message}`));
+  let lastError = '';
+  worker.on('error', (err) => {
+    // Reconnect attempts repeat the same error many times a second: say it once.
+    if (err.message !== lastError) opts.log(`worker: ${err.message} (retrying)`);
+    lastError = err.message;
+  });
+  worker.on('ready', () => (lastError = ''));
   return {
     worker,
     async close() {
