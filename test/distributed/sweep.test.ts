@@ -60,6 +60,7 @@ test('sweep file: grid x seeds, random samples in range and reproducible, errors
   bad('rand', 'random: { samples: 2, params: { ppo.clipCoef: { uniform: [0.3, 0.1] } } }\n', /random\.params\.ppo\.clipCoef\.uniform: expected \[low, high\]/);
   bad('rkey', 'random: { samples: 1, params: { ppo.nope: { uniform: [0, 1] } } }\n', /random\.params\.ppo\.nope: ppo: unknown key 'nope'/);
   bad('top', 'grids: {}\n', /unknown key 'grids'/);
+  bad('twice', 'grid: { ppo.lr: [1] }\nrandom: { samples: 1, params: { ppo.lr: { uniform: [0, 1] } } }\n', /ppo\.lr: in both grid and random\.params/);
   assert.throws(() => loadSweep(join(dir, 'missing.yaml')), /missing\.yaml:\n.*cannot read file/);
 });
 

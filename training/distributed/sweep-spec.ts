@@ -92,6 +92,9 @@ export function loadSweep(file: string): SweepPlan {
       throw new ConfigError(file, [`${where}: ${detail}`]);
     }
   };
+  // `set` is the base every variant starts from; a key swept by both grid and random has no one value.
+  const both = Object.keys(spec.grid).filter((k) => k in (spec.random?.params ?? {}));
+  if (both.length) throw new ConfigError(file, [`${both.join(', ')}: in both grid and random.params; sweep each key in one of them`]);
   check('config', []);
   for (const k of Object.keys(spec.set)) check(`set.${k}`, [override(k, spec.set[k])]);
   for (const [k, values] of Object.entries(spec.grid)) for (const v of values) check(`grid.${k} (value ${JSON.stringify(v)})`, [...base, override(k, v)]);
