@@ -197,6 +197,9 @@ test('a learner process killed with SIGKILL: the next learner gets every traject
     const got = (await drain(heir, unacknowledged.length + 3)).map((t) => t.arrays.obs[0]);
     assert.deepEqual([...got].sort((a, b) => a - b), [...unacknowledged, 9, 10, 11]);
     assert.deepEqual(await heir.nextTrajectories(10, 100), [], 'the acknowledged batches are never delivered again');
+    const raw = new Redis(server.url);
+    await waitFor('the dead learner to leave the consumer group', async () => (await heir!.nextTrajectories(10, 0), ((await raw.xinfo('CONSUMERS', runKeys(prefix).trajectories, 'learners')) as unknown[]).length === 1));
+    raw.disconnect();
     assert.equal((await waitFor('the new learner\'s weights', () => actor!.latestWeights(1))).version, 2);
   } finally {
     child.kill('SIGKILL');

@@ -206,7 +206,21 @@ export class RedisLearnerTransport implements LearnerTransport {
     const reply = (await this.cmd.callBuffer('XAUTOCLAIM', [this.keys.trajectories, this.keys.group, this.consumer, idle, '0-0', 'COUNT', max])) as [Buffer, StreamEntry[], Buffer[]?];
     const claimed = reply[1] ?? [];
     this.counts.trajectoriesReclaimed += claimed.length;
+    if (claimed.length === 0) await this.forgetDeadLearners(idle);
     return claimed;
+  }
+
+  /** Remove consumers of earlier learners that hold nothing any more, so the group does not grow. */
+  private async forgetDeadLearners(idleMs: number): Promise<void> {
+    const consumers = (await this.cmd.xinfo('CONSUMERS', this.keys.trajectories, this.keys.group)) as unknown[][];
+    for (const fields of consumers) {
+      const info = new Map<string, unknown>();
+      for (let i = 0; i + 1 < fields.length; i += 2) info.set(String(fields[i]), fields[i + 1]);
+      const name = String(info.get('name'));
+      if (name !== this.consumer && Number(info.get('pending')) === 0 && Number(info.get('idle')) >= idleMs) {
+        await this.cmd.xgroup('DELCONSUMER', this.keys.trajectories, this.keys.group, name);
+      }
+    }
   }
 
   private async refreshActorCount(): Promise<void> {
