@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { RedisLearnerTransport, type RedisLearnerOptions } from '../../training/distributed/redis-learner.js';
 import { RedisActorTransport } from '../../training/distributed/redis-actor.js';
-import { RunMismatchError, runKeys } from '../../training/distributed/redis-run.js';
+import { observationActionLayout, RunMismatchError, runKeys } from '../../training/distributed/redis-run.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 import { drain, trajectory, waitFor } from './helpers.js';
 
@@ -125,6 +125,8 @@ test('an actor with another code, layout or config version is refused with a mes
   const learner = await RedisLearnerTransport.open(learnerOptions(prefix));
   const raw = new Redis(server.url);
   try {
+    assert.equal(observationActionLayout(['a', 'b', 'c'], ['u']), LAYOUT);
+    assert.equal(observationActionLayout(3, 1), 'obs:size 3;act:size 1');
     await assert.rejects(RedisActorTransport.join({ url: server.url, prefix, layout: 'obs:a,b;act:u' }), (e: Error) => e instanceof RunMismatchError && /observation\/action layout/.test(e.message) && !/config version/.test(e.message));
     await assert.rejects(RedisActorTransport.join({ url: server.url, prefix, layout: LAYOUT, config: { ...CONFIG, seed: 2 } }), /config version: the learner's config hashes to [0-9a-f]{16}, this actor's to [0-9a-f]{16}/);
     const same = await RedisActorTransport.join({ url: server.url, prefix, layout: LAYOUT, config: { seed: 1, task: 'pendulum', algo: 'ppo' } });

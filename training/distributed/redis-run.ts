@@ -58,6 +58,15 @@ export function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
+/**
+ * The observation/action layout string the learner and its actors hash and compare: names where
+ * the env gives them (ballbot: OBSERVATION_LAYOUT, ACTION_LAYOUT), sizes otherwise.
+ */
+export function observationActionLayout(obs: readonly string[] | number, act: readonly string[] | number): string {
+  const part = (x: readonly string[] | number) => (typeof x === 'number' ? `size ${x}` : x.join(','));
+  return `obs:${part(obs)};act:${part(act)}`;
+}
+
 /** The identity of a run from its config and the observation/action layout (e.g. `obs:gravity_x,...;act:wheel_torque_0,...`). */
 export function runIdentity(config: unknown, layout: string): RunIdentity {
   return { packageVersion: currentPackageVersion(), layoutHash: shortHash(layout), configHash: shortHash(canonicalJson(config)) };
