@@ -19,6 +19,8 @@ const commands: Record<string, Command> = {
   hil: { summary: 'run the hardware-in-the-loop scenario suite against a port or the virtual robot', load: () => import('./commands/hil.js') },
   view: { summary: 'open the browser 3D viewer for a rollout, a recording, telemetry or a run', load: () => import('./commands/view.js') },
   compare: { summary: 'train several algorithms over seeds and compare them in a table and a plot', load: () => import('./commands/compare.js') },
+  sweep: { summary: 'enqueue a sweep of training runs in Redis (BullMQ), or report its results', load: () => import('./commands/sweep.js') },
+  worker: { summary: 'run sweep jobs from Redis, one training run at a time', load: () => import('./commands/worker.js') },
 };
 
 function printHelp(): void {

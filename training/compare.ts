@@ -101,25 +101,64 @@ async function trainAndEvaluate(algo: string, seed: number, opts: CompareOptions
   const config = compareConfig(algo, seed, opts);
   const runDir = join(opts.outDir, 'runs', `${algo}-seed${seed}`);
   rmSync(runDir, { recursive: true, force: true }); // a fresh run each comparison
-  const totalIters = Math.ceil(opts.steps / stepsPerIteration(config));
-  const chunk = Math.max(1, Math.ceil(totalIters / opts.evalPoints));
+  return trainWithEvaluations(config, runDir, opts, (p) => log(`${algo} seed ${seed}: ${p.envSteps} steps, ${p.wallSeconds.toFixed(0)} s train: success ${(100 * p.successRate).toFixed(0)}%, return ${p.meanReturn.toFixed(1)}, action change ${p.meanActionChange.toFixed(4)}`));
+}
+
+/**
+ * Train `config` in a fresh `runDir`, evaluating the policy at `evalPoints` points along the way
+ * (the last at the end), and export policy.onnx. Used by compare and by sweep jobs.
+ */
+export async function trainWithEvaluations(
+  config: TrainConfig, runDir: string, plan: Pick<CompareOptions, 'evalPoints' | 'evalEpisodes' | 'evalSeed' | 'progress'>, onPoint: (p: CurvePoint) => void,
+): Promise<CurvePoint[]> {
+  const totalIters = Math.ceil(config.totalSteps / stepsPerIteration(config));
+  const chunk = Math.max(1, Math.ceil(totalIters / plan.evalPoints));
   const points: CurvePoint[] = [];
   let first = true;
   for (;;) {
-    const r = await train({ config, outDir: runDir, resume: !first, progress: opts.progress, maxIterations: chunk, skipFinish: true });
+    const r = await train({ config, outDir: runDir, resume: !first, progress: plan.progress, maxIterations: chunk, skipFinish: true });
     first = false;
-    if (r.interrupted) throw new Error('comparison interrupted');
+    if (r.interrupted) throw new Error('training interrupted');
     const policy = loadRunPolicy(runDir);
     const wallSeconds = (loadCheckpoint<{ wallSeconds: number }>(runDir).state.wallSeconds as number) ?? r.wallSeconds;
-    const ev = await evaluateRunPolicy(policy, opts.evalEpisodes, opts.evalSeed);
-    const p: CurvePoint = { algo, seed, envSteps: policy.envSteps, wallSeconds, successRate: ev.successRate, meanReturn: ev.meanReturn, meanActionChange: ev.meanActionChange };
+    const ev = await evaluateRunPolicy(policy, plan.evalEpisodes, plan.evalSeed);
+    const p: CurvePoint = { algo: config.algo, seed: config.seed, envSteps: policy.envSteps, wallSeconds, successRate: ev.successRate, meanReturn: ev.meanReturn, meanActionChange: ev.meanActionChange };
     points.push(p);
-    log(`${algo} seed ${seed}: ${p.envSteps} steps, ${wallSeconds.toFixed(0)} s train: success ${(100 * p.successRate).toFixed(0)}%, return ${p.meanReturn.toFixed(1)}, action change ${p.meanActionChange.toFixed(4)}`);
+    onPoint(p);
     if (r.envSteps >= config.totalSteps || r.iteration >= totalIters) {
       exportRunPolicy(policy, join(runDir, 'policy.onnx'));
       return points;
     }
   }
+}
+
+export interface CompareReport {
+  points: CurvePoint[];
+  summary: SummaryRow[];
+  lqr: EvalResult | null;
+  /** Row keys of the plot (the `algo` of the points), in order. */
+  rowNames: string[];
+  title: string;
+  table: Pick<CompareOptions, 'task' | 'steps' | 'seeds' | 'evalEpisodes'>;
+  /** Recorded as `options` in compare.json. */
+  options: unknown;
+}
+
+/** Write compare.md, compare-summary.csv, compare-curves.csv, compare.svg and compare.json (atomically). */
+export function writeCompareFiles(outDir: string, report: CompareReport): CompareResult['files'] {
+  const files = {
+    markdown: join(outDir, 'compare.md'),
+    summaryCsv: join(outDir, 'compare-summary.csv'),
+    curvesCsv: join(outDir, 'compare-curves.csv'),
+    plot: join(outDir, 'compare.svg'),
+    json: join(outDir, 'compare.json'),
+  };
+  atomicWriteFile(files.markdown, summaryMarkdown(report.summary, report.table));
+  atomicWriteFile(files.summaryCsv, summaryCsv(report.summary));
+  atomicWriteFile(files.curvesCsv, curvesCsv(report.points));
+  atomicWriteFile(files.plot, compareSvg(report.points, report.rowNames, report.lqr, report.title));
+  atomicWriteFile(files.json, JSON.stringify({ options: report.options, summary: report.summary, points: report.points, lqr: report.lqr }, null, 2) + '\n');
+  return files;
 }
 
 /** The LQR baseline on the same held-out episodes (ballbot tasks only). */
@@ -212,17 +251,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
     });
     log(`LQR: success ${(100 * lqr.successRate).toFixed(0)}%, return ${lqr.meanReturn.toFixed(1)}, action change ${lqr.meanActionChange.toFixed(4)}`);
   }
-  const files = {
-    markdown: join(opts.outDir, 'compare.md'),
-    summaryCsv: join(opts.outDir, 'compare-summary.csv'),
-    curvesCsv: join(opts.outDir, 'compare-curves.csv'),
-    plot: join(opts.outDir, 'compare.svg'),
-    json: join(opts.outDir, 'compare.json'),
-  };
-  atomicWriteFile(files.markdown, summaryMarkdown(summary, opts));
-  atomicWriteFile(files.summaryCsv, summaryCsv(summary));
-  atomicWriteFile(files.curvesCsv, curvesCsv(points));
-  atomicWriteFile(files.plot, compareSvg(points, opts.algos, lqr, `${opts.algos.map((a) => a.toUpperCase()).join(' / ')} on ${opts.task} (${opts.seeds} seed(s), ${opts.evalEpisodes} held-out episodes per point)`));
-  atomicWriteFile(files.json, JSON.stringify({ options: { ...opts, log: undefined, configFile: undefined }, summary, points, lqr }, null, 2) + '\n');
+  const title = `${opts.algos.map((a) => a.toUpperCase()).join(' / ')} on ${opts.task} (${opts.seeds} seed(s), ${opts.evalEpisodes} held-out episodes per point)`;
+  const files = writeCompareFiles(opts.outDir, { points, summary, lqr, rowNames: opts.algos, title, table: opts, options: { ...opts, log: undefined, configFile: undefined } });
   return { points, summary, files };
 }
