@@ -10,7 +10,7 @@ import { RedisLearnerTransport, type RedisLearnerOptions } from '../../training/
 import { RedisActorTransport } from '../../training/distributed/redis-actor.js';
 import { observationActionLayout, RunMismatchError, runKeys } from '../../training/distributed/redis-run.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
-import { drain, trajectory, waitFor } from './helpers.js';
+import { drain, socketsOf, trajectory, waitFor } from './helpers.js';
 
 const LAYOUT = 'obs:a,b,c;act:u';
 const CONFIG = { algo: 'ppo', task: 'pendulum', seed: 1 };
@@ -225,6 +225,9 @@ test('an actor process killed with SIGKILL: the learner keeps receiving from the
   try {
     await waitFor('the child actor to push 20 trajectories', () => pushed >= 20);
     await waitFor('two actors alive', async () => (await learner.actorsAlive()) === 2);
+    const { listening, peers } = socketsOf(child.pid!);
+    assert.deepEqual(listening, [], 'an actor listens on nothing');
+    assert.deepEqual(new Set(peers), new Set([`127.0.0.1:${server.port}`]), 'an actor talks only to Redis');
     const before = await drain(learner, 20);
     assert.ok(before.every((t) => t.actorId === 'doomed'));
     child.kill('SIGKILL');
