@@ -53,6 +53,8 @@ test('round trip: weights and trajectories arrive bit-exact, with stats', async 
     assert.equal(learner.status().trajectoriesReceived, 1);
     assert.ok(learner.status().trajectoriesPerSecond > 0);
     assert.equal(await learner.actorsAlive(), 1);
+    await actor.close();
+    assert.equal(await learner.actorsAlive(), 0, 'an actor that leaves is no longer counted');
   } finally {
     await actor.close();
     await learner.close();
