@@ -286,8 +286,14 @@ test('Redis restart without persistence: the learner recreates its run, group an
   const actor = await RedisActorTransport.join({ url: volatile.url, prefix, layout: LAYOUT });
   try {
     await learner.publishWeights({ version: 5, arrays: { actor: new Float32Array([1, 2]) } });
+    await actor.pushTrajectory(trajectory(actor.actorId, 5, 0));
+    assert.equal((await drain(learner, 1))[0].arrays.obs[0], 0); // read, acknowledged only after the restart
     await actor.pushTrajectory(trajectory(actor.actorId, 5, 1)); // never read: lost with the restart
-    await volatile.restart();
+    await volatile.shutdown();
+    // Asked for more while Redis is down: the acknowledgement waits and reaches a Redis that lost the group.
+    const next = learner.nextTrajectories(10, 100);
+    await volatile.start();
+    assert.deepEqual(await next, []);
     const raw = new Redis(volatile.url);
     await waitFor('the learner to restore its run after the restart', async () => (await raw.hget(runKeys(prefix).weights, 'version')) === '5');
     raw.disconnect();
