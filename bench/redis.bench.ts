@@ -6,7 +6,7 @@
 //  3. Weights: publish + fetch round trip of a 64x64 and a 256x256 actor's parameters.
 // Against `--redis URL` (any server, e.g. across machines) or a local redis-server it starts on
 // a free loopback port. Prints one JSON object on the last stdout line.
-//   npm run bench:redis -- [--redis URL] [--trajectories 200] [--json]
+//   npm run bench:redis -- [--redis URL [--redis-ca FILE]] [--trajectories 200] [--json]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -18,8 +18,9 @@ import { RedisActorTransport } from '../training/distributed/redis-actor.js';
 import { RedisLearnerTransport } from '../training/distributed/redis-learner.js';
 import type { Trajectory } from '../training/distributed/transport.js';
 
-const { values } = parseArgs({ options: { redis: { type: 'string' }, trajectories: { type: 'string' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { redis: { type: 'string' }, 'redis-ca': { type: 'string' }, trajectories: { type: 'string' }, json: { type: 'boolean' } } });
 const N = Number(values.trajectories ?? 200);
+const caFile = values['redis-ca'];
 const STEPS = 4096;
 const LAYOUT = 'bench';
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -54,8 +55,8 @@ async function localServer(): Promise<{ url: string; stop: () => void }> {
 }
 
 async function pushOnly(url: string, actors: number, prefix: string): Promise<number> {
-  const learner = await RedisLearnerTransport.open({ url, prefix, config: { bench: prefix }, layout: LAYOUT, maxPolicyLag: 1000, maxStreamLength: N + 10 });
-  const joined = await Promise.all(Array.from({ length: actors }, () => RedisActorTransport.join({ url, prefix, layout: LAYOUT })));
+  const learner = await RedisLearnerTransport.open({ url, caFile, prefix, config: { bench: prefix }, layout: LAYOUT, maxPolicyLag: 1000, maxStreamLength: N + 10 });
+  const joined = await Promise.all(Array.from({ length: actors }, () => RedisActorTransport.join({ url, caFile, prefix, layout: LAYOUT })));
   const t = joined.map((a) => ballbotTrajectory(a.actorId));
   const start = performance.now();
   await Promise.all(joined.map(async (a, i) => {
@@ -68,9 +69,9 @@ async function pushOnly(url: string, actors: number, prefix: string): Promise<nu
 }
 
 async function endToEnd(url: string, actors: number, prefix: string): Promise<{ trajectoriesPerSecond: number; envStepsPerSecond: number; megabytesPerSecond: number }> {
-  const learner = await RedisLearnerTransport.open({ url, prefix, config: { bench: prefix }, layout: LAYOUT, maxPolicyLag: 1000, maxStreamLength: N + 10 });
+  const learner = await RedisLearnerTransport.open({ url, caFile, prefix, config: { bench: prefix }, layout: LAYOUT, maxPolicyLag: 1000, maxStreamLength: N + 10 });
   await learner.publishWeights({ version: 1, arrays: { actor: new Float32Array(10) } });
-  const joined = await Promise.all(Array.from({ length: actors }, () => RedisActorTransport.join({ url, prefix, layout: LAYOUT })));
+  const joined = await Promise.all(Array.from({ length: actors }, () => RedisActorTransport.join({ url, caFile, prefix, layout: LAYOUT })));
   const t = joined.map((a) => ballbotTrajectory(a.actorId));
   const start = performance.now();
   const pushing = Promise.all(joined.map(async (a, i) => {
@@ -86,8 +87,8 @@ async function endToEnd(url: string, actors: number, prefix: string): Promise<{ 
 }
 
 async function weightsRoundTrip(url: string, params: number, prefix: string): Promise<number> {
-  const learner = await RedisLearnerTransport.open({ url, prefix, config: { bench: prefix }, layout: LAYOUT, maxPolicyLag: 1 });
-  const actor = await RedisActorTransport.join({ url, prefix, layout: LAYOUT, weightsPollMs: 0 });
+  const learner = await RedisLearnerTransport.open({ url, caFile, prefix, config: { bench: prefix }, layout: LAYOUT, maxPolicyLag: 1 });
+  const actor = await RedisActorTransport.join({ url, caFile, prefix, layout: LAYOUT, weightsPollMs: 0 });
   const w = new Float32Array(params).fill(0.5);
   const times: number[] = [];
   for (let v = 1; v <= 50; v++) {
@@ -119,7 +120,7 @@ try {
   const small = await weightsRoundTrip(url, 15 * 64 + 64 * 64 + 64 * 3 + 64 + 64 + 3 + 3, `${tag}:w1`);
   const large = await weightsRoundTrip(url, 15 * 256 + 256 * 256 + 256 * 3 + 256 + 256 + 3 + 3, `${tag}:w2`);
   log(`weights publish + fetch, p50: ${small} ms (64x64 actor), ${large} ms (256x256 actor)`);
-  const cleanup = await connectRedis({ url });
+  const cleanup = await connectRedis({ url, caFile });
   for (const p of ['p1', 'p4', 'e1', 'e4', 'w1', 'w2']) {
     const keys = await cleanup.keys(`${tag}:${p}:*`);
     if (keys.length) await cleanup.del(...keys);

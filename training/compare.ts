@@ -186,6 +186,14 @@ async function evaluateLqr(task: string, episodes: number, evalSeed: number): Pr
   }
 }
 
+/** The LQR baseline as a row of the summary table. */
+export function lqrRow(lqr: EvalResult): SummaryRow {
+  return {
+    name: 'LQR (baseline)', seeds: 1, envSteps: null, wallSeconds: null,
+    successRate: { mean: lqr.successRate, std: 0 }, meanReturn: { mean: lqr.meanReturn, std: 0 }, meanActionChange: { mean: lqr.meanActionChange, std: 0 },
+  };
+}
+
 /** Per-algorithm summary of the final evaluation of each seed. */
 export function summarize(points: CurvePoint[], algos: string[]): SummaryRow[] {
   return algos.map((algo) => {
@@ -245,10 +253,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   let lqr: EvalResult | null = null;
   if (isBallbotTask(opts.task)) {
     lqr = await evaluateLqr(opts.task, opts.evalEpisodes, opts.evalSeed);
-    summary.push({
-      name: 'LQR (baseline)', seeds: 1, envSteps: null, wallSeconds: null,
-      successRate: { mean: lqr.successRate, std: 0 }, meanReturn: { mean: lqr.meanReturn, std: 0 }, meanActionChange: { mean: lqr.meanActionChange, std: 0 },
-    });
+    summary.push(lqrRow(lqr));
     log(`LQR: success ${(100 * lqr.successRate).toFixed(0)}%, return ${lqr.meanReturn.toFixed(1)}, action change ${lqr.meanActionChange.toFixed(4)}`);
   }
   const title = `${opts.algos.map((a) => a.toUpperCase()).join(' / ')} on ${opts.task} (${opts.seeds} seed(s), ${opts.evalEpisodes} held-out episodes per point)`;

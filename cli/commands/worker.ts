@@ -42,5 +42,6 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await close();
-  return 0;
+  process.exit(0); // BullMQ's connections would otherwise keep retrying a Redis that is down
+
 }

@@ -1,4 +1,6 @@
-// Shared pieces of the distributed tests: bounded waits on conditions and tiny trajectories.
+// Shared pieces of the distributed tests: bounded waits on conditions, tiny trajectories, and
+// the sockets of a process (to check it listens on nothing and talks only to Redis).
+import { execFileSync } from 'node:child_process';
 import type { Trajectory } from '../../training/distributed/transport.js';
 import type { LearnerTransport } from '../../training/distributed/transport.js';
 
@@ -26,4 +28,18 @@ export async function drain(learner: LearnerTransport, count: number, timeoutMs 
     got.push(...(await learner.nextTrajectories(count - got.length, 200)));
   }
   return got;
+}
+
+/** TCP and UDP sockets of a process, from `ss`: addresses it listens on and peers it talks to. */
+export function socketsOf(pid: number): { listening: string[]; peers: string[] } {
+  const out = execFileSync('ss', ['-Htuanp'], { encoding: 'utf8' });
+  const listening: string[] = [];
+  const peers: string[] = [];
+  for (const line of out.split('\n')) {
+    if (!line.includes(`pid=${pid},`)) continue;
+    const [, state, , , local, peer] = line.trim().split(/\s+/);
+    if (state === 'LISTEN' || state === 'UNCONN') listening.push(local);
+    else peers.push(peer);
+  }
+  return { listening, peers };
 }

@@ -23,6 +23,9 @@ export interface RedisServer {
   /** PEM of the throwaway CA (the self-signed certificate itself) when tls is on. */
   caFile?: string;
   pid(): number;
+  /** Stop with SIGTERM (a clean shutdown) and wait; `start()` brings it back on the same port and dir. */
+  shutdown(): Promise<void>;
+  start(): Promise<void>;
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -105,6 +108,8 @@ export async function startRedisServer(opts: RedisServerOptions = {}, timeoutMs 
     dir,
     caFile,
     pid: () => (child as ChildProcess | null)?.pid ?? -1,
+    shutdown: () => stopChild('SIGTERM'),
+    start: launch,
     async restart() {
       await stopChild('SIGTERM');
       await launch();

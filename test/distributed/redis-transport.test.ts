@@ -10,7 +10,7 @@ import { RedisLearnerTransport, type RedisLearnerOptions } from '../../training/
 import { RedisActorTransport } from '../../training/distributed/redis-actor.js';
 import { observationActionLayout, RunMismatchError, runKeys } from '../../training/distributed/redis-run.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
-import { drain, trajectory, waitFor } from './helpers.js';
+import { drain, socketsOf, trajectory, waitFor } from './helpers.js';
 
 const LAYOUT = 'obs:a,b,c;act:u';
 const CONFIG = { algo: 'ppo', task: 'pendulum', seed: 1 };
@@ -53,6 +53,8 @@ test('round trip: weights and trajectories arrive bit-exact, with stats', async 
     assert.equal(learner.status().trajectoriesReceived, 1);
     assert.ok(learner.status().trajectoriesPerSecond > 0);
     assert.equal(await learner.actorsAlive(), 1);
+    await actor.close();
+    assert.equal(await learner.actorsAlive(), 0, 'an actor that leaves is no longer counted');
   } finally {
     await actor.close();
     await learner.close();
@@ -225,6 +227,9 @@ test('an actor process killed with SIGKILL: the learner keeps receiving from the
   try {
     await waitFor('the child actor to push 20 trajectories', () => pushed >= 20);
     await waitFor('two actors alive', async () => (await learner.actorsAlive()) === 2);
+    const { listening, peers } = socketsOf(child.pid!);
+    assert.deepEqual(listening, [], 'an actor listens on nothing');
+    assert.deepEqual(new Set(peers), new Set([`127.0.0.1:${server.port}`]), 'an actor talks only to Redis');
     const before = await drain(learner, 20);
     assert.ok(before.every((t) => t.actorId === 'doomed'));
     child.kill('SIGKILL');
@@ -281,8 +286,14 @@ test('Redis restart without persistence: the learner recreates its run, group an
   const actor = await RedisActorTransport.join({ url: volatile.url, prefix, layout: LAYOUT });
   try {
     await learner.publishWeights({ version: 5, arrays: { actor: new Float32Array([1, 2]) } });
+    await actor.pushTrajectory(trajectory(actor.actorId, 5, 0));
+    assert.equal((await drain(learner, 1))[0].arrays.obs[0], 0); // read, acknowledged only after the restart
     await actor.pushTrajectory(trajectory(actor.actorId, 5, 1)); // never read: lost with the restart
-    await volatile.restart();
+    await volatile.shutdown();
+    // Asked for more while Redis is down: the acknowledgement waits and reaches a Redis that lost the group.
+    const next = learner.nextTrajectories(10, 100);
+    await volatile.start();
+    assert.deepEqual(await next, []);
     const raw = new Redis(volatile.url);
     await waitFor('the learner to restore its run after the restart', async () => (await raw.hget(runKeys(prefix).weights, 'version')) === '5');
     raw.disconnect();

@@ -13,7 +13,7 @@ import { loadSweep } from '../../training/distributed/sweep-spec.js';
 import { openSweepQueue, sweepJobs } from '../../training/distributed/sweep-queue.js';
 import { startSweepWorker } from '../../training/distributed/sweep-worker.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
-import { waitFor } from './helpers.js';
+import { socketsOf, waitFor } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/ballbot.js', import.meta.url));
 const PENDULUM = configPath('train', 'ppo-pendulum.yaml');
@@ -89,6 +89,12 @@ test('a sweep of three tiny pendulum runs completes every job although a worker 
     workers.push(doomed.proc);
     const started = await waitFor('the first worker to start training a job', () => /job (\S+): training in process (\d+)/.exec(doomed.log()), 60_000);
     const [, killedJob, trainPid] = started;
+    for (const pid of [doomed.proc.pid!, Number(trainPid)]) {
+      const { listening, peers } = socketsOf(pid);
+      assert.deepEqual(listening, [], `process ${pid} listens on nothing`);
+      assert.ok(peers.every((p) => p === `127.0.0.1:${server.port}`), `process ${pid} talks only to Redis: ${peers.join(', ')}`);
+      if (pid === doomed.proc.pid) assert.ok(peers.length > 0, 'the worker is connected to Redis (so the check above saw its sockets)');
+    }
     doomed.proc.kill('SIGKILL');
     await exited(doomed.proc);
     // Its training process notices the worker is gone and exits: no orphan races the retry.

@@ -175,7 +175,12 @@ export class RedisLearnerTransport implements LearnerTransport {
     if (this.toAck.length === 0) return;
     const ids = this.toAck;
     this.toAck = [];
-    await this.cmd.xack(this.keys.trajectories, this.keys.group, ...ids);
+    try {
+      await this.cmd.xack(this.keys.trajectories, this.keys.group, ...ids);
+    } catch (err) {
+      if (!isNoGroup(err)) throw err;
+      await this.ensureRunState(); // Redis came back empty: nothing left to acknowledge
+    }
   }
 
   private async readNew(max: number, timeoutMs: number): Promise<StreamEntry[]> {
@@ -186,11 +191,9 @@ export class RedisLearnerTransport implements LearnerTransport {
     try {
       reply = await this.reader.callBuffer('XREADGROUP', args);
     } catch (err) {
-      if (String((err as Error).message).includes('NOGROUP')) {
-        await this.ensureRunState(); // Redis came back empty
-        return [];
-      }
-      throw err;
+      if (!isNoGroup(err)) throw err;
+      await this.ensureRunState(); // Redis came back empty
+      return [];
     }
     if (!reply) return [];
     const streams = reply as [Buffer, StreamEntry[]][];
@@ -203,7 +206,14 @@ export class RedisLearnerTransport implements LearnerTransport {
     const now = Date.now();
     if (now - this.lastClaimAt < Math.min(idle / 2, 5000)) return [];
     this.lastClaimAt = now;
-    const reply = (await this.cmd.callBuffer('XAUTOCLAIM', [this.keys.trajectories, this.keys.group, this.consumer, idle, '0-0', 'COUNT', max])) as [Buffer, StreamEntry[], Buffer[]?];
+    let reply: [Buffer, StreamEntry[], Buffer[]?];
+    try {
+      reply = (await this.cmd.callBuffer('XAUTOCLAIM', [this.keys.trajectories, this.keys.group, this.consumer, idle, '0-0', 'COUNT', max])) as typeof reply;
+    } catch (err) {
+      if (!isNoGroup(err)) throw err;
+      await this.ensureRunState();
+      return [];
+    }
     const claimed = reply[1] ?? [];
     this.counts.trajectoriesReclaimed += claimed.length;
     if (claimed.length === 0) await this.forgetDeadLearners(idle);
@@ -253,6 +263,11 @@ export class RedisLearnerTransport implements LearnerTransport {
     this.reader.disconnect();
     await this.cmd.quit().catch(() => undefined);
   }
+}
+
+/** The stream or its consumer group is gone: Redis restarted without persistence. */
+function isNoGroup(err: unknown): boolean {
+  return String((err as Error).message).includes('NOGROUP');
 }
 
 async function countKeys(redis: Redis, pattern: string): Promise<number> {

@@ -122,7 +122,8 @@ export async function sweepJobs(endpoint: RedisEndpoint, sweep: string): Promise
 /** The comparison table and plot of a sweep's finished jobs, one row per variant. */
 export async function sweepReport(endpoint: RedisEndpoint, sweep: string, outDir: string): Promise<{ files: CompareResult['files']; counts: SweepCounts; markdown: string }> {
   // Loaded here, not at the top: enqueueing and --status need no training code (tfjs).
-  const { summarize, writeCompareFiles } = await import('../compare.js');
+  const { evaluateLqr, lqrRow, summarize, writeCompareFiles } = await import('../compare.js');
+  const { isBallbotTask } = await import('../tasks.js');
   const { completed, counts } = await sweepJobs(endpoint, sweep);
   if (completed.length === 0) throw new Error(`sweep '${sweep}' has no finished jobs yet (${counts.pending} pending, ${counts.failed} failed)`);
   const results = completed.map((j) => j.returnvalue).sort((a, b) => a.variant.localeCompare(b.variant) || a.seed - b.seed);
@@ -130,9 +131,12 @@ export async function sweepReport(endpoint: RedisEndpoint, sweep: string, outDir
   const points = results.flatMap((r) => r.points.map((p) => ({ ...p, algo: r.variant })));
   const summary = summarize(points, variants).map((row, i) => ({ ...row, name: variants[i] }));
   const first = completed[0].data;
+  // The LQR baseline on the same held-out episodes, as `ballbot compare` has it (ballbot tasks).
+  const lqr = isBallbotTask(first.config.task) ? await evaluateLqr(first.config.task, first.episodes, first.evalSeed) : null;
+  if (lqr) summary.push(lqrRow(lqr));
   const seeds = new Set(results.map((r) => r.seed)).size;
   const files = writeCompareFiles(outDir, {
-    points, summary, lqr: null, rowNames: variants,
+    points, summary, lqr, rowNames: variants,
     title: `sweep ${sweep}: ${first.config.algo.toUpperCase()} on ${first.config.task} (${seeds} seed(s), ${first.episodes} held-out episodes per point)`,
     table: { task: first.config.task, steps: first.config.totalSteps, seeds, evalEpisodes: first.episodes },
     options: { sweep, jobs: counts },

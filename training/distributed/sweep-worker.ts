@@ -47,8 +47,14 @@ export async function startSweepWorker(opts: SweepWorkerOptions): Promise<{ work
   worker.on('ready', () => (lastError = ''));
   return {
     worker,
+    /** Finish the running jobs, then stop (without waiting for a Redis that is down). */
     async close() {
-      await worker.close();
+      const closing = worker.close();
+      const idle = async () => {
+        while (children.size > 0) await new Promise((r) => setTimeout(r, 200));
+        await new Promise((r) => setTimeout(r, 2000)); // time for BullMQ to record the last result
+      };
+      await Promise.race([closing, idle()]);
       for (const c of children) c.kill('SIGKILL');
     },
   };
