@@ -91,6 +91,8 @@ export async function run(argv: string[]): Promise<number> {
   const { startViewerServer } = await import('../../viewer/server/server.js');
   const server = await startViewerServer({ sources, host, port });
   console.error(`ballbot view: serving ${sources.map((s) => `${s.kind} ${s.name}`).join(', ')} at ${server.url} (Ctrl-C to stop)`);
+  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
+  if (!loopback) console.error(`ballbot view: warning: bound to ${host}: anyone who can reach port ${server.port} sees these files${v.live ? ' and can push the live sim' : ''} (no authentication)`);
   if (v.json) printJsonLine({ url: server.url, port: server.port, sources: sources.map((s) => ({ kind: s.kind, name: s.name })) });
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
