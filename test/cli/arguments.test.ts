@@ -80,6 +80,7 @@ test('malformed or never-firing --push, out-of-range seeds and empty --set value
     [['eval', '--controller', 'zero', '--seed', '4294967296'], /--seed must be <= 4294967295/],
     [['train', '--task', 'pendulum', '--out', join(dir, 'never'), '--set', 'ppo.lr='], /override 'ppo\.lr=' has no value/],
     [['train', '--task', 'pendulum', '--out', join(dir, 'never'), '--set', '__proto__.polluted=1'], /'__proto__' is not allowed/],
+    [['train', '--resume', join(dir, 'never'), '--algo', 'sac', '--task', 'balance'], /--resume continues with the run's own config; drop --algo, --task/],
   ] as const) {
     const r = ballbot(...args);
     assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
