@@ -81,6 +81,8 @@ test('malformed or never-firing --push, out-of-range seeds and empty --set value
     [['train', '--task', 'pendulum', '--out', join(dir, 'never'), '--set', 'ppo.lr='], /override 'ppo\.lr=' has no value/],
     [['train', '--task', 'pendulum', '--out', join(dir, 'never'), '--set', '__proto__.polluted=1'], /'__proto__' is not allowed/],
     [['train', '--resume', join(dir, 'never'), '--algo', 'sac', '--task', 'balance'], /--resume continues with the run's own config; drop --algo, --task/],
+    [['eval', '--controller', 'lqr', '--env', 'my-env.js'], /--env needs --run or --policy/],
+    [['eval', '--controller', 'pid'], /--controller must be lqr or zero, got 'pid'/],
   ] as const) {
     const r = ballbot(...args);
     assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
