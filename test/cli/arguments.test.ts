@@ -70,7 +70,7 @@ test('deploy --inject at or after --seconds can never fire: usage error naming i
   assert.match(edge.stderr, /'nan@2000ms' can never fire/);
 });
 
-test('malformed or never-firing --push, out-of-range seeds and empty --set values are usage errors', () => {
+test('malformed or never-firing --push, out-of-range seeds, empty --set values and flags that would be ignored are usage errors', () => {
   for (const [args, message] of [
     [['sim', '--push', '1.2.3:0.5,0'], /--push '1\.2\.3:0\.5,0' must look like S:VX,VY with numbers/],
     [['sim', '--push', '1:0.5,x'], /--push '1:0\.5,x'/],
