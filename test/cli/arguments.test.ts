@@ -83,6 +83,8 @@ test('malformed or never-firing --push, out-of-range seeds, empty --set values a
     [['train', '--resume', join(dir, 'never'), '--algo', 'sac', '--task', 'balance'], /--resume continues with the run's own config; drop --algo, --task/],
     [['eval', '--controller', 'lqr', '--env', 'my-env.js'], /--env needs --run or --policy/],
     [['eval', '--controller', 'pid'], /--controller must be lqr or zero, got 'pid'/],
+    [['sim', '--controller', 'zero', '--policy', 'p.onnx'], /--policy runs the policy; drop --controller zero/],
+    [['view', 'run-dir', '--randomize', '--seed', '3'], /--seed, --randomize need --live/],
   ] as const) {
     const r = ballbot(...args);
     assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
