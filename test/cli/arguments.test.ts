@@ -85,6 +85,8 @@ test('malformed or never-firing --push, out-of-range seeds, empty --set values a
     [['eval', '--controller', 'pid'], /--controller must be lqr or zero, got 'pid'/],
     [['sim', '--controller', 'zero', '--policy', 'p.onnx'], /--policy runs the policy; drop --controller zero/],
     [['view', 'run-dir', '--randomize', '--seed', '3'], /--seed, --randomize need --live/],
+    [['deploy', '--controller', 'lqr', '--port', '/dev/ttyACM0'], /--port is for --link serial, not sim/],
+    [['deploy', '--controller', 'lqr', '--link', 'serial', '--port', '/dev/x', '--ros2-config', 'r.yaml'], /--ros2-config is for --link ros2, not serial/],
   ] as const) {
     const r = ballbot(...args);
     assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
