@@ -10,10 +10,15 @@ export function isAtomicWriteTemp(name: string): boolean {
   return TEMP_NAME.test(name);
 }
 
+/** The temp file a write to `file` goes through first (same directory, so the rename is atomic). */
+export function atomicTempPath(file: string): string {
+  return join(dirname(file), `.${basename(file)}.tmp-${process.pid}-${Date.now().toString(36)}`);
+}
+
 export function atomicWriteFile(file: string, data: string | Uint8Array): void {
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(file)}.tmp-${process.pid}-${Date.now().toString(36)}`);
+  const tmp = atomicTempPath(file);
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const fd = openSync(tmp, 'w');
   try {

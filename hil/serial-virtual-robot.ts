@@ -6,7 +6,7 @@
 //
 //   host (deploy + SerialLink) <-> pty B ==socat== pty A <-> host_firmware (C) <-> stdin/stdout <-> plant (Node)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { renameSync, writeFileSync } from 'node:fs';
+import { atomicWriteFile } from '../common/atomic-write.js';
 import type { RobotConfig } from '../sim/config/robot.js';
 import type { Plant, PlantTruth } from '../sim/plant-api.js';
 import { createPlant } from '../sim/plant.js';
@@ -145,11 +145,7 @@ export class VirtualRobot {
       fw.once('spawn', () => resolve());
       fw.once('error', (err) => reject(new Error(`virtual robot: cannot start the host firmware ${build.hostFirmware}: ${err.message}`)));
     });
-    if (options.linkFile) {
-      const tmp = `${options.linkFile}.tmp-${process.pid}`;
-      writeFileSync(tmp, vr.hostPort + '\n');
-      renameSync(tmp, options.linkFile);
-    }
+    if (options.linkFile) atomicWriteFile(options.linkFile, vr.hostPort + '\n');
     vr.startClock();
     return vr;
   }

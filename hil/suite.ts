@@ -1,7 +1,7 @@
 // The hardware-in-the-loop scenario suite: the deploy runtime (runDeploy/startDeploy) driving
 // a robot over the serial link, against the virtual robot (sim + C firmware behind a pty) or a
 // real board on a port. Each scenario checks one promise of the stack and says why it failed.
-import { writeFileSync, renameSync } from 'node:fs';
+import { atomicWriteFile } from '../common/atomic-write.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDeploy, type DeployHandle, type SafetyEvent } from '../deploy/index.js';
 import { tiltFromQuaternion } from '../sim/observation.js';
@@ -302,7 +302,5 @@ export function writeJunit(file: string, r: HilResult): void {
     return `  <testcase classname="ballbot.hil" name="${xml(s.name)}" time="${s.seconds.toFixed(3)}">${inner}</testcase>`;
   });
   const text = `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="ballbot-hil (${xml(r.target)})" tests="${r.scenarios.length}" failures="${failures}" skipped="${skipped}" time="${total.toFixed(3)}">\n${cases.join('\n')}\n</testsuite>\n`;
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  atomicWriteFile(file, text);
 }

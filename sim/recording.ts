@@ -4,7 +4,8 @@
 // half-written recording; the end line lets the reader tell a complete file from a cut one.
 // The format is documented in docs/viewer.md.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { atomicTempPath } from '../common/atomic-write.js';
 import { z } from 'zod';
 import { RobotConfigSchema, type RobotConfig } from './config/robot.js';
 import type { PlantTruth } from './plant-api.js';
@@ -189,7 +190,7 @@ export class RecordingWriter {
     if (!parsed.success) throw new RecordingError(`recording header: ${formatIssues(parsed.error)}`);
     const dir = dirname(file);
     mkdirSync(dir, { recursive: true });
-    this.tmp = join(dir, `.${basename(file)}.tmp-${process.pid}-${Date.now().toString(36)}`);
+    this.tmp = atomicTempPath(file);
     this.fd = openSync(this.tmp, 'w');
     this.push(JSON.stringify(parsed.data));
   }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { loadYamlFile, validateConfig } from '../sim/config/yaml.js';
 import { A2cSchema, DdpgSchema, Td3Schema } from './algorithms/algo-configs.js';
+import { BALLBOT_TASKS } from './tasks.js';
 
 const positive = z.number().positive();
 const unit = z.number().min(0).max(1);
@@ -82,6 +83,7 @@ export const TrainConfigSchema = z.strictObject({
   checkpointEvery: int(1).default(10), // PPO iterations, or SAC env steps / 1000
   evalEpisodes: int(0).default(10),
 }).superRefine((config, ctx) => {
+  checkTaskAndEnv(config, ctx);
   if (config.algo !== 'ppo') return;
   // A minibatch of one sample has a normalized advantage of 0, so PPO would learn nothing.
   const batch = config.ppo.stepsPerEnv * config.numEnvs;
@@ -92,6 +94,27 @@ export const TrainConfigSchema = z.strictObject({
     });
   }
 });
+
+/** The `env:` keys each built-in task reads (seed and task come from the run); a custom --env module takes any. */
+const BUILTIN_ENV_KEYS: Record<string, readonly string[]> = {
+  pendulum: [],
+  ...Object.fromEntries(BALLBOT_TASKS.map((task) => [task, ['robot', 'randomize']])),
+};
+
+function checkTaskAndEnv(config: { task: string; envModule?: string; env: Record<string, unknown> }, ctx: z.RefinementCtx): void {
+  // 'custom' configs (configs/train/*-custom.yaml) are templates: --env MODULE supplies the env.
+  if (config.envModule || config.task === 'custom') return;
+  const known = BUILTIN_ENV_KEYS[config.task];
+  if (!known) {
+    ctx.addIssue({ code: 'custom', path: ['task'], message: `unknown task '${config.task}': use one of ${Object.keys(BUILTIN_ENV_KEYS).join(', ')}, or 'custom' with envModule (--env MODULE)` });
+    return;
+  }
+  const unknown = Object.keys(config.env).filter((key) => !known.includes(key));
+  if (unknown.length) {
+    const allowed = known.length ? `it reads ${known.join(', ')}` : 'it takes no env options';
+    ctx.addIssue({ code: 'custom', path: ['env'], message: `task ${config.task} does not read ${unknown.map((k) => `'${k}'`).join(', ')} (${allowed})` });
+  }
+}
 
 export type TrainConfig = z.output<typeof TrainConfigSchema>;
 export type PpoConfig = z.output<typeof PpoSchema>;

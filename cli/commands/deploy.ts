@@ -43,6 +43,8 @@ export async function run(argv: string[]): Promise<number> {
   if (v.controller && v.controller !== 'lqr') throw new UsageError(`--controller must be 'lqr', got '${v.controller}'`);
   const kind = (v.link ?? 'sim') as LinkKind;
   if (!['sim', 'serial', 'ros2'].includes(kind)) throw new UsageError(`--link must be sim, serial or ros2, got '${v.link}'`);
+  const otherLink = [['port', 'serial'], ['baud', 'serial'], ['ros2-config', 'ros2']].filter(([flag, link]) => v[flag as 'port' | 'baud' | 'ros2-config'] !== undefined && kind !== link);
+  if (otherLink.length) throw new UsageError(otherLink.map(([flag, link]) => `--${flag} is for --link ${link}, not ${kind}`).join('; '));
   const seconds = v.seconds === undefined ? undefined : numberFlag(v.seconds, 'seconds', 0, { min: 0.01 });
   let faults;
   try {

@@ -43,6 +43,8 @@ export async function run(argv: string[]): Promise<number> {
   const v = parsed.values;
   const sources = [v.run, v.policy, v.controller].filter((x) => x !== undefined).length;
   if (sources !== 1) throw new UsageError(`give exactly one of --run, --policy, --controller\n${usage}`);
+  if (v.controller !== undefined && v.controller !== 'lqr' && v.controller !== 'zero') throw new UsageError(`--controller must be lqr or zero, got '${v.controller}'`);
+  if (v.controller !== undefined && v.env !== undefined) throw new UsageError('--env needs --run or --policy: a --controller runs on the ballbot tasks only');
   const episodes = numberFlag(v.episodes, 'episodes', 100, { integer: true, min: 1, max: 10000 });
   const seed = seedFlag(v.seed, 0);
   const randomizeOpt = v['no-randomize'] ? { randomize: false } : {};

@@ -55,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     robot: v.robot,
     randomize: v.randomize === undefined ? false : v.randomize === DEFAULT_RANGES ? true : v.randomize,
   });
+  if (v.policy && v.controller && v.controller !== 'policy') throw new UsageError(`--policy runs the policy; drop --controller ${v.controller}`);
   const controllerName = v.policy ? 'policy' : (v.controller ?? 'lqr');
   const { controller, close, maxTorqueNm } = await makeController(controllerName, inputFileFlag(v.policy, 'policy'), config.robot);
 

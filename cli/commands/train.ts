@@ -46,6 +46,8 @@ export async function run(argv: string[]): Promise<number> {
   if (v.resume) {
     outDir = v.resume;
     if (v.out && v.out !== v.resume) throw new UsageError('--resume continues in its own directory; drop --out');
+    const ignored = (['config', 'algo', 'task'] as const).filter((flag) => v[flag] !== undefined);
+    if (ignored.length) throw new UsageError(`--resume continues with the run's own config; drop ${ignored.map((f) => `--${f}`).join(', ')} (change a key that may change with --set)`);
     const ckpt = loadCheckpoint<{ config: unknown }>(v.resume);
     config = parseTrainConfig(applyOverrides(ckpt.state.config, overrides), `${ckpt.file} (config with overrides)`);
   } else {

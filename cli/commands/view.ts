@@ -54,7 +54,8 @@ export async function run(argv: string[]): Promise<number> {
   const v = parsed.values;
   const port = numberFlag(v.port, 'port', 8765, { min: 0, max: 65535, integer: true });
   const host = v.host ?? '127.0.0.1';
-  if (!v.live && (v.controller || v.policy)) throw new UsageError(`--controller and --policy need --live\n${USAGE}`);
+  const liveOnly = (['controller', 'policy', 'robot', 'seed', 'randomize', 'terrain', 'push-every', 'push-magnitude'] as const).filter((flag) => v[flag] !== undefined);
+  if (!v.live && liveOnly.length) throw new UsageError(`${liveOnly.map((f) => `--${f}`).join(', ')} need${liveOnly.length === 1 ? 's' : ''} --live\n${USAGE}`);
   if (!v.live && parsed.positionals.length === 0) throw new UsageError(`give a recording, an .mcap file, a run directory, or --live\n${USAGE}`);
   if (v.controller && v.policy) throw new UsageError('give --controller lqr or --policy FILE, not both');
   if (v.controller && v.controller !== 'lqr') throw new UsageError(`--controller must be lqr, got '${v.controller}' (use --policy FILE for a learned policy)`);
@@ -87,6 +88,8 @@ export async function run(argv: string[]): Promise<number> {
   const { startViewerServer } = await import('../../viewer/server/server.js');
   const server = await startViewerServer({ sources, host, port });
   console.error(`ballbot view: serving ${sources.map((s) => `${s.kind} ${s.name}`).join(', ')} at ${server.url} (Ctrl-C to stop)`);
+  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
+  if (!loopback) console.error(`ballbot view: warning: bound to ${host}: anyone who can reach port ${server.port} sees these files${v.live ? ' and can push the live sim' : ''} (no authentication)`);
   if (v.json) printJsonLine({ url: server.url, port: server.port, sources: sources.map((s) => ({ kind: s.kind, name: s.name })) });
   await new Promise<void>((done) => {
     process.once('SIGINT', done);

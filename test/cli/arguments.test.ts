@@ -70,7 +70,7 @@ test('deploy --inject at or after --seconds can never fire: usage error naming i
   assert.match(edge.stderr, /'nan@2000ms' can never fire/);
 });
 
-test('malformed or never-firing --push, out-of-range seeds and empty --set values are usage errors', () => {
+test('malformed or never-firing --push, out-of-range seeds, empty --set values and flags that would be ignored are usage errors', () => {
   for (const [args, message] of [
     [['sim', '--push', '1.2.3:0.5,0'], /--push '1\.2\.3:0\.5,0' must look like S:VX,VY with numbers/],
     [['sim', '--push', '1:0.5,x'], /--push '1:0\.5,x'/],
@@ -80,6 +80,13 @@ test('malformed or never-firing --push, out-of-range seeds and empty --set value
     [['eval', '--controller', 'zero', '--seed', '4294967296'], /--seed must be <= 4294967295/],
     [['train', '--task', 'pendulum', '--out', join(dir, 'never'), '--set', 'ppo.lr='], /override 'ppo\.lr=' has no value/],
     [['train', '--task', 'pendulum', '--out', join(dir, 'never'), '--set', '__proto__.polluted=1'], /'__proto__' is not allowed/],
+    [['train', '--resume', join(dir, 'never'), '--algo', 'sac', '--task', 'balance'], /--resume continues with the run's own config; drop --algo, --task/],
+    [['eval', '--controller', 'lqr', '--env', 'my-env.js'], /--env needs --run or --policy/],
+    [['eval', '--controller', 'pid'], /--controller must be lqr or zero, got 'pid'/],
+    [['sim', '--controller', 'zero', '--policy', 'p.onnx'], /--policy runs the policy; drop --controller zero/],
+    [['view', 'run-dir', '--randomize', '--seed', '3'], /--seed, --randomize need --live/],
+    [['deploy', '--controller', 'lqr', '--port', '/dev/ttyACM0'], /--port is for --link serial, not sim/],
+    [['deploy', '--controller', 'lqr', '--link', 'serial', '--port', '/dev/x', '--ros2-config', 'r.yaml'], /--ros2-config is for --link ros2, not serial/],
   ] as const) {
     const r = ballbot(...args);
     assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);

@@ -37,3 +37,12 @@ test('a seed beyond 32 bits (which the RNG would alias) is refused in the config
   refused(file, ['seed=4294967296'], 'seed', '32-bit');
   assert.equal(loadTrainConfig(file, ['seed=4294967295']).seed, 4294967295);
 });
+
+test('env options a built-in task does not read, and unknown tasks, are refused naming the key', () => {
+  refused(configPath('train', 'ppo-balance.yaml'), ['env.randomise=false'], 'env', "'randomise'", 'robot, randomize');
+  refused(configPath('train', 'ppo-pendulum.yaml'), ['env.randomize=true'], 'task pendulum', 'no env options');
+  refused(configPath('train', 'ppo-pendulum.yaml'), ['task=balanse'], "unknown task 'balanse'");
+  assert.equal(loadTrainConfig(configPath('train', 'ppo-balance.yaml'), ['env.randomize=false']).env.randomize, false);
+  // A bring-your-own env module takes any options.
+  assert.equal(loadTrainConfig(configPath('train', 'ppo-custom.yaml'), ['envModule=/x/env.js', 'env.anything=1']).env.anything, 1);
+});

@@ -18,7 +18,7 @@ test('every shipped training config validates', () => {
 
 test('overrides from the command line are typed and validated', () => {
   const file = configPath('train', 'ppo-pendulum.yaml');
-  const c = loadTrainConfig(file, ['ppo.lr=1e-4', 'network.actor=[32, 16]', 'ppo.targetKl=0.02', 'env.randomize=false']);
+  const c = loadTrainConfig(configPath('train', 'ppo-balance.yaml'), ['ppo.lr=1e-4', 'network.actor=[32, 16]', 'ppo.targetKl=0.02', 'env.randomize=false']);
   assert.equal(c.ppo.lr, 1e-4);
   assert.deepEqual(c.network.actor, [32, 16]);
   assert.equal(c.ppo.targetKl, 0.02);

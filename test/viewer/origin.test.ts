@@ -94,3 +94,22 @@ test('host names allowed for loopback, a named host and every interface', () => 
   assert.equal(refusalReason({ host: '10.0.0.7:8765' }, any), null, 'an IP literal of this machine');
   assert.match(refusalReason({ host: 'rebind.example:8765' }, any) ?? '', /not this viewer/);
 });
+
+test('ballbot view bound beyond loopback warns that anyone who can reach it can push the live sim', async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const bin = fileURLToPath(new URL('../../../bin/ballbot.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'view', '--live', '--host', '0.0.0.0', '--port', '0', '--push-every', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/warning: bound to 0\.0\.0\.0/.test(stderr)) resolve();
+    });
+    child.on('exit', () => reject(new Error(`view exited before warning: ${stderr}`)));
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  await exited;
+  assert.match(stderr, /anyone who can reach port \d+ sees these files and can push the live sim/);
+});
