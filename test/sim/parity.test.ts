@@ -58,7 +58,7 @@ async function trainingEnv(): Promise<Trace & { actions: Float32Array[]; strengt
  * replaying `actions`, or closing the loop with the LQR on the plant's own observations.
  */
 async function plantSide(actions: Float32Array[] | 'lqr', options: { robot: typeof robot; wire?: (x: number) => number }): Promise<Trace> {
-  const plant = await createPlant({ robot: options.robot, seed: envSeed(SEED, 0), randomize: randomization, initTiltDeg: 3 });
+  const plant = await createPlant({ robot: options.robot, seed: envSeed(SEED, 0), randomize: randomization, initTiltDeg: 3, randomPose: true });
   const prev = new Float32Array(3), safe = new Float32Array(3), zeroCommand = new Float32Array(3);
   const torque = new Float64Array(3), sent = new Float64Array(3);
   const obs = new Float32Array(OBS_SIZE);
