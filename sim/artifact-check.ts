@@ -50,7 +50,7 @@ export interface CallerCapabilities {
  * action = clip(base(obs) + residualScale * graph(obs)) needs sim/residual-policy.ts, which is
  * not part of this build, so a residual artifact is refused naming 'ballbot.base_controller'.
  */
-export const COMPOSABLE_BASE_CONTROLLERS: readonly string[] = [];
+const COMPOSABLE_BASE_CONTROLLERS: readonly string[] = [];
 
 /** A caller that drives the ballbot with the project's observation and action layouts. */
 export function ballbotCaller(caller: string, robot: RobotConfig, rateHz: number, extra: Partial<CallerCapabilities> = {}): CallerCapabilities {
