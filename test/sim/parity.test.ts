@@ -89,6 +89,24 @@ async function plantSide(actions: Float32Array[] | 'lqr', options: { robot: type
   return t;
 }
 
+/** Poll (1 ms) until `cond()` holds; the lockstep run waits on the firmware and the pty. */
+async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!cond()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+function maxPhysicalDifference(a: Trace, b: Pick<Trace, 'tilt' | 'position'>): { tilt: number; position: number } {
+  let tilt = 0, position = 0;
+  for (let k = 0; k < STEPS; k++) {
+    tilt = Math.max(tilt, Math.abs(a.tilt[k] - b.tilt[k]));
+    position = Math.max(position, Math.hypot(a.position[k][0] - b.position[k][0], a.position[k][1] - b.position[k][1]));
+  }
+  return { tilt, position };
+}
+
 const env = await trainingEnv();
 
 test('the seed gives a randomized robot with motors of different strength (the case that used to differ)', () => {
@@ -110,37 +128,18 @@ test('the virtual robot plant (torques as float32 on the wire), LQR in the loop 
   // Closed loop: replaying actions open-loop would let the unstable plant amplify the rounding.
   const vr = await plantSide('lqr', { robot: vrRobot, wire: Math.fround });
   assert.deepEqual(vr.obs[0], env.obs[0], 'same start');
-  let maxObs = 0, maxTorque = 0, maxTilt = 0, maxPos = 0;
+  let maxObs = 0, maxTorque = 0;
   for (let k = 0; k < STEPS; k++) {
     for (let i = 0; i < OBS_SIZE; i++) maxObs = Math.max(maxObs, Math.abs(vr.obs[k + 1][i] - env.obs[k + 1][i]));
     for (let i = 0; i < 3; i++) maxTorque = Math.max(maxTorque, Math.abs(vr.delivered[k][i] - env.delivered[k][i]));
-    maxTilt = Math.max(maxTilt, Math.abs(vr.tilt[k] - env.tilt[k]));
-    maxPos = Math.max(maxPos, Math.hypot(vr.position[k][0] - env.position[k][0], vr.position[k][1] - env.position[k][1]));
   }
+  const { tilt: maxTilt, position: maxPos } = maxPhysicalDifference(env, vr);
   // Encoder quantization turns a tiny state difference into a one-count step in wheel velocity,
   // so observations and torques are reported; the physical state is what must agree.
   console.log(`virtual robot vs training env over ${STEPS} steps: max |tilt diff| ${maxTilt.toExponential(2)} rad, max position diff ${maxPos.toExponential(2)} m, max |obs diff| ${maxObs.toExponential(2)}, max |torque diff| ${maxTorque.toExponential(2)} N m`);
   assert.ok(maxTilt < 5e-4, `tilt differs by ${maxTilt} rad (0.03 deg allowed)`);
   assert.ok(maxPos < 1e-3, `ball position differs by ${maxPos} m`);
 });
-
-/** Poll (1 ms) until `cond()` holds; the lockstep run waits on the firmware and the pty. */
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
-
-function maxPhysicalDifference(a: Trace, b: Pick<Trace, 'tilt' | 'position'>): { tilt: number; position: number } {
-  let tilt = 0, position = 0;
-  for (let k = 0; k < STEPS; k++) {
-    tilt = Math.max(tilt, Math.abs(a.tilt[k] - b.tilt[k]));
-    position = Math.max(position, Math.hypot(a.position[k][0] - b.position[k][0], a.position[k][1] - b.position[k][1]));
-  }
-  return { tilt, position };
-}
 
 test('through the C firmware and the serial link, in lockstep, LQR in the loop: torques applied as sent, the physical state within 0.03 deg and 1 mm', { timeout: 120_000 }, async () => {
   const vr = await VirtualRobot.start({
