@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import type * as OrtModule from 'onnxruntime-node';
 import { loadOptionalDependency } from '../common/optional-dependency.js';
 import { assertArtifactUsable, type CallerCapabilities, type GraphSignature, type GraphTensor } from '../sim/artifact-check.js';
-import { readArtifactMetadata, type PolicyMetadata, type RecurrentState } from '../sim/policy-artifact.js';
+import { artifactInputs, readArtifactMetadata, type PolicyMetadata, type RecurrentState } from '../sim/policy-artifact.js';
 import type { Policy } from './policy.js';
 
 const require = createRequire(import.meta.url);
@@ -31,7 +31,7 @@ interface NativeBinding {
   initOrt(): void;
 }
 
-/** The input every current caller builds: the observation vector. */
+/** The input every current caller builds: the observation vector (the check refuses artifacts asking for more). */
 const OBS_INPUT = 'obs';
 
 function loadOrt(): Promise<Ort> {
@@ -72,12 +72,13 @@ export class OnnxPolicy implements Policy {
     private readonly session: NativeSession,
   ) {
     this.name = `onnx:${file}`;
-    this.obsSize = metadata.observationLayout.length;
+    const obs = artifactInputs(metadata).find((i) => i.name === OBS_INPUT)!; // the check made sure it is there
+    this.obsSize = obs.layout.length;
     this.actionSize = metadata.actionLayout.length;
     this.maxTorqueNm = metadata.actionScaling.maxTorqueNm;
     this.inputData = new Float32Array(this.obsSize);
     this.outputData = new Float32Array(this.actionSize);
-    this.feeds[OBS_INPUT] = new ort.Tensor('float32', this.inputData, [1, this.obsSize]);
+    this.feeds[OBS_INPUT] = new ort.Tensor('float32', this.inputData, obs.shape);
     const actionOutput = graph.outputs.find((t) => !(metadata.recurrentState ?? []).some((s) => s.output === t.name))!;
     this.fetches[actionOutput.name] = new ort.Tensor('float32', this.outputData, [1, this.actionSize]);
     this.states = (metadata.recurrentState ?? []).map((spec) => {

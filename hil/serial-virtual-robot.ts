@@ -7,6 +7,7 @@
 //   host (deploy + SerialLink) <-> pty B ==socat== pty A <-> host_firmware (C) <-> stdin/stdout <-> plant (Node)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { atomicWriteFile } from '../common/atomic-write.js';
+import type { RandomizationConfig } from '../sim/config/randomization.js';
 import type { RobotConfig } from '../sim/config/robot.js';
 import type { Plant, PlantTruth } from '../sim/plant-api.js';
 import { createPlant } from '../sim/plant.js';
@@ -20,8 +21,16 @@ const PACKET = 64;
 export interface VirtualRobotOptions {
   robot?: RobotConfig;
   seed?: number;
-  randomize?: boolean;
+  /** Domain randomization per reset: the default ranges, or these (sim/plant.ts). */
+  randomize?: boolean | RandomizationConfig;
   initTiltDeg?: number;
+  /** Start tilted about a random axis with a random heading, as the training env does. */
+  randomPose?: boolean;
+  /**
+   * 'realtime' (default): the plant steps on its own clock, as a robot does. 'lockstep': it
+   * steps only when step() is called, so a test can drive the whole path deterministically.
+   */
+  clock?: 'realtime' | 'lockstep';
   /** Firmware command watchdog, ms (default 100). */
   watchdogMs?: number;
   /** Firmware torque limit, N m (default: the robot's motor.maxTorque). */
@@ -129,7 +138,7 @@ export class VirtualRobot {
   static async start(options: VirtualRobotOptions = {}): Promise<VirtualRobot> {
     const build = buildFirmware();
     const robot = withSensorRate(options.robot ?? loadRobotConfig(DEFAULT_ROBOT_CONFIG), options.stateRateHz ?? 500);
-    const plant = await createPlant({ robot, seed: options.seed ?? 1, randomize: options.randomize ?? false, initTiltDeg: options.initTiltDeg ?? 0 });
+    const plant = await createPlant({ robot, seed: options.seed ?? 1, randomize: options.randomize ?? false, initTiltDeg: options.initTiltDeg ?? 0, randomPose: options.randomPose });
     let pty: PtyPair;
     try {
       pty = await openPtyPair();
@@ -146,7 +155,7 @@ export class VirtualRobot {
       fw.once('error', (err) => reject(new Error(`virtual robot: cannot start the host firmware ${build.hostFirmware}: ${err.message}`)));
     });
     if (options.linkFile) atomicWriteFile(options.linkFile, vr.hostPort + '\n');
-    vr.startClock();
+    if (options.clock !== 'lockstep') vr.startClock();
     return vr;
   }
 
@@ -178,10 +187,17 @@ export class VirtualRobot {
     this.timer = setTimeout(loop, periodMs);
   }
 
-  private step(): void {
+  /** One control period: the firmware's latest torque into the plant, physics, then the sensors out. */
+  step(): void {
     this.plant.applyCommand(this.report.torque);
     this.plant.stepControl();
     this.ticks++;
+    this.publishSensors();
+    if (this.onStep) this.onStep(this.plant.truth());
+  }
+
+  /** Read the sensors now and hand them to the firmware (which sends a STATE frame to the host). */
+  publishSensors(): void {
     const s = this.plant.sensors();
     const out = this.outRing[this.outNext];
     const v = this.outViews[this.outNext];
@@ -195,7 +211,6 @@ export class VirtualRobot {
     }
     v.setUint16(44, this.options.battery_mv ?? 12000, true);
     this.writeFirmware(out);
-    if (this.onStep) this.onStep(this.plant.truth());
   }
 
   private writeFirmware(packet: Buffer): void {

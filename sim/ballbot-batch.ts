@@ -130,7 +130,7 @@ export class BallbotBatch {
     const { robot, task, randomization } = this.options;
     const rng = this.rngs[i];
     const sim = this.world.robots[i];
-    const p = startEpisode(sim, rng, { robot, randomization, level: this.curriculumLevel, terrain: task.terrain === 'rough' ? 'rough' : 'flat', initTiltDeg: task.initTiltDeg });
+    const p = startEpisode(sim, rng, { robot, randomization, level: this.curriculumLevel, terrain: task.terrain === 'rough' ? 'rough' : 'flat', initTiltDeg: task.initTiltDeg, randomPose: true });
     this.steps[i] = 0;
     this.prevAction.fill(0, i * ACTION_SIZE, (i + 1) * ACTION_SIZE);
     this.command.fill(0, i * 3, i * 3 + 3);

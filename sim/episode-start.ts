@@ -15,8 +15,14 @@ export interface EpisodeStartOptions {
   /** Curriculum level in [0, 1] (sim/episode-params.ts). */
   level: number;
   terrain: 'flat' | 'rough';
-  /** Start tilt range, degrees; the tilt axis and heading are drawn uniformly. */
+  /** Start tilt range, degrees. */
   initTiltDeg: readonly [number, number];
+  /**
+   * Tilt axis and heading drawn uniformly (the training env), or the x axis and heading 0 (a
+   * plant, so pushes and commands line up with the world axes). Drawn either way, so the RNG
+   * stream, and all that follows from it, is the same.
+   */
+  randomPose: boolean;
 }
 
 /** The seed of env `index` for a run seeded with `seed`: the same however envs are split. */
@@ -30,6 +36,7 @@ export function startEpisode(sim: RobotSim, rng: Rng, o: EpisodeStartOptions): E
   if (o.terrain === 'rough') sim.setTerrain(generateTerrain(rng.nextU32(), p.terrainRoughness));
   else if (sim.terrain) sim.setTerrain(null);
   const tilt = (rng.uniform(o.initTiltDeg[0], o.initTiltDeg[1]) * Math.PI) / 180;
-  sim.resetPose(0, 0, tilt, rng.uniform(0, 2 * Math.PI), rng.uniform(-Math.PI, Math.PI));
+  const tiltAxis = rng.uniform(0, 2 * Math.PI), heading = rng.uniform(-Math.PI, Math.PI);
+  sim.resetPose(0, 0, tilt, o.randomPose ? tiltAxis : 0, o.randomPose ? heading : 0);
   return p;
 }

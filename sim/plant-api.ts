@@ -41,7 +41,7 @@ export interface Plant {
   push(dvx: number, dvy: number): void;
   /** The ground under the robot: null when flat, else the heightfield (sim/terrain.ts layout). */
   terrain(): Terrain | null;
-  /** Start again upright (or tilted by initTiltDeg about a random axis, random heading), with new randomization if enabled. */
+  /** Start again upright (or at initTiltDeg), with new randomization if enabled. */
   reset(options?: { seed?: number; initTiltDeg?: number }): void;
   close(): void;
 }
@@ -53,5 +53,7 @@ export interface PlantOptions {
   randomize?: boolean | RandomizationConfig;
   randomizationFile?: string;
   initTiltDeg?: number;
+  /** Tilt about a random axis with a random heading, as the training env starts (default: about x, heading 0). */
+  randomPose?: boolean;
   terrain?: 'flat' | 'rough';
 }

@@ -73,7 +73,7 @@ class SimPlant implements Plant {
   reset(options: { seed?: number; initTiltDeg?: number } = {}): void {
     if (options.seed !== undefined) this.rng.seed(options.seed);
     const tiltDeg = options.initTiltDeg ?? this.options.initTiltDeg ?? 0;
-    startEpisode(this.sim, this.rng, { robot: this.robot, randomization: this.randomization, level: 1, terrain: this.options.terrain ?? 'flat', initTiltDeg: [tiltDeg, tiltDeg] });
+    startEpisode(this.sim, this.rng, { robot: this.robot, randomization: this.randomization, level: 1, terrain: this.options.terrain ?? 'flat', initTiltDeg: [tiltDeg, tiltDeg], randomPose: this.options.randomPose ?? false });
     this.lastSensorTime = 0;
   }
 

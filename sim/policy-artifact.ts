@@ -9,7 +9,7 @@ import { ACTION_LAYOUT, OBSERVATION_LAYOUT } from './observation.js';
 export const ARTIFACT_FORMAT = 'ballbot-policy/1';
 
 /** Keys in ONNX metadata_props; values are strings (JSON where structured). */
-export const METADATA_KEYS = {
+const METADATA_KEYS = {
   format: 'ballbot.format', // ARTIFACT_FORMAT
   observationLayout: 'ballbot.observation_layout', // JSON string[]
   actionLayout: 'ballbot.action_layout', // JSON string[]

@@ -162,7 +162,7 @@ export function writeCompareFiles(outDir: string, report: CompareReport): Compar
 }
 
 /** The LQR baseline on the same held-out episodes (ballbot tasks only). */
-async function evaluateLqr(task: string, episodes: number, evalSeed: number): Promise<EvalResult> {
+export async function evaluateLqr(task: string, episodes: number, evalSeed: number): Promise<EvalResult> {
   const { createLqrController } = await import('../sim/lqr.js');
   const { loadRobotConfig } = await import('../sim/config/robot.js');
   const { DEFAULT_ROBOT_CONFIG } = await import('../sim/config/paths.js');

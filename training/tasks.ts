@@ -7,7 +7,7 @@ import type { Env, EnvFactory, VecEnv } from '../sim/env.js';
 import { SyncVecEnv } from '../sim/sync-vec-env.js';
 import { makePendulumEnv } from './envs/pendulum.js';
 
-const BALLBOT_TASKS = ['balance', 'velocity', 'terrain'] as const;
+export const BALLBOT_TASKS = ['balance', 'velocity', 'terrain'] as const;
 export const BUILTIN_TASKS = ['pendulum', ...BALLBOT_TASKS] as const;
 
 export function isBallbotTask(task: string): boolean {

@@ -15,8 +15,9 @@ import { OnnxPolicy } from '../../deploy/onnx-policy.js';
 import { ballbotCaller, PolicyMismatchError, type CallerCapabilities } from '../../sim/artifact-check.js';
 import { DEFAULT_ROBOT_CONFIG } from '../../sim/config/paths.js';
 import { loadRobotConfig, robotIdentity } from '../../sim/config/robot.js';
-import { metadataToProps, OPTIONAL_METADATA_KEYS, readArtifactMetadata, type PolicyMetadata } from '../../sim/policy-artifact.js';
+import { OPTIONAL_METADATA_KEYS, readArtifactMetadata } from '../../sim/policy-artifact.js';
 import { writeRandomPolicy } from '../../training/io/random-policy.js';
+import { writeCounterPolicy } from './counter-policy.js';
 
 const { onnx } = onnxProto;
 const BIN = fileURLToPath(new URL('../../../bin/ballbot.js', import.meta.url));
@@ -131,49 +132,8 @@ test('the committed policies/balance-default.onnx loads unchanged for every call
   }
 });
 
-/**
- * A recurrent graph: state_out = state_in + 1, action = state_in[0] on every wheel, so the
- * k-th call after a reset returns k - 1 only if the state is carried and zeroed on reset.
- */
-function recurrentArtifact(withStateMetadata: boolean): string {
-  const FLOAT = onnx.TensorProto.DataType.FLOAT;
-  const H = 4;
-  const tensor = (name: string, dims: number[], values: number[]) => {
-    const raw = new Uint8Array(values.length * 4);
-    values.forEach((v, i) => new DataView(raw.buffer).setFloat32(i * 4, v, true));
-    return { name, dims, dataType: FLOAT, rawData: raw };
-  };
-  const vi = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
-  const pick = new Array(H * 3).fill(0);
-  for (let k = 0; k < 3; k++) pick[k] = 1; // row 0 of the [H, 3] matrix: state[0] to every wheel
-  const meta: PolicyMetadata = {
-    ...readArtifactMetadata(readFileSync(full), full),
-    ...(withStateMetadata ? { recurrentState: [{ input: 'state_in', output: 'state_out', shape: [1, H] }] } : {}),
-  };
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'recurrent_test',
-      node: [
-        { opType: 'Add', input: ['state_in', 'one'], output: ['state_out'] },
-        { opType: 'MatMul', input: ['obs', 'zero_obs'], output: ['from_obs'] },
-        { opType: 'MatMul', input: ['state_in', 'pick'], output: ['from_state'] },
-        { opType: 'Add', input: ['from_obs', 'from_state'], output: ['action'] },
-      ],
-      initializer: [tensor('one', [1, H], new Array(H).fill(1)), tensor('zero_obs', [15, 3], new Array(45).fill(0)), tensor('pick', [H, 3], pick)],
-      input: [vi('obs', [1, 15]), vi('state_in', [1, H])],
-      output: [vi('action', [1, 3]), vi('state_out', [1, H])],
-    },
-    metadataProps: Object.entries(metadataToProps(meta)).map(([key, value]) => ({ key, value })),
-  });
-  const file = join(dir, withStateMetadata ? 'recurrent.onnx' : 'recurrent-undeclared.onnx');
-  writeFileSync(file, onnx.ModelProto.encode(model).finish());
-  return file;
-}
-
 test('recurrent state: carried tick to tick, zeroed by reset; refused where it cannot be carried or is not declared', async () => {
-  const file = recurrentArtifact(true);
+  const file = writeCounterPolicy(full, dir, { declareState: true });
   const p = await OnnxPolicy.load(file, CALLERS[0]);
   const obs = new Float32Array(15), out = new Float32Array(3);
   const seen: number[] = [];
@@ -185,5 +145,5 @@ test('recurrent state: carried tick to tick, zeroed by reset; refused where it c
   assert.deepEqual(Array.from(out), [0, 0, 0]);
   p.close();
   await refusedByLoader(file, CALLERS[2], /'ballbot.recurrent_state': the artifact carries hidden state, ballbot eval cannot carry it/);
-  await refusedByLoader(recurrentArtifact(false), CALLERS[0], /graph input 'state_in' \[1, 4\] is not described by the metadata/);
+  await refusedByLoader(writeCounterPolicy(full, dir, { declareState: false }), CALLERS[0], /graph input 'state_in' \[1, 4\] is not described by the metadata/);
 });

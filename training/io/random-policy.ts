@@ -25,7 +25,7 @@ export function randomMlpSpec(seed: number, obsSize: number, hidden = [64, 64], 
 }
 
 /** One linear layer with zero weights: the action is `action` whatever the observation. */
-export function constantSpec(obsSize: number, action: number[]): MlpPolicySpec {
+function constantSpec(obsSize: number, action: number[]): MlpPolicySpec {
   return { layers: [{ weights: new Float32Array(obsSize * action.length), bias: Float32Array.from(action), activation: 'linear' }] };
 }
 
