@@ -84,7 +84,12 @@ export class OnnxPolicy implements Policy {
       const native = require('onnxruntime-node/dist/binding.js') as NativeBinding;
       native.initOrt();
       const session = new native.binding.InferenceSession();
-      const options = { executionProviders: [{ name: 'cpu' }], intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+      // One thread, sequential, no spinning: a tick-sized graph runs fastest on the calling
+      // thread, and spinning pool threads would steal the core the loop needs between ticks.
+      const options = {
+        executionProviders: [{ name: 'cpu' }], intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
+        extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+      };
       session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, options);
       return new OnnxPolicy(artifact, session);
     } finally {
