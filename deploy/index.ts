@@ -34,7 +34,7 @@ import type { FaultSpec } from './faults.js';
 import { injectFaults } from './fault-injection.js';
 import { createLink, type LinkRequest } from './links/link-factory.js';
 import { realClock, SimClock } from './clock.js';
-import { LockstepSimLink } from './lockstep.js';
+import { isSteppedLink, LockstepSimLink, type SteppedLink } from './lockstep.js';
 import { LqrPolicy } from './lqr-policy.js';
 import { OnnxPolicy } from './onnx-policy.js';
 import type { Policy } from './policy.js';
@@ -63,8 +63,10 @@ export interface DeployOptions {
   seconds?: number;
   record?: string;
   faults?: FaultSpec[];
-  /** Simulated clock, ticks driven by step() (sim link only). */
+  /** Simulated clock, ticks driven by step(): the sim link, or a given SteppedLink on `clock`. */
   lockstep?: boolean;
+  /** The lockstep clock (default: a new one); a SteppedLink passed as `link` must read the same. */
+  clock?: SimClock;
   onTick?: (rec: TickRecord) => void;
   onEvent?: (e: SafetyEvent) => void;
   log?: (line: string) => void;
@@ -127,7 +129,7 @@ export async function loadPolicy(o: Pick<DeployOptions, 'policy' | 'controller'>
 
 export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   const { cfg, robot } = resolveConfig(o);
-  const clock = o.lockstep ? new SimClock() : realClock;
+  const clock = o.lockstep ? o.clock ?? new SimClock() : realClock;
   const basePolicy = await loadPolicy(o, cfg, robot);
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
   // Links with their own operator inputs (the ROS 2 arm service and e-stop topic) reach the
@@ -143,8 +145,8 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   let link: RobotLink;
   try {
     if (o.lockstep) {
-      if ('connect' in o.link || o.link.kind !== 'sim') throw new Error('lockstep runs need the sim link ({ kind: \'sim\' })');
-      baseLink = new LockstepSimLink({ robot, ...cfg.sim }, clock as SimClock);
+      if ('connect' in o.link ? !isSteppedLink(o.link) : o.link.kind !== 'sim') throw new Error('lockstep runs need the sim link ({ kind: \'sim\' }) or a link with advance()');
+      baseLink = 'connect' in o.link ? o.link : new LockstepSimLink({ robot, ...cfg.sim }, clock as SimClock);
     } else {
       baseLink = 'connect' in o.link ? o.link : await createLink({ ...o.link, extra: { ...hooks, ...o.link.extra } }, cfg, robot);
     }
@@ -198,7 +200,7 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   const periodMs = 1000 / cfg.rateHz;
   const step = async (ticks = 1): Promise<void> => {
     if (!o.lockstep) throw new Error('step() is for lockstep runs');
-    const sim = baseLink as LockstepSimLink;
+    const sim = baseLink as SteppedLink;
     for (let i = 0; i < ticks && !ended; i++) {
       (clock as SimClock).advance(periodMs);
       sim.advance();

@@ -15,7 +15,16 @@ import type { SimControls, SimFault, SimLinkOptions, SimTruthSample } from './li
 const PENDING = 64;
 const SLOT = 11; // stamp, q4, gyro3, wheel3
 
-export class LockstepSimLink implements RobotLink, SimControls {
+/** A link whose robot moves only when told: advance() brings it up to the clock's time. */
+export interface SteppedLink extends RobotLink {
+  advance(): void;
+}
+
+export function isSteppedLink(link: RobotLink): link is SteppedLink {
+  return typeof (link as Partial<SteppedLink>).advance === 'function';
+}
+
+export class LockstepSimLink implements SteppedLink, SimControls {
   readonly name = 'sim (lockstep)';
   private plant: Plant | null = null;
   private simMs = 0;

@@ -1,29 +1,27 @@
 // The committed default policy balances for 30 s on the sim link with randomized dynamics,
-// sensor latency and dropouts. Skipped (with the reason) until policies/balance-default.onnx
+// sensor latency and dropouts (lockstep: a simulated clock, independent of the machine's load). Skipped (with the reason) until policies/balance-default.onnx
 // exists: the training helper produces it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defaultDeployConfig } from '../../deploy/config.js';
-import { balanceCheck, robot, runOnSim } from './harness.js';
+import { robot, runOnSim } from './harness.js';
 
 const POLICY = fileURLToPath(new URL('../../../policies/balance-default.onnx', import.meta.url));
 const missing = existsSync(POLICY) ? false : `policies/balance-default.onnx is not there yet (train and export it first)`;
 
-test('the default policy balances 30 s on the randomized sim link', { skip: missing, timeout: 55_000 }, async (t) => {
+test('the default policy balances 30 s on the randomized sim link', { skip: missing, timeout: 55_000 }, async () => {
   const config = defaultDeployConfig([
     'sim.randomize=true', 'sim.seed=7', 'sim.stateLatencyMs=4', 'sim.dropoutProb=0.02',
-    // Timing limits wide enough for a busy CI machine: this test is about the policy.
-    'safety.staleState.timeoutMs=500', 'safety.linkHealth.maxSilenceMs=1000', 'safety.deadlineOverruns.maxConsecutive=50',
   ]);
   const { summary } = await runOnSim({ policy: POLICY, config, arm: true, seconds: 30 });
   assert.ok(summary.armedTicks > 0);
-  balanceCheck(t, summary, () => {
+  {
     assert.deepEqual(summary.estops, [], JSON.stringify(summary.estops));
     assert.equal(summary.fell, false);
     assert.ok(summary.ticks + summary.missedDeadlines >= 2900);
     assert.ok(summary.maxTiltDeg !== null && summary.maxTiltDeg < 15, `max tilt ${summary.maxTiltDeg} deg`);
-  });
+  }
   void robot;
 });
