@@ -180,9 +180,11 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   let closing: Promise<DeploySummary> | null = null;
   const finish = (s: LoopSummary): Promise<DeploySummary> => {
     closing ??= (async () => {
-      let telemetryError: string | null = null;
-      try { await telemetry?.close(); } catch (err) { telemetryError = (err as Error).message; }
+      // The robot first (ESTOP frame, port closed), then the recording: a hung disk must not
+      // hold the link open.
       await link.close().catch((err: Error) => log(`deploy: closing the ${link.name} link failed: ${err.message}`));
+      let telemetryError: string | null = null;
+      try { await closeWithin(telemetry, TELEMETRY_CLOSE_MS); } catch (err) { telemetryError = (err as Error).message; }
       policy.close();
       if (telemetryError) log(`deploy: ${telemetryError}`);
       const messages = telemetry ? Object.values(telemetry.counts).reduce((a, b) => a + b, 0) : null;
@@ -220,6 +222,22 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
     stop: async () => { await loop.stop(); return done; },
     done,
   };
+}
+
+/** How long the end of a run waits for the recording's footer before giving up on a stuck disk. */
+const TELEMETRY_CLOSE_MS = 10_000;
+
+async function closeWithin(telemetry: Telemetry | null, ms: number): Promise<void> {
+  if (!telemetry) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`telemetry ${telemetry.file}: the disk did not take the recording's end within ${ms / 1000} s; the file lacks its footer`)), ms);
+  });
+  try {
+    await Promise.race([telemetry.close(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Run the policy a few hundred times before the clock starts, so the first armed ticks are not the JIT's. */

@@ -3,6 +3,8 @@
 // run is lockstep: the same loop on a simulated clock, the robot stepped up to each tick, so
 // the outcome does not depend on the machine's load. `realTime: true` runs the ticker worker
 // and the sim link worker instead, for what is about real time (deadline overruns).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runDeploy, startDeploy, type DeployHandle, type DeployOptions } from '../../deploy/index.js';
 import { defaultDeployConfig, type DeployConfig } from '../../deploy/config.js';
 import type { LinkHealth, RobotLink, TimedSensorState } from '../../deploy/robot-link.js';
@@ -114,4 +116,23 @@ export async function until(cond: () => boolean, what: string, timeoutMs = 15_00
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
+}
+
+const BIN = fileURLToPath(new URL('../../../bin/ballbot.js', import.meta.url));
+
+/** `ballbot deploy ARGS` in a child process; its output is collected. */
+export function spawnDeploy(args: string[]) {
+  const child = spawn(process.execPath, [BIN, 'deploy', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+/** The JSON summary a `--json` run prints on its last stdout line. */
+export function lastJsonLine(stdout: string): any {
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
 }

@@ -3,18 +3,15 @@
 // SIGTERM e-stops first and closes the file cleanly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseFault } from '../../deploy/faults.js';
 import { TELEMETRY_CHANNELS } from '../../deploy/telemetry.js';
 import { writeRandomPolicy } from './fixtures.js';
-import { robot, runOnSim, sleep, testConfig, WIDE_TIMING_FLAGS } from './harness.js';
+import { robot, runOnSim, sleep, spawnDeploy, testConfig, WIDE_TIMING_FLAGS } from './harness.js';
 import { readMcap } from './mcap-read.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/ballbot.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ballbot-telemetry-'));
 
 test('a recorded run reads back with every channel, one message per tick, and its safety events', async () => {
@@ -46,15 +43,6 @@ test('a recorded run reads back with every channel, one message per tick, and it
   assert.ok((back.schemas.get('ballbot.action') as { properties: Record<string, unknown> }).properties.safeTorqueNm);
 });
 
-function spawnDeploy(args: string[]) {
-  const child = spawn(process.execPath, [BIN, 'deploy', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
-  return { child, exited, out: () => stdout, err: () => stderr };
-}
 
 async function waitForSize(file: string, bytes: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
