@@ -121,8 +121,8 @@ export async function until(cond: () => boolean, what: string, timeoutMs = 15_00
 const BIN = fileURLToPath(new URL('../../../bin/ballbot.js', import.meta.url));
 
 /** `ballbot deploy ARGS` in a child process; its output is collected. */
-export function spawnDeploy(args: string[]) {
-  const child = spawn(process.execPath, [BIN, 'deploy', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+export function spawnDeploy(args: string[], nodeArgs: string[] = []) {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'deploy', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => { stdout += d; });
