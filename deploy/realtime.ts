@@ -20,8 +20,8 @@ function tool(cmd: string, args: string[]): { ok: boolean; why: string } {
   return { ok: true, why: '' };
 }
 
-/** Apply what the OS permits; returns one line per step saying what happened. */
-export function applyRealtime(pid = process.pid): string[] {
+/** Apply what the OS permits; returns one line per step saying what happened. `pin: false` skips pinning. */
+export function applyRealtime(pid = process.pid, options: { pin?: boolean } = {}): string[] {
   const lines: string[] = [];
   try {
     setPriority(pid, constants.priority.PRIORITY_HIGHEST);
@@ -35,6 +35,7 @@ export function applyRealtime(pid = process.pid): string[] {
   }
   const fifo = tool('chrt', ['--fifo', '--all-tasks', '--pid', String(REALTIME_FIFO_PRIORITY), String(pid)]);
   lines.push(fifo.ok ? `SCHED_FIFO priority ${REALTIME_FIFO_PRIORITY} for every thread` : `SCHED_FIFO not set: ${fifo.why} (needs root, CAP_SYS_NICE or an rtprio limit)`);
+  if (options.pin === false) return lines;
   const cpu = cpus().length - 1;
   const pin = tool('taskset', ['--all-tasks', '--cpu-list', '--pid', String(cpu), String(pid)]);
   lines.push(pin.ok ? `pinned to CPU ${cpu}` : `not pinned: ${pin.why}`);
