@@ -1,10 +1,11 @@
 // bench:loop: the deploy control loop at 200 Hz for 60 s on the sim link with a real ONNX
-// policy (64x64 tanh, random weights), while a child process keeps one core busy. Prints one
-// JSON object (last stdout line): inference and loop timing percentiles, missed deadlines.
-//   npm run bench:loop -- --json [--seconds 60] [--rate 200] [--spin-us 0] [--no-busy]
+// policy (64x64 tanh, random weights), while child processes keep CPUs busy (two by default:
+// both cores of a 2-core machine). Prints one JSON object (last stdout line): inference and
+// loop timing percentiles, missed deadlines, the machine's load average, what --realtime got.
+//   npm run bench:loop -- --json [--seconds 60] [--rate 200] [--spin-us 0] [--hogs 2] [--realtime]
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
@@ -13,12 +14,18 @@ import { runDeploy } from '../deploy/index.js';
 import { OnnxPolicy } from '../deploy/onnx-policy.js';
 import { SimLink } from '../deploy/links/sim-link.js';
 import { SampleStats, r1 } from '../deploy/stats.js';
+import { applyRealtime } from '../deploy/realtime.js';
 import { loadRobotConfig } from '../sim/config/robot.js';
 import { writeRandomPolicy } from '../test/deploy/fixtures.js';
 
 const { values } = parseArgs({
-  options: { json: { type: 'boolean' }, seconds: { type: 'string' }, rate: { type: 'string' }, 'spin-us': { type: 'string' }, 'no-busy': { type: 'boolean' } },
+  options: {
+    json: { type: 'boolean' }, seconds: { type: 'string' }, rate: { type: 'string' }, 'spin-us': { type: 'string' }, hogs: { type: 'string' },
+    realtime: { type: 'boolean' },
+  },
 });
+const hogCount = Number(values.hogs ?? 2);
+if (!(Number.isInteger(hogCount) && hogCount >= 0)) throw new Error(`--hogs must be a whole number >= 0, got '${values.hogs}'`);
 const seconds = Number(values.seconds ?? 60);
 const rateHz = Number(values.rate ?? 200);
 const spinUs = Number(values['spin-us'] ?? 0);
@@ -41,8 +48,12 @@ const isolated = new SampleStats();
   p.close();
 }
 
-// One core kept busy by another process for the whole run.
-const busy = values['no-busy'] ? null : spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' });
+// CPU hogs: other processes spinning for the whole run (started before --realtime, so they
+// keep the ordinary scheduling class).
+const hogs = Array.from({ length: hogCount }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
+const realtime = values.realtime ? applyRealtime() : [];
+for (const line of realtime) process.stderr.write(`bench:loop: --realtime: ${line}\n`);
+const loadBefore = loadavg()[0];
 
 // Timing is the subject: the tilt cutoff is off (random weights do not balance, and the loop
 // must stay armed so the policy runs every tick) and the overrun e-stop is wide.
@@ -65,7 +76,7 @@ try {
   bar.stop();
   const [i50, i99] = isolated.percentiles(50, 99);
   const result = {
-    bench: 'loop', rateHz, seconds, busyCore: busy !== null, spinUs,
+    bench: 'loop', rateHz, seconds, hogs: hogCount, spinUs, realtime, loadAverage1mBefore: r1(loadBefore), loadAverage1mAfter: r1(loadavg()[0]),
     inferenceUsP50: s.inferenceUsP50, inferenceUsP99: s.inferenceUsP99,
     inferenceIsolatedUsP50: r1(i50), inferenceIsolatedUsP99: r1(i99),
     latenessUsP50: s.latenessUsP50, latenessUsP99: s.latenessUsP99, latenessUsMax: s.latenessUsMax,
@@ -79,5 +90,5 @@ try {
   process.stdout.write(JSON.stringify(result) + '\n');
 } finally {
   clearInterval(progress);
-  busy?.kill('SIGKILL');
+  for (const h of hogs) h.kill('SIGKILL');
 }
