@@ -2,7 +2,7 @@
 // policy (64x64 tanh, random weights), while child processes keep CPUs busy (two by default:
 // both cores of a 2-core machine). Prints one JSON object (last stdout line): inference and
 // loop timing percentiles, missed deadlines, the machine's load average, what --realtime got.
-//   npm run bench:loop -- --json [--seconds 60] [--rate 200] [--spin-us 0] [--hogs 2] [--realtime]
+//   npm run bench:loop -- --json [--seconds 60] [--rate 200] [--spin-us 0] [--hogs 2] [--realtime [--no-pin]]
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ import { writeRandomPolicy } from '../test/deploy/fixtures.js';
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean' }, seconds: { type: 'string' }, rate: { type: 'string' }, 'spin-us': { type: 'string' }, hogs: { type: 'string' },
-    realtime: { type: 'boolean' },
+    realtime: { type: 'boolean' }, 'no-pin': { type: 'boolean' },
   },
 });
 const hogCount = Number(values.hogs ?? 2);
@@ -51,7 +51,7 @@ const isolated = new SampleStats();
 // CPU hogs: other processes spinning for the whole run (started before --realtime, so they
 // keep the ordinary scheduling class).
 const hogs = Array.from({ length: hogCount }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
-const realtime = values.realtime ? applyRealtime() : [];
+const realtime = values.realtime ? applyRealtime(process.pid, { pin: !values['no-pin'] }) : [];
 for (const line of realtime) process.stderr.write(`bench:loop: --realtime: ${line}\n`);
 const loadBefore = loadavg()[0];
 
@@ -67,8 +67,20 @@ bar.start(seconds, 0);
 const t0 = performance.now();
 const progress = setInterval(() => bar.update(Math.min(seconds, Math.floor((performance.now() - t0) / 1000))), 1000);
 try {
+  // Steady state: ticks after the first second (JIT and first garbage collections happen before).
+  const steadyLateness = new SampleStats();
+  let steadyTicks = 0, steadyMissed = 0, lastTick = -1;
+  const steadyFrom = rateHz;
   const s = await runDeploy({
     policy: policyFile, robot, config, arm: true, seconds, log: () => {},
+    onTick: (r) => {
+      if (r.tick >= steadyFrom) {
+        steadyTicks++;
+        if (lastTick >= steadyFrom) steadyMissed += r.tick - lastTick - 1;
+        steadyLateness.add(r.latenessUs);
+      }
+      lastTick = r.tick;
+    },
     link: new SimLink({ robot, ...config.sim, stateLatencyMs: 0, dropoutProb: 0 }),
   });
   clearInterval(progress);
@@ -85,6 +97,11 @@ try {
     stateToCommandUsP50: s.stateToCommandUsP50, stateToCommandUsP99: s.stateToCommandUsP99,
     ticks: s.ticks, missedDeadlines: s.missedDeadlines, missedPercent: Math.round(10000 * s.missedFraction) / 100,
     overruns: s.overruns, estops: s.estops,
+    steadyState: {
+      fromTick: steadyFrom, ticks: steadyTicks, missedDeadlines: steadyMissed,
+      missedPercent: steadyTicks ? Math.round(10000 * steadyMissed / (steadyTicks + steadyMissed)) / 100 : null,
+      latenessUsP50: r1(steadyLateness.percentiles(50)[0]), latenessUsP99: r1(steadyLateness.percentiles(99)[0]),
+    },
   };
   if (!values.json) process.stderr.write(`${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(JSON.stringify(result) + '\n');

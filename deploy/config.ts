@@ -47,7 +47,11 @@ export const DeployConfigSchema = z.strictObject({
     armMaxTiltDeg: range(0, 89).default(10),
   }).prefault({}),
   timing: z.strictObject({
-    /** Busy-wait this long before each deadline for sharper wake-ups (costs CPU), us. */
+    /**
+     * Wake this long before each deadline, warm the policy (one inference on scratch output)
+     * and busy-wait to the deadline on the control thread: a tick that starts from a hot core
+     * (costs spinUs of CPU per tick), us. 0 = sleep until the deadline.
+     */
     spinUs: range(0, 2000).default(0),
   }).prefault({}),
   /** The in-process simulated robot (`--link sim`). */

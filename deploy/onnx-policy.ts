@@ -50,6 +50,8 @@ export class OnnxPolicy implements Policy {
   private readonly feeds: Record<string, ort.Tensor>;
   private readonly fetches: Record<string, ort.Tensor | null>;
   private readonly runOptions = {};
+  /** warm() writes here, never into the output the tick reads. */
+  private readonly warmFetches: Record<string, ort.Tensor | null>;
 
   private constructor(readonly artifact: LoadedArtifact, private readonly session: NativeSession) {
     this.name = `onnx:${artifact.file}`;
@@ -62,6 +64,7 @@ export class OnnxPolicy implements Policy {
     this.output = new ort.Tensor('float32', this.outputData, [1, this.actionSize]);
     this.feeds = { [artifact.inputName]: this.input };
     this.fetches = { [artifact.outputName]: this.output };
+    this.warmFetches = { [artifact.outputName]: new ort.Tensor('float32', new Float32Array(this.actionSize), [1, this.actionSize]) };
   }
 
   /** Load and validate the graph (one float input, one float output); metadata is NOT checked here. */
@@ -98,6 +101,11 @@ export class OnnxPolicy implements Policy {
   }
 
   reset(): void {}
+
+  /** One inference on the last input into a scratch output (the graph holds no state), to warm caches before a tick. */
+  warm(): void {
+    this.session.run(this.feeds, this.warmFetches, this.runOptions);
+  }
 
   act(obs: Float32Array, out: Float32Array): void {
     this.inputData.set(obs.length === this.obsSize ? obs : obs.subarray(0, this.obsSize));

@@ -173,7 +173,7 @@ export class ControlLoop {
       // Without a clock nothing commands the robot: e-stop and end the run.
       this.estop({ rule: 'error', text: `control clock failed: ${err.message}` });
       void this.stop();
-    });
+    }, 20, () => this.o.policy.warm?.());
   }
 
   /** Lockstep: run the next tick now; its deadline is the clock's time (the caller advanced it). */
