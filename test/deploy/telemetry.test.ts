@@ -1,6 +1,6 @@
 // MCAP telemetry: a run's file reads back with @mcap/core with every channel and the
-// expected counts; a run killed with SIGKILL leaves a file that reads up to its last chunk;
-// SIGTERM e-stops first and closes the file cleanly.
+// expected counts; a run killed with SIGKILL leaves a file that reads up to its last chunk.
+// Terminating signals (e-stop first, a clean file): signals.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, statSync } from 'node:fs';
@@ -67,25 +67,4 @@ test('SIGKILL mid-run leaves an MCAP file that reads up to its last complete chu
   assert.ok(ticks.length > 20, `${ticks.length} ticks readable`);
   for (let i = 1; i < ticks.length; i++) assert.ok(ticks[i] > ticks[i - 1], 'ticks in order, none garbled');
   assert.ok(back.messages.some((m) => m.topic === '/deploy/mode' && m.data.to === 'ARMING'));
-});
-
-test('SIGTERM: e-stop first, then a clean file and the JSON summary', async () => {
-  const file = join(dir, 'term.mcap');
-  const run = spawnDeploy(['--controller', 'lqr', '--arm', '--record', file, '--json', ...WIDE_TIMING_FLAGS]);
-  await waitForSize(file, 20_000, 20_000);
-  await sleep(300);
-  run.child.kill('SIGTERM');
-  const code = await run.exited;
-  assert.equal(code, 143, run.err());
-  const lines = run.out().trim().split('\n');
-  const summary = JSON.parse(lines[lines.length - 1]);
-  assert.equal(summary.finalMode, 'ESTOP');
-  assert.equal(summary.estops[0].rule, 'signal');
-  assert.match(summary.estops[0].reason, /SIGTERM/);
-  const back = readMcap(file);
-  assert.equal(back.complete, true);
-  const lastMode = back.messages.filter((m) => m.topic === '/deploy/mode').at(-1)!;
-  assert.equal(lastMode.data.to, 'ESTOP');
-  assert.match(lastMode.data.reason, /signal: SIGTERM/);
-  assert.ok(back.messages.some((m) => m.topic === '/deploy/safety' && m.data.rule === 'signal' && m.data.effect === 'estop'));
 });
