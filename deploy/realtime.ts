@@ -32,7 +32,8 @@ export function applyRealtime(pid = process.pid, options: { pin?: boolean } = {}
     setPriority(pid, constants.priority.PRIORITY_HIGHEST);
     lines.push('process priority set to nice -20');
   } catch (err) {
-    lines.push(`process priority not raised (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): needs root or CAP_SYS_NICE`);
+    const e = err as NodeJS.ErrnoException & { info?: { code?: string } };
+    lines.push(`process priority not raised (${e.info?.code ?? e.code ?? e.message}): needs root or CAP_SYS_NICE`);
   }
   if (process.platform !== 'linux') {
     lines.push(`SCHED_FIFO and CPU pinning are Linux only (this is ${process.platform})`);

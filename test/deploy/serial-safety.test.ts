@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createSerialLink } from '../../deploy/links/serial-link.js';
-import { startDeploy } from '../../deploy/index.js';
+import { parseFault, startDeploy } from '../../deploy/index.js';
 import { ESTOP_REASON, HELLO_STATUS, PROTOCOL_VERSION, ROLE } from '../../firmware-bridge/messages.js';
 import { FakeFirmware, type FakeFirmwareBehaviour } from './fake-firmware.js';
 import { robot, testConfig } from './harness.js';
@@ -92,4 +92,24 @@ test('an honest firmware arms and runs; counters reach the summary; replayed fra
   assert.equal(c.gaps, 0, 'duplicates are counted as stale, never as lost frames');
   // stop() closes the link, which leaves the firmware latched with a link reason code.
   assert.equal(fw.estops.at(-1)?.reasonCode, ESTOP_REASON.LINK);
+});
+
+test('fault injection decorates any link: stale state on the serial link latches staleState, reason code 3', async () => {
+  const fw = await FakeFirmware.start();
+  try {
+    const handle = await startDeploy({
+      controller: 'lqr', robot, config: testConfig(['safety.staleState.timeoutMs=100', 'safety.armingRamp.seconds=0.1']), arm: true, log: () => {},
+      link: { kind: 'serial', port: fw.hostPort }, faults: [parseFault('stale@500ms')],
+    });
+    const start = performance.now();
+    while (handle.mode !== 'ESTOP' && performance.now() - start < 20_000) await new Promise((r) => setTimeout(r, 20));
+    const summary = await handle.stop();
+    assert.equal(summary.estops[0]?.rule, 'staleState', JSON.stringify(summary.estops));
+    const d = summary.estops[0].decision;
+    assert.ok(d.rule === 'staleState' && d.ageMs > 100 && d.limitMs === 100);
+    assert.equal(fw.estops[0].reasonCode, ESTOP_REASON.LINK);
+    assert.match(fw.estops[0].text, /^staleState: newe/, 'the frame carries the rule and the start of the detail (16 bytes)');
+  } finally {
+    await fw.close();
+  }
 });
