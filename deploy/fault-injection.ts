@@ -37,6 +37,7 @@ export class FaultInjectingPolicy implements Policy {
   get actionSize(): number { return this.inner.actionSize; }
   get maxTorqueNm(): number { return this.inner.maxTorqueNm; }
   reset(): void { this.inner.reset(); }
+  warm(): void { this.inner.warm?.(); }
   act(obs: Float32Array, out: Float32Array): void {
     this.inner.act(obs, out);
     if (this.nanOutput) out[0] = NaN;
