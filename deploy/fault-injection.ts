@@ -2,7 +2,7 @@
 // the policy the control loop sees. The loop's tick is the production tick: it cannot tell an
 // injected fault from a real one, which is the point. Times count from the first state read
 // (the first tick) on the loop's clock, so lockstep runs inject at exact ticks.
-import type { Clock } from './clock.js';
+import { SimClock, type Clock } from './clock.js';
 import type { FaultSpec } from './faults.js';
 import type { Policy } from './policy.js';
 import type { LinkCounters, LinkHealth, RobotLink, RobotMode, TimedSensorState } from './robot-link.js';
@@ -116,8 +116,12 @@ export class FaultInjectingLink implements RobotLink {
 
   sendCommand(torques: Float64Array, seq: number): void {
     if (this.stallMs > 0) {
-      const until = performance.now() + this.stallMs;
-      while (performance.now() < until) { /* injected stall: real time, it is about deadlines */ }
+      // Lockstep: the stall passes on the simulated clock; real time: the CPU is really burnt.
+      if (this.o.clock instanceof SimClock) this.o.clock.advance(this.stallMs);
+      else {
+        const until = performance.now() + this.stallMs;
+        while (performance.now() < until) { /* injected stall */ }
+      }
     }
     this.inner.sendCommand(torques, seq);
   }

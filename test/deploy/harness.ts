@@ -25,6 +25,7 @@ export interface TickCopy {
   obsHasNonFinite: boolean;
   rawAction: number[];
   torque: number[];
+  computeUs: number;
 }
 
 /** A RobotLink decorator over a sim link (real-time or lockstep) that remembers what was sent, in order. */
@@ -79,7 +80,7 @@ export function copyTicks(into: TickCopy[]): DeployOptions['onTick'] {
   return (r) => into.push({
     tick: r.tick, mode: r.mode, elapsedMs: r.elapsedMs, stateAgeMs: r.stateAgeMs, linkOk: r.linkOk, tiltRad: r.tiltRad,
     obsHasNonFinite: Array.from(r.obs).some((v) => !Number.isFinite(v)),
-    rawAction: Array.from(r.rawAction), torque: Array.from(r.safeTorqueNm),
+    rawAction: Array.from(r.rawAction), torque: Array.from(r.safeTorqueNm), computeUs: r.computeUs,
   });
 }
 

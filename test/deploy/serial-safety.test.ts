@@ -7,7 +7,7 @@ import { createSerialLink } from '../../deploy/links/serial-link.js';
 import { parseFault, startDeploy } from '../../deploy/index.js';
 import { ESTOP_REASON, HELLO_STATUS, PROTOCOL_VERSION, ROLE } from '../../firmware-bridge/messages.js';
 import { FakeFirmware, type FakeFirmwareBehaviour } from './fake-firmware.js';
-import { robot, testConfig } from './harness.js';
+import { robot, testConfig, until } from './harness.js';
 
 async function handshakeError(behaviour: FakeFirmwareBehaviour): Promise<string> {
   const fw = await FakeFirmware.start(behaviour);
@@ -65,6 +65,8 @@ async function deployOn(behaviour: FakeFirmwareBehaviour, ticksWanted: number) {
     const start = performance.now();
     while (handle.mode !== 'ESTOP' && fw.commands < ticksWanted && performance.now() - start < 20_000) await new Promise((r) => setTimeout(r, 20));
     const summary = await handle.stop();
+    // stop() closes the link with an ESTOP frame: let the peer read it before it goes away.
+    await until(() => fw.estops.length > 0, 'the ESTOP frame of the closing link', 5000);
     return { summary, fw };
   } finally {
     await fw.close();
