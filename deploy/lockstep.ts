@@ -32,7 +32,11 @@ export class LockstepSimLink implements SteppedLink, SimControls {
   private readonly pending = new Float64Array(PENDING * SLOT);
   private head = 0;
   private tail = 0;
+  /** The command the motors apply now, and those still in flight (command latency). */
   private readonly command = new Float64Array(3);
+  private readonly inFlight = new Float64Array(PENDING * 4); // sentMs, t0, t1, t2
+  private cHead = 0;
+  private cTail = 0;
   private readonly zero = new Float64Array(3);
   private estopped = false;
   /** Held upright at the start pose (as an operator holds a ballbot) until the first arm. */
@@ -68,6 +72,7 @@ export class LockstepSimLink implements SteppedLink, SimControls {
     if (!plant) throw new Error('lockstep sim link: connect() first');
     const now = this.clock.now();
     while (this.simMs + this.dtMs <= now + 1e-9) {
+      this.takeDueCommand();
       plant.applyCommand(this.estopped ? this.zero : this.command);
       if (!this.held) plant.stepControl();
       this.simMs += this.dtMs;
@@ -103,7 +108,22 @@ export class LockstepSimLink implements SteppedLink, SimControls {
     return this.haveState ? this.out : null;
   }
 
-  sendCommand(torques: Float64Array, _seq: number): void { this.command.set(torques); }
+  sendCommand(torques: Float64Array, _seq: number): void {
+    const o = (this.cTail % PENDING) * 4, f = this.inFlight;
+    f[o] = this.clock.now(); f[o + 1] = torques[0]; f[o + 2] = torques[1]; f[o + 3] = torques[2];
+    this.cTail++;
+    if (this.cTail - this.cHead > PENDING) this.cHead = this.cTail - PENDING;
+  }
+
+  /** The newest command whose latency has passed by the physics time becomes the applied one. */
+  private takeDueCommand(): void {
+    const latency = this.options.commandLatencyMs ?? 0, f = this.inFlight;
+    while (this.cHead < this.cTail && f[(this.cHead % PENDING) * 4] + latency <= this.simMs + 1e-9) {
+      const o = (this.cHead % PENDING) * 4;
+      this.command[0] = f[o + 1]; this.command[1] = f[o + 2]; this.command[2] = f[o + 3];
+      this.cHead++;
+    }
+  }
   sendEstop(_reason: string): void { this.estopped = true; }
   sendArm(): void { this.estopped = false; this.held = false; }
 
