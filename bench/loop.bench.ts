@@ -1,10 +1,11 @@
 // bench:loop: the deploy control loop at 200 Hz for 60 s on the sim link with a real ONNX
-// policy (64x64 tanh, random weights), while a child process keeps one core busy. Prints one
-// JSON object (last stdout line): inference and loop timing percentiles, missed deadlines.
-//   npm run bench:loop -- --json [--seconds 60] [--rate 200] [--spin-us 0] [--no-busy]
+// policy (64x64 tanh, random weights), while child processes keep CPUs busy (two by default:
+// both cores of a 2-core machine). Prints one JSON object (last stdout line): inference and
+// loop timing percentiles, missed deadlines, the machine's load average, what --realtime got.
+//   npm run bench:loop -- --json [--seconds 60] [--rate 200] [--spin-us 0] [--hogs 2] [--realtime [--no-pin]]
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
@@ -14,12 +15,18 @@ import { OnnxPolicy } from '../deploy/onnx-policy.js';
 import { SimLink } from '../deploy/links/sim-link.js';
 import { SampleStats, r1 } from '../deploy/stats.js';
 import { ballbotCaller } from '../sim/artifact-check.js';
+import { applyRealtime } from '../deploy/realtime.js';
 import { loadRobotConfig } from '../sim/config/robot.js';
 import { writeRandomPolicy } from '../training/io/random-policy.js';
 
 const { values } = parseArgs({
-  options: { json: { type: 'boolean' }, seconds: { type: 'string' }, rate: { type: 'string' }, 'spin-us': { type: 'string' }, 'no-busy': { type: 'boolean' } },
+  options: {
+    json: { type: 'boolean' }, seconds: { type: 'string' }, rate: { type: 'string' }, 'spin-us': { type: 'string' }, hogs: { type: 'string' },
+    realtime: { type: 'boolean' }, 'no-pin': { type: 'boolean' },
+  },
 });
+const hogCount = Number(values.hogs ?? 2);
+if (!(Number.isInteger(hogCount) && hogCount >= 0)) throw new Error(`--hogs must be a whole number >= 0, got '${values.hogs}'`);
 const seconds = Number(values.seconds ?? 60);
 const rateHz = Number(values.rate ?? 200);
 const spinUs = Number(values['spin-us'] ?? 0);
@@ -42,8 +49,12 @@ const isolated = new SampleStats();
   p.close();
 }
 
-// One core kept busy by another process for the whole run.
-const busy = values['no-busy'] ? null : spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' });
+// CPU hogs: other processes spinning for the whole run (started before --realtime, so they
+// keep the ordinary scheduling class).
+const hogs = Array.from({ length: hogCount }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
+const realtime = values.realtime ? applyRealtime(process.pid, { pin: !values['no-pin'] }) : [];
+for (const line of realtime) process.stderr.write(`bench:loop: --realtime: ${line}\n`);
+const loadBefore = loadavg()[0];
 
 // Timing is the subject: the tilt cutoff is off (random weights do not balance, and the loop
 // must stay armed so the policy runs every tick) and the overrun e-stop is wide.
@@ -57,8 +68,20 @@ bar.start(seconds, 0);
 const t0 = performance.now();
 const progress = setInterval(() => bar.update(Math.min(seconds, Math.floor((performance.now() - t0) / 1000))), 1000);
 try {
+  // Steady state: ticks after the first second (JIT and first garbage collections happen before).
+  const steadyLateness = new SampleStats();
+  let steadyTicks = 0, steadyMissed = 0, lastTick = -1;
+  const steadyFrom = rateHz;
   const s = await runDeploy({
     policy: policyFile, robot, config, arm: true, seconds, log: () => {},
+    onTick: (r) => {
+      if (r.tick >= steadyFrom) {
+        steadyTicks++;
+        if (lastTick >= steadyFrom) steadyMissed += r.tick - lastTick - 1;
+        steadyLateness.add(r.latenessUs);
+      }
+      lastTick = r.tick;
+    },
     link: new SimLink({ robot, ...config.sim, stateLatencyMs: 0, dropoutProb: 0 }),
   });
   clearInterval(progress);
@@ -66,7 +89,7 @@ try {
   bar.stop();
   const [i50, i99] = isolated.percentiles(50, 99);
   const result = {
-    bench: 'loop', rateHz, seconds, busyCore: busy !== null, spinUs,
+    bench: 'loop', rateHz, seconds, hogs: hogCount, spinUs, realtime, loadAverage1mBefore: r1(loadBefore), loadAverage1mAfter: r1(loadavg()[0]),
     inferenceUsP50: s.inferenceUsP50, inferenceUsP99: s.inferenceUsP99,
     inferenceIsolatedUsP50: r1(i50), inferenceIsolatedUsP99: r1(i99),
     latenessUsP50: s.latenessUsP50, latenessUsP99: s.latenessUsP99, latenessUsMax: s.latenessUsMax,
@@ -75,10 +98,15 @@ try {
     stateToCommandUsP50: s.stateToCommandUsP50, stateToCommandUsP99: s.stateToCommandUsP99,
     ticks: s.ticks, missedDeadlines: s.missedDeadlines, missedPercent: Math.round(10000 * s.missedFraction) / 100,
     overruns: s.overruns, estops: s.estops,
+    steadyState: {
+      fromTick: steadyFrom, ticks: steadyTicks, missedDeadlines: steadyMissed,
+      missedPercent: steadyTicks ? Math.round(10000 * steadyMissed / (steadyTicks + steadyMissed)) / 100 : null,
+      latenessUsP50: r1(steadyLateness.percentiles(50)[0]), latenessUsP99: r1(steadyLateness.percentiles(99)[0]),
+    },
   };
   if (!values.json) process.stderr.write(`${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(JSON.stringify(result) + '\n');
 } finally {
   clearInterval(progress);
-  busy?.kill('SIGKILL');
+  for (const h of hogs) h.kill('SIGKILL');
 }

@@ -37,13 +37,22 @@ export const DeployConfigSchema = z.strictObject({
     deadlineOverruns: rule({ maxConsecutive: z.number().int().min(1).max(1000).default(5) }).prefault({}),
     /** Latched e-stop when the robot reports a fault flag. */
     robotFault: rule({}).prefault({}),
+    /**
+     * Latched e-stop when the robot's reported mode disagrees with the host's for longer than
+     * maxMs (host arming or running, robot not armed). Links that report no mode skip it.
+     */
+    modeAgreement: rule({ maxMs: range(1, 5000).default(200) }).prefault({}),
     /** How long an arm request waits for a fresh, upright state before it is refused, ms. */
     armWaitMs: range(0, 60000).default(2000),
     /** Arming is refused while the robot leans more than this (it would be caught mid-fall), deg. */
     armMaxTiltDeg: range(0, 89).default(10),
   }).prefault({}),
   timing: z.strictObject({
-    /** Busy-wait this long before each deadline for sharper wake-ups (costs CPU), us. */
+    /**
+     * Wake this long before each deadline, warm the policy (one inference on scratch output)
+     * and busy-wait to the deadline on the control thread: a tick that starts from a hot core
+     * (costs spinUs of CPU per tick), us. 0 = sleep until the deadline.
+     */
     spinUs: range(0, 2000).default(0),
   }).prefault({}),
   /** The in-process simulated robot (`--link sim`). */
@@ -67,6 +76,8 @@ export const DeployConfigSchema = z.strictObject({
   telemetry: z.strictObject({
     /** MCAP chunk size, bytes: a crash loses at most the chunk being filled. */
     chunkBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+    /** Messages waiting to be written beyond this many bytes are dropped (and counted), never piled up. */
+    maxQueueBytes: z.number().int().min(64 * 1024).max(512 * 1024 * 1024).default(16 * 1024 * 1024),
   }).prefault({}),
 });
 

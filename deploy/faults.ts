@@ -1,5 +1,6 @@
 // `--inject KIND@TIME[:ARG]`: faults made to happen at a time after the loop starts, for
-// tests and demos. Link faults need the sim link; loop faults work on any link.
+// tests and demos. They are applied by decorating the link and the policy
+// (deploy/fault-injection.ts); all work on any link except push, which needs the sim.
 export type FaultKind = 'stale' | 'nan' | 'tilt' | 'push' | 'linkdown' | 'stall' | 'nan-action';
 
 export interface FaultSpec {
@@ -18,9 +19,6 @@ export const FAULT_HELP: Record<FaultKind, string> = {
   stall: 'the control step burns MS ms each tick from then on (stall@T:MS), to overrun deadlines',
   'nan-action': 'the policy output is replaced by NaN from then on',
 };
-
-/** Faults that need the sim link (the rest are injected inside the control loop). */
-export const LINK_FAULTS: ReadonlySet<FaultKind> = new Set(['stale', 'nan', 'tilt', 'push', 'linkdown']);
 
 const TIME = /^(\d+(?:\.\d+)?)(ms|s)?$/;
 

@@ -20,13 +20,21 @@
  * `robot` overrides the robot config; `faults` are parsed `--inject` specs; `onTick` sees every
  * tick's record (reused object: copy what you keep); `log` receives human-readable lines.
  * The summary has ticks, missedDeadlines, latenessUsP50/P99, computeUsP99, inferenceUsP50/P99,
- * stateToCommandUsP50/P99, estops [{reason, rule, atTick, atS}], fell, finalMode and more.
+ * stateToCommandUsP50/P99, estops [{reason, rule, atTick, atS, decision}], armRefusals,
+ * linkCounters, fell, finalMode and more.
+ *
+ * `lockstep: true` (sim link only) runs the same loop on a simulated clock: nothing ticks by
+ * itself; `await run.step(n)` runs n ticks (the simulated robot steps up to each), and
+ * runDeploy() steps until `seconds`. Deterministic whatever the machine's load.
  */
 import { loadRobotConfig, type RobotConfig } from '../sim/config/robot.js';
 import { ballbotCaller } from '../sim/artifact-check.js';
 import { defaultDeployConfig, loadDeployConfig, type DeployConfig } from './config.js';
-import { LINK_FAULTS, type FaultSpec } from './faults.js';
+import type { FaultSpec } from './faults.js';
+import { injectFaults } from './fault-injection.js';
 import { createLink, type LinkRequest } from './links/link-factory.js';
+import { realClock, SimClock } from './clock.js';
+import { isSteppedLink, LockstepSimLink, type SteppedLink } from './lockstep.js';
 import { LqrPolicy } from './lqr-policy.js';
 import { OnnxPolicy } from './onnx-policy.js';
 import type { Policy } from './policy.js';
@@ -35,7 +43,6 @@ import { ControlLoop, type LoopSummary, type SafetyEvent, type TickRecord } from
 import { simControlsOf } from './links/sim-link.js';
 import { Telemetry, type ChannelName } from './telemetry.js';
 import type { Mode } from './safety/state-machine.js';
-import type { RuleName } from './safety/safety-layer.js';
 
 export type { LoopSummary, SafetyEvent, TickRecord } from './runtime.js';
 export type { Policy } from './policy.js';
@@ -56,6 +63,10 @@ export interface DeployOptions {
   seconds?: number;
   record?: string;
   faults?: FaultSpec[];
+  /** Simulated clock, ticks driven by step(): the sim link, or a given SteppedLink on `clock`. */
+  lockstep?: boolean;
+  /** The lockstep clock (default: a new one); a SteppedLink passed as `link` must read the same. */
+  clock?: SimClock;
   onTick?: (rec: TickRecord) => void;
   onEvent?: (e: SafetyEvent) => void;
   log?: (line: string) => void;
@@ -68,6 +79,10 @@ export interface DeploySummary extends LoopSummary {
   seconds: number;
   record: string | null;
   telemetryMessages: number | null;
+  /** Telemetry messages not recorded (queue full, or the recording stopped on a write error). */
+  telemetryDropped: number | null;
+  /** Why the recording stopped early (disk full...), or null. */
+  telemetryError: string | null;
 }
 
 export interface DeployHandle {
@@ -79,7 +94,9 @@ export interface DeployHandle {
   rearm(reason?: string): void;
   /** Arm, or re-arm after an e-stop: what an operator key or service does. */
   requestArm(reason: string): { ok: boolean; message: string };
-  estop(reason: string, rule?: RuleName): void;
+  estop(reason: string, rule?: 'operator' | 'signal' | 'error'): void;
+  /** Lockstep runs: advance the simulated clock and run `ticks` ticks. */
+  step(ticks?: number): Promise<void>;
   /** Zero torque, stop, close link and telemetry; resolves with the summary. */
   stop(): Promise<DeploySummary>;
   /** Resolves when the run ends (after `seconds`, or stop()). */
@@ -103,37 +120,40 @@ async function loadPolicy(o: Pick<DeployOptions, 'policy' | 'controller'>, cfg: 
 
 export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   const { cfg, robot } = resolveConfig(o);
-  const policy = await loadPolicy(o, cfg, robot);
+  const clock = o.lockstep ? o.clock ?? new SimClock() : realClock;
+  const basePolicy = await loadPolicy(o, cfg, robot);
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
   // Links with their own operator inputs (the ROS 2 arm service and e-stop topic) reach the
   // loop through these hooks, bound once the loop exists.
   let loopRef: ControlLoop | null = null;
   const hooks = {
     onArmRequest: () => loopRef ? loopRef.requestArm('link arm request') : { ok: false, message: 'deploy is not running yet' },
-    onEstop: (reason: string) => loopRef?.estop('operator', `link: ${reason}`),
+    onEstop: (reason: string) => loopRef?.estop({ rule: 'operator', text: `link: ${reason}` }),
     log,
   };
+  let baseLink: RobotLink;
+  let policy: Policy = basePolicy;
   let link: RobotLink;
   try {
-    link = 'connect' in o.link ? o.link : await createLink(o.link, cfg, robot, hooks);
+    if (o.lockstep) {
+      if ('connect' in o.link ? !isSteppedLink(o.link) : o.link.kind !== 'sim') throw new Error('lockstep runs need the sim link ({ kind: \'sim\' }) or a link with advance()');
+      baseLink = 'connect' in o.link ? o.link : new LockstepSimLink({ robot, ...cfg.sim }, clock as SimClock);
+    } else {
+      baseLink = 'connect' in o.link ? o.link : await createLink(o.link, cfg, robot, hooks);
+    }
+    ({ link, policy } = injectFaults(baseLink, basePolicy, o.faults ?? [], { clock, sim: simControlsOf(baseLink), tiltDeg: cfg.sim.injectTiltDeg, log }));
   } catch (err) {
-    policy.close();
+    basePolicy.close();
     throw err;
-  }
-  const faults = o.faults ?? [];
-  const needsSim = faults.find((f) => LINK_FAULTS.has(f.kind));
-  if (needsSim && !simControlsOf(link)) {
-    policy.close();
-    throw new Error(`--inject ${needsSim.kind} needs --link sim (the ${link.name} link cannot fake that fault)`);
   }
   let telemetry: Telemetry | null = null;
   try {
     await link.connect();
     if (o.record) {
-      const channels: ChannelName[] = ['state', 'observation', 'action', 'timing', 'safety', 'mode'];
-      if (simControlsOf(link)) channels.push('truth');
+      const channels: ChannelName[] = ['state', 'observation', 'action', 'timing', 'safety', 'link', 'mode'];
+      if (simControlsOf(baseLink)) channels.push('truth');
       telemetry = await Telemetry.open(o.record, {
-        chunkBytes: cfg.telemetry.chunkBytes, channels,
+        chunkBytes: cfg.telemetry.chunkBytes, maxQueueBytes: cfg.telemetry.maxQueueBytes, channels, warn: log,
         metadata: { policy: policy.name, link: link.name, rateHz: String(cfg.rateHz), robot: robot.name, config: JSON.stringify(cfg) },
       });
     }
@@ -144,37 +164,71 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   }
 
   warmUp(policy);
-  const loop = new ControlLoop({ cfg, robot, policy, link, telemetry, faults, seconds: o.seconds, onTick: o.onTick, onEvent: o.onEvent, log });
+  const loop = new ControlLoop({
+    cfg, robot, policy, link, telemetry, sim: simControlsOf(baseLink), clock, lockstep: o.lockstep, seconds: o.seconds, onTick: o.onTick, onEvent: o.onEvent, log,
+  });
   loopRef = loop;
   let closing: Promise<DeploySummary> | null = null;
   const finish = (s: LoopSummary): Promise<DeploySummary> => {
     closing ??= (async () => {
-      let telemetryError: Error | null = null;
-      try { await telemetry?.close(); } catch (err) { telemetryError = err as Error; }
+      // The robot first (ESTOP frame, port closed), then the recording: a hung disk must not
+      // hold the link open.
       await link.close().catch((err: Error) => log(`deploy: closing the ${link.name} link failed: ${err.message}`));
+      let telemetryError: string | null = null;
+      try { await closeWithin(telemetry, TELEMETRY_CLOSE_MS); } catch (err) { telemetryError = (err as Error).message; }
       policy.close();
-      if (telemetryError) log(`deploy: ${telemetryError.message}`);
+      if (telemetryError) log(`deploy: ${telemetryError}`);
       const messages = telemetry ? Object.values(telemetry.counts).reduce((a, b) => a + b, 0) : null;
       return {
         ...s, policy: policy.name, link: link.name, rateHz: cfg.rateHz, seconds: s.ticks / cfg.rateHz,
-        record: o.record ?? null, telemetryMessages: messages,
+        record: o.record ?? null, telemetryMessages: messages, telemetryDropped: telemetry ? telemetry.dropped : null, telemetryError,
       };
     })();
     return closing;
   };
-  const done = loop.done.then(finish);
+  let ended = false;
+  const done = loop.done.then((s) => { ended = true; return finish(s); });
   loop.start();
   if (o.arm) loop.arm('--arm');
+  const periodMs = 1000 / cfg.rateHz;
+  const step = async (ticks = 1): Promise<void> => {
+    if (!o.lockstep) throw new Error('step() is for lockstep runs');
+    const sim = baseLink as SteppedLink;
+    for (let i = 0; i < ticks && !ended; i++) {
+      (clock as SimClock).advance(periodMs);
+      sim.advance();
+      loop.step();
+      // Let telemetry and other callbacks run now and then.
+      if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+    }
+  };
   return {
     get mode() { return loop.mode; },
     config: cfg, link, policy,
     arm: (reason) => loop.arm(reason),
     rearm: (reason) => loop.rearm(reason),
     requestArm: (reason) => loop.requestArm(reason),
-    estop: (reason, rule = 'operator') => loop.estop(rule, reason),
+    estop: (reason, rule = 'operator') => loop.estop({ rule, text: reason }),
+    step,
     stop: async () => { await loop.stop(); return done; },
     done,
   };
+}
+
+/** How long the end of a run waits for the recording's footer before giving up on a stuck disk. */
+const TELEMETRY_CLOSE_MS = 10_000;
+
+async function closeWithin(telemetry: Telemetry | null, ms: number): Promise<void> {
+  if (!telemetry) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`telemetry ${telemetry.file}: the disk did not take the recording's end within ${ms / 1000} s; the file lacks its footer`)), ms);
+  });
+  try {
+    await Promise.race([telemetry.close(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Run the policy a few hundred times before the clock starts, so the first armed ticks are not the JIT's. */
@@ -188,6 +242,11 @@ function warmUp(policy: Policy): void {
 
 /** Run until `seconds` have passed (or forever) and return the summary. */
 export async function runDeploy(o: DeployOptions): Promise<DeploySummary> {
+  if (o.lockstep && o.seconds === undefined) throw new Error('a lockstep run needs seconds');
   const handle = await startDeploy(o);
+  if (o.lockstep) {
+    await handle.step(Math.ceil(o.seconds! * handle.config.rateHz) + 1);
+    return handle.stop();
+  }
   return handle.done;
 }

@@ -63,6 +63,8 @@ export class OnnxPolicy implements Policy {
   private readonly feeds: Record<string, Tensor> = {};
   private readonly fetches: Record<string, Tensor | null> = {};
   private readonly runOptions = {};
+  /** warm() writes here, never into the output the tick reads. */
+  private readonly warmFetches: Record<string, Tensor | null>;
 
   private constructor(
     ort: Ort,
@@ -88,6 +90,11 @@ export class OnnxPolicy implements Policy {
       this.fetches[spec.output] = new ort.Tensor('float32', s.output, spec.shape);
       return s;
     });
+    // warm() writes into scratch outputs, never into the action or the carried state the tick reads.
+    this.warmFetches = {};
+    for (const [name, t] of Object.entries(this.fetches)) {
+      this.warmFetches[name] = new ort.Tensor('float32', new Float32Array((t as Tensor).data.length), (t as Tensor).dims);
+    }
   }
 
   /**
@@ -115,7 +122,12 @@ export class OnnxPolicy implements Policy {
     const native = require('onnxruntime-node/dist/binding.js') as NativeBinding;
     native.initOrt();
     const session = new native.binding.InferenceSession();
-    const options = { executionProviders: [{ name: 'cpu' }], intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+    // One thread, sequential, no spinning: a tick-sized graph runs fastest on the calling
+    // thread, and spinning pool threads would steal the core the loop needs between ticks.
+    const options = {
+      executionProviders: [{ name: 'cpu' }], intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    };
     session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, options);
     return new OnnxPolicy(ort, file, metadata, graph, session);
   }
@@ -123,6 +135,11 @@ export class OnnxPolicy implements Policy {
   /** Zero the hidden state: at the start, on arm and after every e-stop. */
   reset(): void {
     for (const s of this.states) s.input.fill(0);
+  }
+
+  /** One inference on the last input into a scratch output (the graph holds no state), to warm caches before a tick. */
+  warm(): void {
+    this.session.run(this.feeds, this.warmFetches, this.runOptions);
   }
 
   act(obs: Float32Array, out: Float32Array): void {

@@ -1,17 +1,19 @@
-// The real-time control loop. Each tick (timed by the ticker worker, run on this thread):
-// read the newest state, check it, build the observation with the sim's own code, run the
-// policy, shape the command through the safety layer, send it, then log telemetry. Every
-// e-stop rule zeroes the command of the tick that detects it and latches ESTOP until an
-// explicit re-arm. Everything on the tick's path is preallocated.
-import { actionToTorque, buildObservation, OBS_SIZE, ACTION_SIZE, tiltFromQuaternion, torqueToAction } from '../sim/observation.js';
+// The control loop. Each tick (timed by the ticker worker in real time, or driven by the
+// caller in lockstep): read the newest state, build the observation with the sim's own code,
+// ask the safety layer, run the policy, shape the command, send it, then log telemetry. Every
+// decision comes from deploy/safety as a typed EstopReason; an e-stop zeroes the command of
+// the tick that detects it and latches until an explicit re-arm. Fault injection, if any,
+// wraps the link and the policy (deploy/fault-injection.ts): the tick has no fault branches.
+// Everything on the tick's path is preallocated.
+import { buildObservation, OBS_SIZE, ACTION_SIZE, tiltFromQuaternion, actionToTorque, torqueToAction } from '../sim/observation.js';
 import type { RobotConfig } from '../sim/config/robot.js';
+import { realClock, type Clock } from './clock.js';
 import type { DeployConfig } from './config.js';
-import type { FaultSpec } from './faults.js';
 import type { Policy } from './policy.js';
-import type { LinkHealth, RobotLink, TimedSensorState } from './robot-link.js';
+import type { LinkCounters, RobotLink, TimedSensorState } from './robot-link.js';
 import { ArmingStateMachine, type Mode, type Transition } from './safety/state-machine.js';
-import { SafetyLayer, type RuleName } from './safety/safety-layer.js';
-import { firstNonFinite } from './safety/rules.js';
+import { SafetyLayer } from './safety/safety-layer.js';
+import { describeReason, reasonLine, type ArmBlocker, type EstopReason, type RuleName } from './safety/decisions.js';
 import { simControlsOf, type SimControls } from './links/sim-link.js';
 import { SampleStats, r1 } from './stats.js';
 import type { Telemetry } from './telemetry.js';
@@ -24,6 +26,8 @@ export interface SafetyEvent {
   effect: 'estop' | 'limit' | 'info' | 'refused';
   detail: string;
   mode: Mode;
+  /** The decision behind an e-stop or a refused arm, with the values it judged. */
+  decision?: ArmBlocker;
 }
 
 /** One tick as seen by the loop. Reused between ticks: copy what you keep. */
@@ -61,8 +65,12 @@ export interface LoopSummary {
   inferenceUsP99: number | null;
   stateToCommandUsP50: number | null;
   stateToCommandUsP99: number | null;
-  estops: { reason: string; rule: RuleName; atTick: number; atS: number }[];
+  estops: { reason: string; rule: EstopReason['rule']; atTick: number; atS: number; decision: EstopReason }[];
+  /** Arm or re-arm requests that timed out unhonoured (armWaitMs), with why. */
+  armRefusals: { atTick: number; reason: string }[];
   safetyEvents: Record<string, number>;
+  /** The link's frame counters at the end of the run. */
+  linkCounters: LinkCounters;
   clippedTicks: number;
   slewLimitedTicks: number;
   armedTicks: number;
@@ -77,7 +85,12 @@ export interface ControlLoopOptions {
   policy: Policy;
   link: RobotLink;
   telemetry?: Telemetry | null;
-  faults?: FaultSpec[];
+  /** Ground truth and the `fell` verdict of a simulated robot (default: the link's own, if it is one). */
+  sim?: SimControls | null;
+  /** Time source; lockstep runs pass a SimClock. */
+  clock?: Clock;
+  /** Ticks are driven by the caller through step(), not by the ticker worker. */
+  lockstep?: boolean;
   /** Stop after this many seconds of ticks (default: run until stop()). */
   seconds?: number;
   onTick?: (rec: TickRecord) => void;
@@ -107,8 +120,10 @@ export class ControlLoop {
   private readonly stateToCommand = new SampleStats();
   private readonly events: SafetyEvent[] = [];
   private readonly estops: LoopSummary['estops'] = [];
+  private readonly armRefusals: LoopSummary['armRefusals'] = [];
   private readonly ruleCounts: Record<string, number> = {};
-  private readonly faultsFired: boolean[];
+  private readonly clock: Clock;
+  private readonly lockstepTick: TickInfo = { k: 0, deadlineMs: 0, wakeMs: 0, superseded: false };
   private seq = 0;
   private ticks = 0;
   private mainMissed = 0;
@@ -122,8 +137,7 @@ export class ControlLoop {
   private currentTick = 0;
   private armRequestedMs = NaN;
   private armReason = '';
-  private stallMs = 0;
-  private nanAction = false;
+  private lastCountersTick = 0;
   private reportedFell = false;
   private running = false;
   private finish: ((s: LoopSummary) => void) | null = null;
@@ -133,12 +147,12 @@ export class ControlLoop {
 
   constructor(private readonly o: ControlLoopOptions) {
     this.periodMs = 1000 / o.cfg.rateHz;
-    this.sim = simControlsOf(o.link);
+    this.sim = o.sim !== undefined ? o.sim : simControlsOf(o.link);
+    this.clock = o.clock ?? realClock;
     this.ticker = new Ticker(this.periodMs, o.cfg.timing.spinUs / 1000);
     this.safety = new SafetyLayer(o.cfg.safety, ACTION_SIZE, o.robot.motor.maxTorque);
     this.sm = new ArmingStateMachine((t) => this.onTransition(t));
     this.command = Float64Array.from(o.cfg.command);
-    this.faultsFired = (o.faults ?? []).map(() => false);
     this.record = {
       tick: 0, mode: 'DISARMED', elapsedMs: 0, hasState: false, stateAgeMs: NaN, linkOk: false, linkSilenceMs: NaN, tiltRad: NaN,
       obs: this.obs, rawAction: this.action, safeTorqueNm: this.torque, latenessUs: 0, computeUs: 0,
@@ -154,12 +168,24 @@ export class ControlLoop {
     if (this.running) return;
     this.running = true;
     this.o.policy.reset();
+    if (this.o.lockstep) return;
     this.ticker.start((t) => this.tick(t), (err) => {
       // Without a clock nothing commands the robot: e-stop and end the run.
-      this.estop('error', `control clock failed: ${err.message}`);
+      this.estop({ rule: 'error', text: `control clock failed: ${err.message}` });
       void this.stop();
-    });
+    }, 20, () => this.o.policy.warm?.());
   }
+
+  /** Lockstep: run the next tick now; its deadline is the clock's time (the caller advanced it). */
+  step(): void {
+    if (!this.o.lockstep) throw new Error('step() is for lockstep runs; a real-time loop is ticked by its clock');
+    const t = this.lockstepTick;
+    t.deadlineMs = this.clock.now();
+    t.wakeMs = t.deadlineMs;
+    this.tick(t);
+    t.k++;
+  }
+
 
   /** Ask to arm; it happens at a tick with a fresh, upright, finite state (or is refused after armWaitMs). */
   arm(reason = 'operator arm'): void {
@@ -167,7 +193,7 @@ export class ControlLoop {
       this.event('arm', 'refused', `cannot arm from ${this.sm.mode}${this.sm.mode === 'ESTOP' ? ' (re-arm explicitly)' : ''}`);
       return;
     }
-    this.armRequestedMs = performance.now();
+    this.armRequestedMs = this.clock.now();
     this.armReason = reason;
   }
 
@@ -188,8 +214,8 @@ export class ControlLoop {
   }
 
   /** Latched e-stop now (operator key, signal, error): zero torque sent immediately. */
-  estop(rule: RuleName, detail: string): void {
-    this.trip(rule, detail);
+  estop(reason: EstopReason): void {
+    this.trip(reason);
     if (this.running) this.o.link.sendCommand(this.zero, this.seq++);
   }
 
@@ -198,6 +224,7 @@ export class ControlLoop {
     if (this.running) {
       this.running = false;
       this.o.link.sendCommand(this.zero, this.seq++);
+      this.o.telemetry?.log('link', this.clock.now(), { tick: this.currentTick, ...this.linkCounters() });
       await this.ticker.stop();
       this.finish?.(this.summary());
     }
@@ -211,63 +238,34 @@ export class ControlLoop {
 
   private onTransition(t: Transition): void {
     this.o.log?.(`deploy: ${t.from} -> ${t.to} (${t.reason})`);
-    this.o.telemetry?.log('mode', performance.now(), { tick: this.currentTick, from: t.from, to: t.to, reason: t.reason });
+    this.o.telemetry?.log('mode', this.clock.now(), { tick: this.currentTick, from: t.from, to: t.to, reason: t.reason });
   }
 
-  private event(rule: RuleName, effect: SafetyEvent['effect'], detail: string): void {
-    const e: SafetyEvent = { tick: this.currentTick, tMs: performance.now(), rule, effect, detail, mode: this.sm.mode };
+  private event(rule: RuleName, effect: SafetyEvent['effect'], detail: string, decision?: ArmBlocker): void {
+    const e: SafetyEvent = { tick: this.currentTick, tMs: this.clock.now(), rule, effect, detail, mode: this.sm.mode, decision };
     this.events.push(e);
     this.ruleCounts[rule] = (this.ruleCounts[rule] ?? 0) + 1;
-    this.o.telemetry?.log('safety', e.tMs, { tick: e.tick, rule, effect, detail, mode: e.mode });
+    this.o.telemetry?.log('safety', e.tMs, { tick: e.tick, rule, effect, detail, mode: e.mode, values: decision ?? null });
     this.o.onEvent?.(e);
     if (effect !== 'limit') this.o.log?.(`deploy: [${rule}] ${effect}: ${detail}`);
   }
 
-  /** Latch the e-stop (once) and tell the robot. */
-  private trip(rule: RuleName, detail: string): void {
+  /** Latch the e-stop (once), tell the robot, and forget the policy's state (a re-arm starts afresh). */
+  private trip(reason: EstopReason): void {
     if (this.sm.mode === 'ESTOP') return;
+    const line = reasonLine(reason);
     this.armRequestedMs = NaN;
-    this.sm.estop(`${rule}: ${detail}`);
-    this.estops.push({ reason: `${rule}: ${detail}`, rule, atTick: this.currentTick, atS: Number.isNaN(this.firstTickMs) ? 0 : (performance.now() - this.firstTickMs) / 1000 });
-    this.event(rule, 'estop', detail);
-    this.o.link.sendEstop(`${rule}: ${detail}`);
-  }
-
-  private fireFaults(elapsedS: number): void {
-    const faults = this.o.faults ?? [];
-    for (let i = 0; i < faults.length; i++) {
-      if (this.faultsFired[i] || elapsedS < faults[i].atS) continue;
-      this.faultsFired[i] = true;
-      const f = faults[i];
-      this.event('operator', 'info', `injected fault ${f.kind}${f.arg !== undefined ? `:${f.arg}` : ''} at ${elapsedS.toFixed(3)} s`);
-      const sim = this.sim;
-      if (f.kind === 'stall') this.stallMs = f.arg ?? 0;
-      else if (f.kind === 'nan-action') this.nanAction = true;
-      else if (sim) {
-        if (f.kind === 'push') sim.push(f.arg ?? 0, 0);
-        else sim.inject(f.kind);
-      }
-    }
-  }
-
-  /** The state checks that latch the e-stop: "rule|detail" for the first violated one, or null. Allocates only on a violation. */
-  private checkState(state: TimedSensorState | null, health: LinkHealth, now: number, tiltRad: number): string | null {
-    const s = this.safety;
-    const stamp = state ? state.stampMs : undefined;
-    if (s.stale.violated(stamp, now)) return `staleState|newest state is ${state ? (now - state.stampMs).toFixed(1) + ' ms' : 'missing,'} old (limit ${s.stale.timeoutMs} ms)`;
-    if (s.link && s.link.violated(health.ok, health.silenceMs)) return `linkHealth|link ${health.ok ? `silent for ${health.silenceMs.toFixed(0)} ms (limit ${s.link.maxSilenceMs} ms)` : `unhealthy: ${health.detail ?? 'not ok'}`}`;
-    if (s.robotFault && state && state.faultFlags) return `robotFault|robot reports fault flags 0x${state.faultFlags.toString(16)}`;
-    if (s.nonFinite && state) {
-      const bad = firstNonFinite(this.obs);
-      if (bad >= 0) return `nonFinite|observation[${bad}] is ${this.obs[bad]}`;
-    }
-    if (s.tilt && state && s.tilt.violated(tiltRad)) return `tiltCutoff|tilt ${(tiltRad * DEG).toFixed(1)} deg > ${(s.tilt.maxTiltRad * DEG).toFixed(1)} deg`;
-    return null;
+    this.sm.estop(line);
+    const atS = Number.isNaN(this.firstTickMs) ? 0 : (this.clock.now() - this.firstTickMs) / 1000;
+    this.estops.push({ reason: line, rule: reason.rule, atTick: this.currentTick, atS, decision: reason });
+    this.event(reason.rule, 'estop', describeReason(reason), reason);
+    this.o.link.sendEstop(line, reason.rule);
+    this.o.policy.reset();
   }
 
   private tick(t: TickInfo): void {
     if (!this.running) return;
-    const tStart = performance.now();
+    const tStart = this.clock.now();
     if (Number.isNaN(this.firstTickMs)) this.firstTickMs = t.deadlineMs;
     this.currentTick = t.k;
     const rec = this.record;
@@ -284,9 +282,9 @@ export class ControlLoop {
     }
     this.ticks++;
     const elapsedMs = t.deadlineMs - this.firstTickMs;
-    this.fireFaults(elapsedMs / 1000);
 
     const link = this.o.link;
+    const safety = this.safety;
     const state = link.latestState();
     const health = link.health();
     const tiltRad = state ? tiltFromQuaternion(state.orientation) : NaN;
@@ -295,12 +293,10 @@ export class ControlLoop {
 
     // Pending arm request: arm only from a state that passes every check.
     if (this.sm.mode === 'DISARMED' && !Number.isNaN(this.armRequestedMs)) {
-      const maxArmTilt = this.o.cfg.safety.armMaxTiltDeg / DEG;
-      const problem = this.checkState(state, health, tStart, tiltRad)
-        ?? (tiltRad <= maxArmTilt ? null : `arm|tilt ${(tiltRad * DEG).toFixed(1)} deg > ${this.o.cfg.safety.armMaxTiltDeg} deg allowed for arming`);
-      if (!problem) {
+      const blocker = safety.armBlocker(state, health, tStart, tiltRad, this.obs);
+      if (!blocker) {
         this.armRequestedMs = NaN;
-        this.safety.onArm(tStart);
+        safety.onArm(tStart);
         this.o.policy.reset();
         this.prevAction.fill(0);
         if (state) buildObservation(state, this.prevAction, this.command, this.obs);
@@ -308,34 +304,31 @@ export class ControlLoop {
         this.sm.arm(this.armReason);
       } else if (tStart - this.armRequestedMs > this.o.cfg.safety.armWaitMs) {
         this.armRequestedMs = NaN;
-        this.event('arm', 'refused', `not armed after ${this.o.cfg.safety.armWaitMs} ms: ${problem.split('|')[1]}`);
+        const why = `not armed after ${this.o.cfg.safety.armWaitMs} ms: ${describeReason(blocker)}`;
+        this.armRefusals.push({ atTick: t.k, reason: `${blocker.rule}: ${why}` });
+        this.event('arm', 'refused', why, blocker);
       }
     }
 
     let inferUs = NaN;
-    const shaped = this.safety.shaped;
+    const shaped = safety.shaped;
     if (this.sm.torqueAllowed) {
-      const problem = this.checkState(state, health, tStart, tiltRad);
-      if (problem) {
-        const bar = problem.indexOf('|');
-        this.trip(problem.slice(0, bar) as RuleName, problem.slice(bar + 1));
-      }
+      const problem = safety.checkState(state, health, tStart, tiltRad, this.obs) ?? safety.checkMode(link.robotMode?.() ?? null, this.sm.mode, tStart);
+      if (problem) this.trip(problem);
     }
     if (this.sm.torqueAllowed) {
-      const t0 = performance.now();
+      const t0 = performance.now(); // a duration, measured on the real clock even in lockstep
       this.o.policy.act(this.obs, this.action);
       inferUs = (performance.now() - t0) * 1000;
-      if (this.nanAction) this.action[0] = NaN;
-      const bad = this.safety.nonFinite ? firstNonFinite(this.action) : -1;
-      if (bad >= 0) this.trip('nonFinite', `action[${bad}] is ${this.action[bad]}`);
+      const problem = safety.checkAction(this.action);
+      if (problem) this.trip(problem);
     } else {
       this.action.fill(0);
     }
     if (this.sm.torqueAllowed) {
-      const maxT = this.o.policy.maxTorqueNm;
-      actionToTorque(this.action, maxT, this.rawTorque);
+      actionToTorque(this.action, this.o.policy.maxTorqueNm, this.rawTorque);
       this.torque.set(this.rawTorque);
-      this.safety.shape(this.torque, tStart, this.periodMs / 1000, this.onShapingChange);
+      safety.shape(this.torque, tStart, this.periodMs / 1000, this.onShapingChange);
       if (shaped.clipped) this.clippedTicks++;
       if (shaped.slewLimited) this.slewTicks++;
       if (this.sm.mode === 'ARMING' && shaped.scale >= 1) this.sm.rampDone();
@@ -343,12 +336,11 @@ export class ControlLoop {
     } else {
       this.rawTorque.fill(0);
       this.torque.fill(0);
-      this.safety.onZeroSent();
+      safety.onZeroSent();
     }
-    if (this.stallMs > 0) { const until = performance.now() + this.stallMs; while (performance.now() < until) { /* injected stall */ } }
 
     link.sendCommand(this.torque, this.seq++);
-    const tSent = performance.now();
+    const tSent = this.clock.now();
     const maxT = this.o.policy.maxTorqueNm;
     torqueToAction(this.torque, maxT, this.prevAction);
 
@@ -380,18 +372,23 @@ export class ControlLoop {
 
     if (this.sim && !this.reportedFell && this.sim.everFell) {
       this.reportedFell = true;
-      this.event('operator', 'info', 'the simulated robot fell');
+      this.event('info', 'info', 'the simulated robot fell');
     }
     if (this.o.seconds !== undefined && elapsedMs + this.periodMs >= this.o.seconds * 1000) void this.stop();
   }
 
   /** Feed the consecutive-overrun rule; e-stops when the run reaches the limit. */
   private noteBadTicks(count: number): void {
-    const mon = this.safety.overruns;
-    if (!mon) return;
-    if (mon.record(count > 0, Math.max(1, count)) && this.sm.torqueAllowed) {
-      this.estop('deadlineOverruns', `${mon.run} consecutive ticks missed or overran (limit ${mon.maxConsecutive})`);
-    }
+    const problem = this.safety.checkOverruns(count);
+    if (problem && this.sm.torqueAllowed) this.estop(problem);
+  }
+
+  /** The link's counters by kind (links without a wire protocol: frames and gaps only). */
+  linkCounters(): LinkCounters {
+    const link = this.o.link;
+    if (link.frameCounters) return link.frameCounters();
+    const h = link.health();
+    return { framesOk: h.framesOk, malformed: 0, badCrc: 0, unknownType: 0, tooLong: 0, stale: 0, gaps: h.gaps };
   }
 
   private logTelemetry(t: TickInfo, state: TimedSensorState | null, tiltRad: number, shaped: { clipped: boolean; slewLimited: boolean; scale: number },
@@ -399,6 +396,11 @@ export class ControlLoop {
     const tel = this.o.telemetry;
     if (!tel) return;
     const tick = t.k;
+    // Link counters once a second, and at the end (stop()).
+    if (tick - this.lastCountersTick >= this.o.cfg.rateHz) {
+      this.lastCountersTick = tick;
+      tel.log('link', now, { tick, ...this.linkCounters() });
+    }
     if (state) {
       tel.log('state', now, {
         tick, stampMs: state.stampMs, ageMs: now - state.stampMs, orientation: Array.from(state.orientation), gyro: Array.from(state.gyro),
@@ -444,7 +446,9 @@ export class ControlLoop {
       inferenceUsP50: r1(i50), inferenceUsP99: r1(i99),
       stateToCommandUsP50: r1(s50), stateToCommandUsP99: r1(s99),
       estops: this.estops,
+      armRefusals: this.armRefusals,
       safetyEvents: { ...this.ruleCounts },
+      linkCounters: this.linkCounters(),
       clippedTicks: this.clippedTicks,
       slewLimitedTicks: this.slewTicks,
       armedTicks: this.armedTicks,

@@ -1,9 +1,12 @@
 // Telemetry to an MCAP file (JSON messages with JSON schemas, readable in Foxglove).
 // Written incrementally in chunks straight to the target file: a crash or SIGKILL loses at
 // most the chunk being filled, and everything before it reads with McapStreamReader. (Not
-// temp + rename: a flight log must survive the crash it is meant to explain.) McapWriter
-// needs its calls serialized, so messages go through one promise chain, off the tick's path.
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+// temp + rename: a flight log must survive the crash it is meant to explain.)
+// The tick only queues a message; a drain loop hands them to McapWriter, whose file writes
+// are asynchronous (libuv's pool), so a slow or full disk never blocks the control loop. The
+// queue is bounded (telemetry.maxQueueBytes): beyond it messages are dropped and counted. A
+// write error (ENOSPC, EIO) stops the recording with one warning; the loop runs on.
+import { open, type FileHandle } from 'node:fs/promises';
 import { McapWriter, type IWritable } from '@mcap/core';
 
 /** Channel topics and their JSON schemas; docs/deploy.md documents the same. */
@@ -58,6 +61,18 @@ export const TELEMETRY_CHANNELS = {
       },
     },
   },
+  link: {
+    topic: '/deploy/link',
+    schema: {
+      type: 'object',
+      description: 'the link frame counters, once a second and at the end of the run',
+      properties: {
+        tick: { type: 'integer' }, framesOk: { type: 'integer' }, malformed: { type: 'integer' }, badCrc: { type: 'integer' },
+        unknownType: { type: 'integer' }, tooLong: { type: 'integer' }, stale: { type: 'integer', description: 'duplicated or replayed frames, dropped' },
+        gaps: { type: 'integer', description: 'frames lost, by sequence number' },
+      },
+    },
+  },
   mode: {
     topic: '/deploy/mode',
     schema: { type: 'object', properties: { tick: { type: 'integer' }, from: { type: 'string' }, to: { type: 'string' }, reason: { type: 'string' } } },
@@ -78,76 +93,138 @@ export const TELEMETRY_CHANNELS = {
 
 export type ChannelName = keyof typeof TELEMETRY_CHANNELS;
 
-/** A file opened for appending; write() is synchronous under the promise the writer wants. */
+/** The target file; each write resolves once the bytes are in the kernel (McapWriter reuses its buffer after). */
 class FileWritable implements IWritable {
   private pos = 0n;
-  constructor(readonly fd: number) {}
-  write(buffer: Uint8Array): Promise<void> {
+  constructor(readonly fh: FileHandle) {}
+  async write(buffer: Uint8Array): Promise<void> {
     let off = 0;
-    while (off < buffer.length) off += writeSync(this.fd, buffer, off, buffer.length - off);
+    while (off < buffer.length) off += (await this.fh.write(buffer, off, buffer.length - off)).bytesWritten;
     this.pos += BigInt(buffer.length);
-    return Promise.resolve();
   }
   position(): bigint { return this.pos; }
 }
 
 const encoder = new TextEncoder();
 
+interface Queued { channelId: number; sequence: number; logTime: bigint; data: Uint8Array }
+
+export interface TelemetryOptions {
+  chunkBytes: number;
+  channels: ChannelName[];
+  metadata?: Record<string, string>;
+  /** Bytes of queued messages beyond which new ones are dropped. Default 16 MiB. */
+  maxQueueBytes?: number;
+  /** Receives the one warning when the recording stops early (disk full, write error). */
+  warn?: (line: string) => void;
+}
+
 export class Telemetry {
   private readonly writer: McapWriter;
   private readonly fileOut: FileWritable;
-  private chain: Promise<unknown>;
   private readonly ids = new Map<ChannelName, number>();
+  private readonly queue: Queued[] = [];
+  private head = 0;
+  private queuedBytes = 0;
+  private draining: Promise<void> | null = null;
   private closed = false;
-  private failure: Error | null = null;
+  /** Why the recording stopped early, or null while it runs. */
+  failure: Error | null = null;
+  /** Messages dropped because the queue was full or the recording had stopped. */
+  dropped = 0;
   private seq = 0;
-  readonly counts: Record<ChannelName, number> = { state: 0, observation: 0, action: 0, timing: 0, safety: 0, mode: 0, truth: 0 };
+  readonly counts: Record<ChannelName, number> = { state: 0, observation: 0, action: 0, timing: 0, safety: 0, link: 0, mode: 0, truth: 0 };
 
-  private constructor(readonly file: string, chunkBytes: number) {
-    this.fileOut = new FileWritable(openSync(file, 'w'));
+  private constructor(readonly file: string, fh: FileHandle, chunkBytes: number, private readonly maxQueueBytes: number, private readonly warn: (line: string) => void) {
+    this.fileOut = new FileWritable(fh);
     this.writer = new McapWriter({ writable: this.fileOut, chunkSize: chunkBytes, useChunks: true });
-    this.chain = Promise.resolve();
   }
 
-  static async open(file: string, options: { chunkBytes: number; channels: ChannelName[]; metadata?: Record<string, string> }): Promise<Telemetry> {
-    const t = new Telemetry(file, options.chunkBytes);
-    await t.writer.start({ profile: '', library: 'ballbot deploy' });
-    for (const name of options.channels) {
-      const ch = TELEMETRY_CHANNELS[name];
-      const schemaId = await t.writer.registerSchema({
-        name: `ballbot.${name}`, encoding: 'jsonschema', data: encoder.encode(JSON.stringify(ch.schema)),
-      });
-      t.ids.set(name, await t.writer.registerChannel({ topic: ch.topic, messageEncoding: 'json', schemaId, metadata: new Map() }));
+  static async open(file: string, options: TelemetryOptions): Promise<Telemetry> {
+    let fh: FileHandle;
+    try {
+      fh = await open(file, 'w');
+    } catch (err) {
+      throw new Error(`--record ${file}: cannot create the recording: ${(err as Error).message}`);
     }
-    if (options.metadata) await t.writer.addMetadata({ name: 'deploy', metadata: new Map(Object.entries(options.metadata)) });
+    const t = new Telemetry(file, fh, options.chunkBytes, options.maxQueueBytes ?? 16 * 1024 * 1024, options.warn ?? (() => {}));
+    try {
+      await t.writer.start({ profile: '', library: 'ballbot deploy' });
+      for (const name of options.channels) {
+        const ch = TELEMETRY_CHANNELS[name];
+        const schemaId = await t.writer.registerSchema({
+          name: `ballbot.${name}`, encoding: 'jsonschema', data: encoder.encode(JSON.stringify(ch.schema)),
+        });
+        t.ids.set(name, await t.writer.registerChannel({ topic: ch.topic, messageEncoding: 'json', schemaId, metadata: new Map() }));
+      }
+      if (options.metadata) await t.writer.addMetadata({ name: 'deploy', metadata: new Map(Object.entries(options.metadata)) });
+    } catch (err) {
+      await fh.close().catch(() => {});
+      throw new Error(`--record ${file}: cannot write the recording: ${(err as Error).message}`);
+    }
     return t;
   }
 
   has(name: ChannelName): boolean { return this.ids.has(name); }
 
-  /** Queue one message; `timeMs` is on the performance.now() clock. */
+  /** True while messages are being recorded (false after close or a write failure). */
+  get recording(): boolean { return !this.closed && this.failure === null; }
+
+  /** Queue one message; `timeMs` is on the performance.now() clock. Never waits for the disk. */
   log(name: ChannelName, timeMs: number, message: unknown): void {
     const channelId = this.ids.get(name);
     if (channelId === undefined || this.closed) return;
-    const logTime = BigInt(Math.round((performance.timeOrigin + timeMs) * 1e6));
+    if (this.failure) { this.dropped++; return; }
     const data = encoder.encode(JSON.stringify(message));
-    const sequence = this.seq++;
+    if (this.queuedBytes + data.length > this.maxQueueBytes) { this.dropped++; return; }
+    const logTime = BigInt(Math.round((performance.timeOrigin + timeMs) * 1e6));
+    this.queue.push({ channelId, sequence: this.seq++, logTime, data });
+    this.queuedBytes += data.length;
     this.counts[name]++;
-    this.chain = this.chain.then(() => this.writer.addMessage({ channelId, sequence, logTime, publishTime: logTime, data }))
-      .catch((err: Error) => { this.failure ??= err; });
+    this.draining ??= this.drain();
   }
 
-  /** Flush the open chunk and write the summary; safe to call twice. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.head < this.queue.length && !this.failure) {
+        const m = this.queue[this.head++];
+        this.queuedBytes -= m.data.length;
+        await this.writer.addMessage({ channelId: m.channelId, sequence: m.sequence, logTime: m.logTime, publishTime: m.logTime, data: m.data });
+        if (this.head >= 1024) { this.queue.splice(0, this.head); this.head = 0; }
+      }
+    } catch (err) {
+      this.stopRecording(err as Error);
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  private stopRecording(err: Error): void {
+    this.failure = err;
+    this.dropped += this.queue.length - this.head;
+    this.queue.length = 0;
+    this.head = 0;
+    this.queuedBytes = 0;
+    this.warn(`deploy: warning: recording ${this.file} stopped: ${err.message}; the control loop runs on without telemetry`);
+  }
+
+  /** Write what is queued, the summary and the footer; safe to call twice. Rejects if the recording failed. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.chain;
+    while (this.draining) await this.draining;
     try {
-      await this.writer.end();
-      fsyncSync(this.fileOut.fd);
+      if (!this.failure) {
+        try {
+          await this.writer.end();
+          await this.fileOut.fh.sync();
+        } catch (err) {
+          this.stopRecording(err as Error);
+        }
+      }
     } finally {
-      closeSync(this.fileOut.fd);
+      await this.fileOut.fh.close().catch(() => {});
     }
-    if (this.failure) throw new Error(`telemetry ${this.file}: ${this.failure.message}`);
+    if (this.failure) throw new Error(`telemetry ${this.file}: ${this.failure.message} (${this.dropped} messages not recorded)`);
   }
 }

@@ -12,7 +12,7 @@ export interface TickerStart {
   /** Absolute time of tick 0 on the main thread's performance.now() clock, ms. */
   startMs: number;
   periodMs: number;
-  /** Busy-wait this long before each deadline, ms. */
+  /** Wake this long before each deadline (main warms up and spins to the deadline), ms. */
   spinMs: number;
   /** main's performance.timeOrigin, so the worker can express times on main's clock. */
   mainTimeOrigin: number;

@@ -1,7 +1,8 @@
-// The clock of the control loop. Sleeps on Atomics.wait until each absolute deadline (plus an
-// optional short spin), then wakes the main thread with the tick index. It never drifts: the
-// k-th deadline is start + k * period whatever happened before. A deadline it wakes too late
-// for (past the next one) is skipped and counted, never bunched up.
+// The clock of the control loop. Sleeps on Atomics.wait until each absolute deadline (or
+// `spinMs` before it, when the main thread is to warm up and spin to the deadline itself),
+// then wakes the main thread with the tick index. It never drifts: the k-th deadline is
+// start + k * period whatever happened before. A deadline it wakes too late for (past the
+// next one) is skipped and counted, never bunched up.
 import { parentPort, workerData } from 'node:worker_threads';
 import { CELL, WAKE_RING, type TickerStart } from './ticker-protocol.js';
 
@@ -23,8 +24,7 @@ while (Atomics.load(cells, CELL.STOP) === 0) {
     if (Atomics.load(cells, CELL.STOP) !== 0) break;
   }
   if (Atomics.load(cells, CELL.STOP) !== 0) break;
-  while (now() < deadline) { /* spin the last spinMs */ }
-  const wake = now();
+  const wake = now() + cfg.spinMs; // as if woken at the deadline: lateness is against the target
   const behind = Math.floor((wake - deadline) / cfg.periodMs);
   if (behind >= 1) {
     // Woke after later deadlines passed: jump to the newest one, count the skipped ones.

@@ -7,6 +7,7 @@ import { FAULT_HELP, parseFault } from '../../deploy/faults.js';
 import { startDeploy, type DeployHandle, type DeploySummary } from '../../deploy/index.js';
 import type { LinkKind } from '../../deploy/links/link-factory.js';
 import { attachOperator, confirmArm } from '../../deploy/operator.js';
+import { applyRealtime } from '../../deploy/realtime.js';
 
 const usage = `usage: ballbot deploy (--policy FILE.onnx | --controller lqr) [--link sim|serial|ros2] [options]
 
@@ -22,9 +23,21 @@ const usage = `usage: ballbot deploy (--policy FILE.onnx | --controller lqr) [--
   --set KEY=VALUE      override a config key, e.g. --set rateHz=200 --set safety.tiltCutoff.maxTiltDeg=20 (repeatable)
   --record FILE.mcap   telemetry to MCAP (every tick; open it in Foxglove or ballbot view)
   --inject KIND@T[:A]  fault injection (repeatable): ${Object.keys(FAULT_HELP).join(', ')}
+  --realtime           raise the process priority, SCHED_FIFO and pin to a CPU where permitted (docs/deploy.md)
   --json               print one JSON summary on the last line of stdout
 
-Exit code: 0 when the run ended without an e-stop, 3 when it ended e-stopped, 130/143 on SIGINT/SIGTERM.`;
+Exit code (docs/deploy.md): 0 the run ended armed or disarmed with every arm request honoured and
+the robot upright; 3 it ended e-stopped, an arm or re-arm was refused, or the robot fell; 2 bad
+usage or it could not start; 1 an uncaught error (after the e-stop); 128+N on signal N (SIGHUP 129,
+SIGINT 130, SIGQUIT 131, SIGTERM 143), after the e-stop, the ESTOP frame and the recording's footer.`;
+
+/** Signals that end a run: every one e-stops, sends ESTOP, closes the recording, then exits 128+N. */
+const TERMINATING_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 } as const;
+
+/** The documented exit code of a run that ended by itself or by the operator (docs/deploy.md). */
+export function runExitCode(s: Pick<DeploySummary, 'finalMode' | 'armRefusals' | 'fell'>): number {
+  return s.finalMode === 'ESTOP' || s.armRefusals.length > 0 || s.fell ? 3 : 0;
+}
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand({
@@ -33,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
       policy: { type: 'string' }, controller: { type: 'string' }, link: { type: 'string' }, port: { type: 'string' },
       baud: { type: 'string' }, 'ros2-config': { type: 'string' }, arm: { type: 'boolean' }, seconds: { type: 'string' },
       config: { type: 'string' }, set: { type: 'string', multiple: true }, record: { type: 'string' },
-      inject: { type: 'string', multiple: true }, json: { type: 'boolean' },
+      inject: { type: 'string', multiple: true }, json: { type: 'boolean' }, realtime: { type: 'boolean' },
     },
   }, argv);
   if (!parsed) return 0;
@@ -58,7 +71,11 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`--inject ${which} can never fire: the run stops after --seconds ${seconds}; inject before that or raise --seconds`);
   }
   const config = loadDeployConfig(v.config ?? DEFAULT_DEPLOY_CONFIG, v.set ?? []);
-  const log = (line: string) => process.stderr.write(line + '\n');
+  // A dropped SSH session closes stderr: a failed log write must not become a second error.
+  process.stderr.on('error', () => {});
+  process.stdout.on('error', () => {});
+  const log = (line: string) => { try { process.stderr.write(line + '\n'); } catch { /* terminal gone */ } };
+  if (v.realtime) for (const line of applyRealtime()) log(`deploy: --realtime: ${line}`);
 
   let handle: DeployHandle;
   try {
@@ -73,19 +90,23 @@ export async function run(argv: string[]): Promise<number> {
 
   // From here on every way out goes through an e-stop first.
   let exitCode: number | null = null;
+  // The mode when the operator asked to stop: the quit's own e-stop does not make the run a failure.
+  let modeAtQuit: DeploySummary['finalMode'] | null = null;
   const quit = (code: number | null, why: string, rule: 'signal' | 'error' | 'operator') => {
     if (exitCode === null) exitCode = code;
+    if (rule === 'operator') modeAtQuit ??= handle.mode;
     handle.estop(why, rule);
     void handle.stop();
   };
-  const onSigint = () => quit(130, 'SIGINT', 'signal');
-  const onSigterm = () => quit(143, 'SIGTERM', 'signal');
+  const signalHandlers = Object.entries(TERMINATING_SIGNALS).map(([name, n]) => {
+    const handler = () => quit(128 + n, name, 'signal');
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
   const onError = (err: unknown) => {
     log(`deploy: uncaught error: ${(err as Error)?.stack ?? err}`);
     quit(1, `uncaught error: ${(err as Error)?.message ?? err}`, 'error');
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
   process.on('uncaughtException', onError);
   process.on('unhandledRejection', onError);
   const operator = {
@@ -117,8 +138,7 @@ export async function run(argv: string[]): Promise<number> {
   const summary: DeploySummary = await handle.done;
   if (progress) clearInterval(progress);
   bar?.stop();
-  process.off('SIGINT', onSigint);
-  process.off('SIGTERM', onSigterm);
+  for (const [name, handler] of signalHandlers) process.off(name, handler);
   process.off('uncaughtException', onError);
   process.off('unhandledRejection', onError);
   detach();
@@ -127,7 +147,7 @@ export async function run(argv: string[]): Promise<number> {
   if (v.json) printJsonLine(summary);
   else printHuman(summary);
   if (exitCode !== null) return exitCode;
-  return summary.finalMode === 'ESTOP' ? 3 : 0;
+  return runExitCode({ ...summary, finalMode: modeAtQuit ?? summary.finalMode });
 }
 
 function printHuman(s: DeploySummary): void {
@@ -136,7 +156,10 @@ function printHuman(s: DeploySummary): void {
     `  ticks ${s.ticks}, missed deadlines ${s.missedDeadlines} (${(100 * s.missedFraction).toFixed(2)}%), overruns ${s.overruns}`,
     `  lateness p50 ${s.latenessUsP50} us, p99 ${s.latenessUsP99} us; compute p99 ${s.computeUsP99} us; inference p50 ${s.inferenceUsP50} us; state-to-command p50 ${s.stateToCommandUsP50} us`,
     ...s.estops.map((e) => `  E-STOP at tick ${e.atTick} (${e.atS.toFixed(2)} s): ${e.reason}`),
+    ...s.armRefusals.map((r) => `  ARM REFUSED at tick ${r.atTick}: ${r.reason}`),
+    `  link frames ok ${s.linkCounters.framesOk}, lost ${s.linkCounters.gaps}, stale ${s.linkCounters.stale}, malformed ${s.linkCounters.malformed}, bad CRC ${s.linkCounters.badCrc}, unknown type ${s.linkCounters.unknownType}, too long ${s.linkCounters.tooLong}`,
   ];
+  if (s.telemetryError) lines.push(`  telemetry stopped early: ${s.telemetryError}`);
   if (s.record) lines.push(`  telemetry: ${s.record} (${s.telemetryMessages} messages)`);
   console.log(lines.join('\n'));
 }

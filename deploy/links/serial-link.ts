@@ -2,7 +2,8 @@
 // the ballbot protocol (PROTOCOL.md): handshake with version and schema hash, COMMAND frames
 // streamed by the control loop, STATE in, link health, and fail-safe on close or silence.
 import { SerialPort } from 'serialport';
-import type { LinkHealth, RobotLink, TimedSensorState } from '../robot-link.js';
+import type { LinkCounters, LinkHealth, RobotLink, RobotMode, TimedSensorState } from '../robot-link.js';
+import type { EstopRule } from '../safety/decisions.js';
 import { ClockSync } from '../../firmware-bridge/clock-sync.js';
 import { FrameDecoder, FrameEncoder, newCommand, newEstop, newHeartbeat, newHello, setEstopReason } from '../../firmware-bridge/codec.js';
 import {
@@ -99,6 +100,9 @@ export class SerialLink implements RobotLink {
   private commands = 0;
   private helloNonce = 0;
   private helloReply: ((status: number, hash: number, version: number) => void) | null = null;
+  /** Why the last HELLO that was not our reply was ignored (wrong role or nonce), for the error. */
+  private helloIgnored: string | null = null;
+  private haveMode = false;
   private readonly cmd = newCommand();
   private readonly ping = newHeartbeat();
   private readonly opts: Required<Pick<SerialLinkOptions, 'baudRate' | 'lowLatency' | 'handshakeTimeoutMs' | 'silenceTimeoutMs' | 'pingEvery' | 'rateHz' | 'schemaHash' | 'protocolVersion'>> & SerialLinkOptions;
@@ -168,15 +172,12 @@ export class SerialLink implements RobotLink {
       this.helloReply = (status, hash, version) => finish({ status, hash, version });
       this.send(this.encoder.hello(hello));
     });
-    const hex = (h: number) => '0x' + (h >>> 0).toString(16).padStart(8, '0');
-    if (!reply) throw new Error(`serial link: no HELLO reply from ${o.path} within ${o.handshakeTimeoutMs} ms (is the firmware running and speaking ballbot protocol v${o.protocolVersion}?)`);
-    if (reply.status === HELLO_STATUS.VERSION_MISMATCH || reply.version !== o.protocolVersion) {
-      throw new Error(`serial link: handshake refused: protocol version mismatch (host v${o.protocolVersion}, firmware v${reply.version})`);
+    if (!reply) {
+      if (this.helloIgnored) throw new Error(`serial link: no valid HELLO reply from ${o.path} within ${o.handshakeTimeoutMs} ms: ${this.helloIgnored}`);
+      throw new Error(`serial link: no HELLO reply from ${o.path} within ${o.handshakeTimeoutMs} ms (is the firmware running and speaking ballbot protocol v${o.protocolVersion}?)`);
     }
-    if (reply.status === HELLO_STATUS.SCHEMA_MISMATCH || reply.hash !== (o.schemaHash >>> 0)) {
-      throw new Error(`serial link: handshake refused: schema hash mismatch (host ${hex(o.schemaHash)}, firmware ${hex(reply.hash)}): host and firmware were built from different message definitions`);
-    }
-    if (reply.status !== HELLO_STATUS.OK) throw new Error(`serial link: handshake refused with status ${reply.status}`);
+    const problem = handshakeProblem(reply, o.protocolVersion, o.schemaHash >>> 0);
+    if (problem) throw new Error(`serial link: handshake with ${o.path} refused: ${problem}`);
     this.paired = true;
     this.opts.log?.(`serial link: ${o.path} paired (firmware watchdog ${this.firmware?.watchdogMs} ms, torque limit ${this.firmware?.maxTorqueNm.toFixed(2)} N m, low latency ${this.lowLatencyStatus})`);
   }
@@ -188,7 +189,15 @@ export class SerialLink implements RobotLink {
     switch (type) {
       case MSG.HELLO: {
         const h = d.hello;
-        if (h.role !== ROLE.FIRMWARE || h.nonce !== this.helloNonce || !this.helloReply) return;
+        if (!this.helloReply) return;
+        if (h.role !== ROLE.FIRMWARE) {
+          this.helloIgnored = `the peer's HELLO has role ${h.role} (${h.role === ROLE.HOST ? 'host' : 'unknown'}), expected ${ROLE.FIRMWARE} (firmware): another host, or the line echoes back what the host sends`;
+          return;
+        }
+        if (h.nonce !== this.helloNonce) {
+          this.helloIgnored = `the firmware's HELLO echoes nonce ${hex(h.nonce)}, the host sent ${hex(this.helloNonce)}: a reply to an earlier or another host's handshake, or a firmware that does not echo the nonce`;
+          return;
+        }
         this.firmware = { protocolVersion: h.protocolVersion, schemaHash: h.schemaHash, watchdogMs: h.watchdogMs, controlRateHz: h.controlRateHz, maxTorqueNm: h.maxTorqueNm };
         this.helloReply(h.status, h.schemaHash, h.protocolVersion);
         return;
@@ -237,6 +246,20 @@ export class SerialLink implements RobotLink {
   private setMode(mode: number, now: number): void {
     if (mode !== this.status.mode) this.status.modeChangedMs = now;
     this.status.mode = mode;
+    this.haveMode = true;
+  }
+
+  /** The firmware's mode from its latest STATE, HEARTBEAT or FAULT (an unknown code reads as ESTOP). */
+  robotMode(): RobotMode | null {
+    if (!this.haveMode) return null;
+    const m = this.status.mode;
+    return m === MODE.ARMED ? 'ARMED' : m === MODE.DISARMED ? 'DISARMED' : 'ESTOP';
+  }
+
+  /** Frames by kind; `gaps` counts lost frames only, `stale` the duplicated or replayed ones. */
+  frameCounters(): LinkCounters {
+    const c = this.decoder.counters;
+    return { framesOk: c.framesOk, malformed: c.malformed, badCrc: c.badCrc, unknownType: c.unknownType, tooLong: c.tooLong, stale: c.stale, gaps: c.gaps };
   }
 
   latestState(): TimedSensorState | null {
@@ -263,11 +286,12 @@ export class SerialLink implements RobotLink {
     this.send(this.encoder.heartbeat(this.ping));
   }
 
-  sendEstop(reason: string): void {
+  /** ESTOP frame; its reason code follows `rule` (PROTOCOL.md §4 ESTOP); no rule = the link closing. */
+  sendEstop(reason: string, rule?: EstopRule): void {
     // E-stop goes out even before pairing: the firmware honours it from anyone.
     if (this.closed || !this.port) return;
     const e = newEstop();
-    e.reasonCode = /operator/i.test(reason) ? ESTOP_REASON.OPERATOR : /link|silen|stale/i.test(reason) ? ESTOP_REASON.LINK : ESTOP_REASON.HOST_SAFETY;
+    e.reasonCode = estopReasonCode(rule ?? 'linkClosed');
     setEstopReason(e, reason);
     this.send(this.encoder.estop(e));
   }
@@ -286,7 +310,7 @@ export class SerialLink implements RobotLink {
     else if (!this.paired) detail = 'not connected';
     else if (silenceMs > this.opts.silenceTimeoutMs) detail = 'silent';
     return {
-      ok: detail === undefined, framesOk: c.framesOk, framesBad: this.decoder.framesBad, gaps: c.gaps + c.stale,
+      ok: detail === undefined, framesOk: c.framesOk, framesBad: this.decoder.framesBad, gaps: c.gaps,
       rttMs: this.rttMs, silenceMs, detail,
     };
   }
@@ -333,6 +357,47 @@ export class SerialLink implements RobotLink {
     slot.set(bytes.subarray(0, n));
     port.write(slot.subarray(0, n));
     this.txFrames++;
+  }
+}
+
+const hex = (h: number) => '0x' + (h >>> 0).toString(16).padStart(8, '0');
+
+/** Why a HELLO reply does not pair, or null when it does. Says which side refused and what differs. */
+export function handshakeProblem(reply: { status: number; hash: number; version: number }, hostVersion: number, hostHash: number): string | null {
+  const versions = `host v${hostVersion}, firmware v${reply.version}`;
+  const hashes = `host ${hex(hostHash)}, firmware ${hex(reply.hash)}`;
+  switch (reply.status) {
+    case HELLO_STATUS.OK:
+      if (reply.version !== hostVersion) return `protocol version mismatch (${versions}); the firmware accepted, the host does not`;
+      if (reply.hash !== hostHash) return `schema hash mismatch (${hashes}): host and firmware were built from different message definitions`;
+      return null;
+    case HELLO_STATUS.VERSION_MISMATCH:
+      return reply.version !== hostVersion
+        ? `protocol version mismatch (${versions})`
+        : `the firmware answered status 1 (version mismatch) although it reports the host's own version v${hostVersion}`;
+    case HELLO_STATUS.SCHEMA_MISMATCH:
+      return reply.hash !== hostHash
+        ? `schema hash mismatch (${hashes}): host and firmware were built from different message definitions`
+        : `the firmware answered status 2 (schema mismatch) although it reports the host's own schema hash ${hex(hostHash)}: its schema check is broken, or the reply was corrupted before its CRC was computed`;
+    default:
+      return `the firmware answered with unknown status ${reply.status} (${versions}; ${hashes})`;
+  }
+}
+
+/** The ESTOP frame's reason_code for each rule (PROTOCOL.md §4, ESTOP). */
+export function estopReasonCode(rule: EstopRule | 'linkClosed'): number {
+  switch (rule) {
+    case 'operator':
+      return ESTOP_REASON.OPERATOR;
+    case 'staleState':
+    case 'linkHealth':
+    case 'linkClosed':
+      return ESTOP_REASON.LINK;
+    case 'signal':
+    case 'error':
+      return ESTOP_REASON.OTHER;
+    default:
+      return ESTOP_REASON.HOST_SAFETY;
   }
 }
 

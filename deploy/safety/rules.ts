@@ -97,3 +97,21 @@ export class OverrunMonitor {
   get run(): number { return this.consecutive; }
   reset(): void { this.consecutive = 0; }
 }
+
+/**
+ * Host and robot must agree on whether torque is on: a robot that acknowledged ARM but stayed
+ * disarmed (or latched its own e-stop unnoticed) is a disagreement. Tolerated for maxMs, the
+ * round trip of an ARM frame and the next state report.
+ */
+export class ModeAgreement {
+  private sinceMs = NaN;
+  constructor(readonly maxMs: number) {}
+  /** Record one observation; true when they have disagreed for longer than maxMs. */
+  violated(agree: boolean, nowMs: number): boolean {
+    if (agree) { this.sinceMs = NaN; return false; }
+    if (Number.isNaN(this.sinceMs)) this.sinceMs = nowMs;
+    return nowMs - this.sinceMs > this.maxMs;
+  }
+  disagreeingForMs(nowMs: number): number { return Number.isNaN(this.sinceMs) ? 0 : nowMs - this.sinceMs; }
+  reset(): void { this.sinceMs = NaN; }
+}

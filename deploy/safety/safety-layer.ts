@@ -1,12 +1,15 @@
 // The safety layer: every rule from the deploy config, applied in a fixed order each tick.
-// Checks (stale, link, fault flags, tilt, NaN, overruns) latch the e-stop; shaping rules
-// (clip, ramp, slew) limit the command and are logged when they start and stop acting.
+// Checks (stale, link, fault flags, NaN, tilt, mode agreement, overruns) return a typed
+// EstopReason that the runtime latches; shaping rules (clip, ramp, slew) limit the command
+// and are logged when they start and stop acting. Every decision is made here, none inline.
 import type { DeployConfig } from '../config.js';
-import { ActionClip, ArmingRamp, LinkHealthWatchdog, OverrunMonitor, SlewRateLimiter, StaleStateWatchdog, TiltCutoff } from './rules.js';
+import type { LinkHealth, RobotMode, TimedSensorState } from '../robot-link.js';
+import type { ArmBlocker, EstopReason, RuleName } from './decisions.js';
+import { ActionClip, ArmingRamp, firstNonFinite, LinkHealthWatchdog, ModeAgreement, OverrunMonitor, SlewRateLimiter, StaleStateWatchdog, TiltCutoff } from './rules.js';
 
-export type RuleName =
-  | 'actionClip' | 'slewRate' | 'armingRamp' | 'tiltCutoff' | 'staleState' | 'linkHealth'
-  | 'nonFinite' | 'deadlineOverruns' | 'robotFault' | 'operator' | 'signal' | 'error' | 'arm';
+export type { RuleName } from './decisions.js';
+
+const DEG = 180 / Math.PI;
 
 export class SafetyLayer {
   readonly clip: ActionClip | null;
@@ -18,6 +21,8 @@ export class SafetyLayer {
   readonly overruns: OverrunMonitor | null;
   readonly nonFinite: boolean;
   readonly robotFault: boolean;
+  readonly modeAgreement: ModeAgreement | null;
+  private readonly armMaxTiltRad: number;
   private clipping = false;
   private slewing = false;
   /** Result of the last shape() call, reused (no allocation per tick). */
@@ -38,6 +43,61 @@ export class SafetyLayer {
     this.overruns = cfg.deadlineOverruns.enabled ? new OverrunMonitor(cfg.deadlineOverruns.maxConsecutive) : null;
     this.nonFinite = cfg.nonFinite.enabled;
     this.robotFault = cfg.robotFault.enabled;
+    this.modeAgreement = cfg.modeAgreement.enabled ? new ModeAgreement(cfg.modeAgreement.maxMs) : null;
+    this.armMaxTiltRad = cfg.armMaxTiltDeg / DEG;
+  }
+
+  /**
+   * The state checks that latch the e-stop, in order; the first violated one, or null.
+   * `obs` is the observation built from `state`. Allocates only on a violation.
+   */
+  checkState(state: TimedSensorState | null, health: LinkHealth, nowMs: number, tiltRad: number, obs: Float32Array): EstopReason | null {
+    const stamp = state ? state.stampMs : undefined;
+    if (this.stale.violated(stamp, nowMs)) return { rule: 'staleState', ageMs: this.stale.ageMs(stamp, nowMs), limitMs: this.stale.timeoutMs };
+    if (this.link && this.link.violated(health.ok, health.silenceMs)) {
+      return { rule: 'linkHealth', ok: health.ok, silenceMs: health.silenceMs, limitMs: this.link.maxSilenceMs, linkDetail: health.detail ?? null };
+    }
+    if (!state) return null;
+    if (this.robotFault && state.faultFlags) return { rule: 'robotFault', flags: state.faultFlags };
+    if (this.nonFinite) {
+      const bad = firstNonFinite(obs);
+      if (bad >= 0) return { rule: 'nonFinite', where: 'observation', index: bad, value: obs[bad] };
+    }
+    if (this.tilt && this.tilt.violated(tiltRad)) return { rule: 'tiltCutoff', tiltDeg: tiltRad * DEG, limitDeg: this.tilt.maxTiltRad * DEG };
+    return null;
+  }
+
+  /** What keeps an arm request waiting: a failed state check, or too much lean. */
+  armBlocker(state: TimedSensorState | null, health: LinkHealth, nowMs: number, tiltRad: number, obs: Float32Array): ArmBlocker | null {
+    const problem = this.checkState(state, health, nowMs, tiltRad, obs);
+    if (problem) return problem;
+    if (!(tiltRad <= this.armMaxTiltRad)) return { rule: 'armTilt', tiltDeg: tiltRad * DEG, limitDeg: this.cfg.armMaxTiltDeg };
+    return null;
+  }
+
+  /** The policy's action must be finite. */
+  checkAction(action: Float32Array): EstopReason | null {
+    if (!this.nonFinite) return null;
+    const bad = firstNonFinite(action);
+    return bad >= 0 ? { rule: 'nonFinite', where: 'action', index: bad, value: action[bad] } : null;
+  }
+
+  /**
+   * While the host commands torque the robot must report ARMED (links that report no mode
+   * return null and are not judged). Call once per tick with torque allowed.
+   */
+  checkMode(robotMode: RobotMode | null, hostMode: string, nowMs: number): EstopReason | null {
+    const m = this.modeAgreement;
+    if (!m || robotMode === null) return null;
+    if (!m.violated(robotMode === 'ARMED', nowMs)) return null;
+    return { rule: 'modeAgreement', hostMode, robotMode, forMs: m.disagreeingForMs(nowMs), limitMs: m.maxMs };
+  }
+
+  /** Feed the consecutive-overrun rule with `count` bad ticks (0 = a good one). */
+  checkOverruns(count: number): EstopReason | null {
+    const mon = this.overruns;
+    if (!mon) return null;
+    return mon.record(count > 0, Math.max(1, count)) ? { rule: 'deadlineOverruns', run: mon.run, limit: mon.maxConsecutive } : null;
   }
 
   /** Arming: start the ramp from zero torque. */
@@ -45,6 +105,7 @@ export class SafetyLayer {
     this.ramp.start(nowMs);
     this.slew?.reset();
     this.overruns?.reset();
+    this.modeAgreement?.reset();
   }
 
   /**

@@ -1,8 +1,16 @@
-// Run the real deploy runtime (onnxruntime, ticker worker, sim link worker) and keep a copy
-// of every tick and every command the robot was sent, for assertions after the run.
-import { runDeploy, startDeploy, type DeployHandle, type DeployOptions, type DeploySummary } from '../../deploy/index.js';
+// Run the real deploy runtime (onnxruntime, safety layer, the sim's Plant) and keep a copy of
+// every tick and every command the robot was sent, for assertions after the run. By default a
+// run is lockstep: the same loop on a simulated clock, the robot stepped up to each tick, so
+// the outcome does not depend on the machine's load. `realTime: true` runs the ticker worker
+// and the sim link worker instead, for what is about real time (deadline overruns).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { runDeploy, startDeploy, type DeployHandle, type DeployOptions } from '../../deploy/index.js';
 import { defaultDeployConfig, type DeployConfig } from '../../deploy/config.js';
 import type { LinkHealth, RobotLink, TimedSensorState } from '../../deploy/robot-link.js';
+import type { EstopRule } from '../../deploy/safety/decisions.js';
+import { SimClock } from '../../deploy/clock.js';
+import { LockstepSimLink } from '../../deploy/lockstep.js';
 import { SimLink, type SimControls, type SimFault, type SimTruthSample } from '../../deploy/links/sim-link.js';
 import { loadRobotConfig, type RobotConfig } from '../../sim/config/robot.js';
 import type { Mode } from '../../deploy/safety/state-machine.js';
@@ -17,20 +25,23 @@ export interface TickCopy {
   obsHasNonFinite: boolean;
   rawAction: number[];
   torque: number[];
+  computeUs: number;
 }
 
-/** A RobotLink decorator over the real sim link that remembers what was sent, in order. */
+/** A RobotLink decorator over a sim link (real-time or lockstep) that remembers what was sent, in order. */
 export class RecordingLink implements RobotLink, SimControls {
   readonly name: string;
-  readonly sent: { kind: 'command' | 'estop' | 'arm'; seq: number; torques: number[] }[] = [];
-  constructor(readonly inner: SimLink) { this.name = inner.name; }
+  readonly sent: { kind: 'command' | 'estop' | 'arm'; seq: number; torques: number[]; rule?: EstopRule }[] = [];
+  constructor(readonly inner: SimLink | LockstepSimLink) { this.name = inner.name; }
+  /** Lockstep only: step the robot up to the clock. */
+  advance(): void { (this.inner as LockstepSimLink).advance(); }
   connect(): Promise<void> { return this.inner.connect(); }
   latestState(): TimedSensorState | null { return this.inner.latestState(); }
   sendCommand(torques: Float64Array, seq: number): void {
     this.sent.push({ kind: 'command', seq, torques: Array.from(torques) });
     this.inner.sendCommand(torques, seq);
   }
-  sendEstop(reason: string): void { this.sent.push({ kind: 'estop', seq: -1, torques: [] }); this.inner.sendEstop(reason); }
+  sendEstop(reason: string, rule?: EstopRule): void { this.sent.push({ kind: 'estop', seq: -1, torques: [], rule }); this.inner.sendEstop(reason); }
   sendArm(): void { this.sent.push({ kind: 'arm', seq: -1, torques: [] }); this.inner.sendArm(); }
   health(): LinkHealth { return this.inner.health(); }
   close(): Promise<void> { return this.inner.close(); }
@@ -60,7 +71,7 @@ export function testConfig(overrides: string[] = []): DeployConfig {
 }
 
 export interface Run {
-  summary: DeploySummary;
+  summary: Awaited<ReturnType<typeof runDeploy>>;
   ticks: TickCopy[];
   link: RecordingLink;
 }
@@ -69,21 +80,30 @@ export function copyTicks(into: TickCopy[]): DeployOptions['onTick'] {
   return (r) => into.push({
     tick: r.tick, mode: r.mode, elapsedMs: r.elapsedMs, stateAgeMs: r.stateAgeMs, linkOk: r.linkOk, tiltRad: r.tiltRad,
     obsHasNonFinite: Array.from(r.obs).some((v) => !Number.isFinite(v)),
-    rawAction: Array.from(r.rawAction), torque: Array.from(r.safeTorqueNm),
+    rawAction: Array.from(r.rawAction), torque: Array.from(r.safeTorqueNm), computeUs: r.computeUs,
   });
 }
 
-export async function runOnSim(options: Omit<DeployOptions, 'link'> & { config: DeployConfig }): Promise<Run> {
-  const link = new RecordingLink(new SimLink({ robot, ...options.config.sim }));
+type SimRunOptions = Omit<DeployOptions, 'link'> & { config: DeployConfig; realTime?: boolean };
+
+function simLinkFor(options: SimRunOptions): { link: RecordingLink; lockstep: Pick<DeployOptions, 'lockstep' | 'clock'> } {
+  if (options.realTime) return { link: new RecordingLink(new SimLink({ robot, ...options.config.sim })), lockstep: {} };
+  const clock = new SimClock();
+  return { link: new RecordingLink(new LockstepSimLink({ robot, ...options.config.sim }, clock)), lockstep: { lockstep: true, clock } };
+}
+
+export async function runOnSim(options: SimRunOptions): Promise<Run> {
+  const { link, lockstep } = simLinkFor(options);
   const ticks: TickCopy[] = [];
-  const summary = await runDeploy({ robot, log: () => {}, ...options, link, onTick: copyTicks(ticks) });
+  const summary = await runDeploy({ robot, log: () => {}, ...options, ...lockstep, link, onTick: copyTicks(ticks) });
   return { summary, ticks, link };
 }
 
-export async function startOnSim(options: Omit<DeployOptions, 'link'> & { config: DeployConfig }): Promise<{ handle: DeployHandle; ticks: TickCopy[]; link: RecordingLink }> {
-  const link = new RecordingLink(new SimLink({ robot, ...options.config.sim }));
+/** Started, not run: lockstep runs advance with `handle.step(n)`, real-time ones by waiting. */
+export async function startOnSim(options: SimRunOptions): Promise<{ handle: DeployHandle; ticks: TickCopy[]; link: RecordingLink }> {
+  const { link, lockstep } = simLinkFor(options);
   const ticks: TickCopy[] = [];
-  const handle = await startDeploy({ robot, log: () => {}, ...options, link, onTick: copyTicks(ticks) });
+  const handle = await startDeploy({ robot, log: () => {}, ...options, ...lockstep, link, onTick: copyTicks(ticks) });
   return { handle, ticks, link };
 }
 
@@ -99,27 +119,21 @@ export async function until(cond: () => boolean, what: string, timeoutMs = 15_00
   }
 }
 
-/**
- * Run balance assertions; when they fail on a run the machine starved (see starvedBy), the
- * test is marked skipped with the reason and the failure instead of failing.
- */
-export function balanceCheck(t: { skip(message?: string): void }, summary: DeploySummary, assertions: () => void): void {
-  try {
-    assertions();
-  } catch (err) {
-    const starved = starvedBy(summary);
-    if (!starved) throw err;
-    t.skip(`${starved} (and the balance check failed: ${(err as Error).message.split('\n')[0]})`);
-  }
+const BIN = fileURLToPath(new URL('../../../bin/ballbot.js', import.meta.url));
+
+/** `ballbot deploy ARGS` in a child process; its output is collected. */
+export function spawnDeploy(args: string[], nodeArgs: string[] = []) {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'deploy', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  return { child, exited, out: () => stdout, err: () => stderr };
 }
 
-/**
- * A closed-loop balance check needs the machine to give the loop and the simulated robot
- * their time: returns why this run could not (too many missed deadlines or states arriving
- * late), or null. Balance assertions are skipped, with that reason, on a starved run.
- */
-export function starvedBy(summary: DeploySummary): string | null {
-  if (summary.missedFraction > 0.03) return `the machine was too busy for a real-time balance check: ${(100 * summary.missedFraction).toFixed(1)}% of deadlines missed`;
-  if ((summary.stateToCommandUsP99 ?? 0) > 50_000) return `the machine was too busy for a real-time balance check: state-to-command p99 ${summary.stateToCommandUsP99} us`;
-  return null;
+/** The JSON summary a `--json` run prints on its last stdout line. */
+export function lastJsonLine(stdout: string): any {
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeRandomPolicy } from '../../training/io/random-policy.js';
-import { isZero, robot, runOnSim, sleep, startOnSim, testConfig, until } from './harness.js';
+import { isZero, robot, runOnSim, startOnSim, testConfig } from './harness.js';
 
 // A constant policy: action 0.9 on every wheel = 0.9 * 1.98 N m = 1.78 N m before safety.
 const constant = writeRandomPolicy({ robot, rateHz: 100, constant: [0.9, -0.9, 0.9] });
@@ -39,17 +39,19 @@ test('operator e-stop latches; only an explicit re-arm brings torque back, throu
   // The constant policy tips the robot over; tilt limits are off so the re-arm path is what is tested.
   const config = testConfig(['safety.tiltCutoff.enabled=false', 'safety.armMaxTiltDeg=89', 'safety.armingRamp.seconds=0.2']);
   const { handle, ticks, link } = await startOnSim({ policy: constant, config, arm: true });
-  await until(() => handle.mode === 'RUNNING', 'RUNNING after arming');
-  await sleep(100);
+  await handle.step(30); // 0.2 s ramp at 100 Hz, then RUNNING
+  assert.equal(handle.mode, 'RUNNING');
+  await handle.step(10);
   handle.estop('test operator');
   const estopAt = ticks.length;
-  await sleep(400);
+  await handle.step(40);
   assert.equal(handle.mode, 'ESTOP', 'no automatic recovery');
   const during = ticks.slice(estopAt);
-  assert.ok(during.length >= 10 && during.every((t) => isZero(t.torque) && t.mode === 'ESTOP'));
+  assert.ok(during.length === 40 && during.every((t) => isZero(t.torque) && t.mode === 'ESTOP'));
   handle.rearm('test re-arm');
-  await until(() => handle.mode === 'RUNNING', 'RUNNING again after the re-arm');
-  await sleep(100);
+  await handle.step(30);
+  assert.equal(handle.mode, 'RUNNING', 'RUNNING again after the re-arm');
+  await handle.step(10);
   const summary = await handle.stop();
   assert.equal(summary.estops.length, 1);
   assert.equal(summary.estops[0].rule, 'operator');

@@ -1,20 +1,17 @@
 // MCAP telemetry: a run's file reads back with @mcap/core with every channel and the
-// expected counts; a run killed with SIGKILL leaves a file that reads up to its last chunk;
-// SIGTERM e-stops first and closes the file cleanly.
+// expected counts; a run killed with SIGKILL leaves a file that reads up to its last chunk.
+// Terminating signals (e-stop first, a clean file): signals.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseFault } from '../../deploy/faults.js';
 import { TELEMETRY_CHANNELS } from '../../deploy/telemetry.js';
 import { writeRandomPolicy } from '../../training/io/random-policy.js';
-import { robot, runOnSim, sleep, testConfig, WIDE_TIMING_FLAGS } from './harness.js';
+import { robot, runOnSim, sleep, spawnDeploy, testConfig, WIDE_TIMING_FLAGS } from './harness.js';
 import { readMcap } from './mcap-read.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/ballbot.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ballbot-telemetry-'));
 
 test('a recorded run reads back with every channel, one message per tick, and its safety events', async () => {
@@ -46,15 +43,6 @@ test('a recorded run reads back with every channel, one message per tick, and it
   assert.ok((back.schemas.get('ballbot.action') as { properties: Record<string, unknown> }).properties.safeTorqueNm);
 });
 
-function spawnDeploy(args: string[]) {
-  const child = spawn(process.execPath, [BIN, 'deploy', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
-  return { child, exited, out: () => stdout, err: () => stderr };
-}
 
 async function waitForSize(file: string, bytes: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -68,8 +56,12 @@ async function waitForSize(file: string, bytes: number, timeoutMs: number): Prom
 test('SIGKILL mid-run leaves an MCAP file that reads up to its last complete chunk', async () => {
   const file = join(dir, 'killed.mcap');
   const run = spawnDeploy(['--controller', 'lqr', '--arm', '--record', file, '--set', 'telemetry.chunkBytes=4096', ...WIDE_TIMING_FLAGS]);
-  await waitForSize(file, 120_000, 20_000);
-  run.child.kill('SIGKILL');
+  try {
+    // A wait for a loaded machine to start the run, not a speed check.
+    await waitForSize(file, 120_000, 90_000);
+  } finally {
+    run.child.kill('SIGKILL');
+  }
   await run.exited;
   const size = statSync(file).size;
   const back = readMcap(file);
@@ -79,25 +71,4 @@ test('SIGKILL mid-run leaves an MCAP file that reads up to its last complete chu
   assert.ok(ticks.length > 20, `${ticks.length} ticks readable`);
   for (let i = 1; i < ticks.length; i++) assert.ok(ticks[i] > ticks[i - 1], 'ticks in order, none garbled');
   assert.ok(back.messages.some((m) => m.topic === '/deploy/mode' && m.data.to === 'ARMING'));
-});
-
-test('SIGTERM: e-stop first, then a clean file and the JSON summary', async () => {
-  const file = join(dir, 'term.mcap');
-  const run = spawnDeploy(['--controller', 'lqr', '--arm', '--record', file, '--json', ...WIDE_TIMING_FLAGS]);
-  await waitForSize(file, 20_000, 20_000);
-  await sleep(300);
-  run.child.kill('SIGTERM');
-  const code = await run.exited;
-  assert.equal(code, 143, run.err());
-  const lines = run.out().trim().split('\n');
-  const summary = JSON.parse(lines[lines.length - 1]);
-  assert.equal(summary.finalMode, 'ESTOP');
-  assert.equal(summary.estops[0].rule, 'signal');
-  assert.match(summary.estops[0].reason, /SIGTERM/);
-  const back = readMcap(file);
-  assert.equal(back.complete, true);
-  const lastMode = back.messages.filter((m) => m.topic === '/deploy/mode').at(-1)!;
-  assert.equal(lastMode.data.to, 'ESTOP');
-  assert.match(lastMode.data.reason, /signal: SIGTERM/);
-  assert.ok(back.messages.some((m) => m.topic === '/deploy/safety' && m.data.rule === 'signal' && m.data.effect === 'estop'));
 });
