@@ -22,7 +22,7 @@
  * The summary has ticks, missedDeadlines, latenessUsP50/P99, computeUsP99, inferenceUsP50/P99,
  * stateToCommandUsP50/P99, estops [{reason, rule, atTick, atS}], fell, finalMode and more.
  */
-import { loadRobotConfig, type RobotConfig } from '../sim/config/robot.js';
+import { loadRobotConfig, robotIdentity, type RobotConfig } from '../sim/config/robot.js';
 import { assertArtifactMatches } from './artifact-check.js';
 import { defaultDeployConfig, loadDeployConfig, type DeployConfig } from './config.js';
 import { LINK_FAULTS, type FaultSpec } from './faults.js';
@@ -143,7 +143,7 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
       if (simControlsOf(link)) channels.push('truth');
       telemetry = await Telemetry.open(o.record, {
         chunkBytes: cfg.telemetry.chunkBytes, channels,
-        metadata: { policy: policy.name, link: link.name, rateHz: String(cfg.rateHz), robot: robot.name, config: JSON.stringify(cfg) },
+        metadata: { policy: policy.name, link: link.name, rateHz: String(cfg.rateHz), robot: robot.name, robotHash: robotIdentity(robot).hash, robotConfig: JSON.stringify(robot), config: JSON.stringify(cfg) },
       });
     }
   } catch (err) {

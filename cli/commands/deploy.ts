@@ -7,12 +7,15 @@ import { FAULT_HELP, parseFault } from '../../deploy/faults.js';
 import { startDeploy, type DeployHandle, type DeploySummary } from '../../deploy/index.js';
 import type { LinkKind } from '../../deploy/links/link-factory.js';
 import { attachOperator, confirmArm } from '../../deploy/operator.js';
+import { loadRobotConfig } from '../../sim/config/robot.js';
 
 const usage = `usage: ballbot deploy (--policy FILE.onnx | --controller lqr) [--link sim|serial|ros2] [options]
 
   --policy FILE        ONNX policy artifact (refused before arming if made for another robot, rate or observation)
   --controller lqr     run the LQR baseline through the same runtime instead
   --link KIND          sim (default; the simulator in real time), serial (--port), ros2
+  --robot FILE         robot config of the simulated plant (--link sim only; default: the deploy config's robot,
+                       the one the policy or LQR was made for); a different robot tests a policy off its model
   --port PATH          serial device (or the virtual robot's pty) for --link serial
   --baud N             serial baud rate
   --ros2-config FILE   ROS 2 link config (default configs/deploy/ros2.yaml)
@@ -30,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand({
     usage,
     options: {
-      policy: { type: 'string' }, controller: { type: 'string' }, link: { type: 'string' }, port: { type: 'string' },
+      policy: { type: 'string' }, controller: { type: 'string' }, link: { type: 'string' }, robot: { type: 'string' }, port: { type: 'string' },
       baud: { type: 'string' }, 'ros2-config': { type: 'string' }, arm: { type: 'boolean' }, seconds: { type: 'string' },
       config: { type: 'string' }, set: { type: 'string', multiple: true }, record: { type: 'string' },
       inject: { type: 'string', multiple: true }, json: { type: 'boolean' },
@@ -58,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     handle = await startDeploy({
       policy: v.policy, controller: v.controller as 'lqr' | undefined, config, faults, seconds, record: v.record, arm: v.arm, log,
-      link: { kind, port: v.port, baud: v.baud === undefined ? undefined : numberFlag(v.baud, 'baud', 0, { min: 1, integer: true }), extra: v['ros2-config'] ? { configFile: v['ros2-config'] } : undefined },
+      link: { kind, plantRobot: v.robot ? loadRobotConfig(v.robot) : undefined, port: v.port, baud: v.baud === undefined ? undefined : numberFlag(v.baud, 'baud', 0, { min: 1, integer: true }), extra: v['ros2-config'] ? { configFile: v['ros2-config'] } : undefined },
     });
   } catch (err) {
     console.error(`ballbot deploy: ${(err as Error).message}`);

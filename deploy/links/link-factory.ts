@@ -12,6 +12,11 @@ export interface LinkRequest {
   kind: LinkKind;
   port?: string;
   baud?: number;
+  /**
+   * The robot the sim link simulates, when it differs from the robot the controller was made
+   * for (a perturbed plant for system identification). Only for `sim`.
+   */
+  plantRobot?: RobotConfig;
   /** Extra options passed through to the serial or ROS 2 link. */
   extra?: Record<string, unknown>;
 }
@@ -36,9 +41,10 @@ async function importFactory(modulePath: string, exportName: string, what: strin
 }
 
 export async function createLink(req: LinkRequest, cfg: DeployConfig, robot: RobotConfig): Promise<RobotLink> {
+  if (req.plantRobot && req.kind !== 'sim') throw new Error(`--robot describes a simulated plant: only for --link sim, not --link ${req.kind}`);
   switch (req.kind) {
     case 'sim':
-      return new SimLink({ robot, ...cfg.sim });
+      return new SimLink({ ...cfg.sim, robot: req.plantRobot ?? robot });
     case 'serial': {
       if (!req.port) throw new Error('--link serial needs --port /dev/ttyX (or the virtual robot\'s pty)');
       // A variable specifier: the module is another helper's and may not exist in this build.

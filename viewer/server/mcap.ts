@@ -2,8 +2,7 @@
 // episode the page can play. Read with @mcap/core's stream reader, so a file cut short by a
 // crash still plays up to its last complete chunk. Channels are matched by topic name (see
 // docs/viewer.md); a message's fields are picked by name, so extra fields are fine.
-import { readFileSync } from 'node:fs';
-import { McapStreamReader, type McapTypes } from '@mcap/core';
+import { readMcapJsonMessages, type McapMessage } from '../../common/mcap-read.js';
 import { loadRobotConfig, RobotConfigSchema, type RobotConfig } from '../../sim/config/robot.js';
 import { tiltFromQuaternion } from '../../sim/observation.js';
 import type { EpisodeData, EpisodeEvent, EpisodeFrame } from '../page/episode.js';
@@ -28,46 +27,7 @@ function defaultRobot(): RobotConfig {
   return loadRobotConfig(join(viewerPageDir(), '..', '..', 'configs', 'robot', 'default.yaml'));
 }
 
-export interface McapMessage {
-  topic: string;
-  logTimeNs: bigint;
-  value: Json;
-}
-
-/** Every JSON message in the file, in file order; stops quietly at a damaged tail. */
-export function readMcapJsonMessages(file: string): { messages: McapMessage[]; metadata: Map<string, Map<string, string>>; truncated: boolean } {
-  const reader = new McapStreamReader({ validateCrcs: true });
-  reader.append(readFileSync(file));
-  const channels = new Map<number, McapTypes.Channel>();
-  const messages: McapMessage[] = [];
-  const metadata = new Map<string, Map<string, string>>();
-  const decoder = new TextDecoder();
-  let truncated = false;
-  for (;;) {
-    let record: McapTypes.TypedMcapRecord | undefined;
-    try {
-      record = reader.nextRecord();
-    } catch {
-      truncated = true;
-      break;
-    }
-    if (!record) break;
-    if (record.type === 'Channel') channels.set(record.id, record);
-    else if (record.type === 'Metadata') metadata.set(record.name, record.metadata);
-    else if (record.type === 'Message') {
-      const ch = channels.get(record.channelId);
-      if (!ch || ch.messageEncoding !== 'json') continue;
-      try {
-        const value = JSON.parse(decoder.decode(record.data)) as Json;
-        if (value && typeof value === 'object') messages.push({ topic: ch.topic.replace(/^\/+/, ''), logTimeNs: record.logTime, value });
-      } catch {
-        /* a message that is not JSON is skipped; the rest still plays */
-      }
-    }
-  }
-  if (!reader.done()) truncated = true;
-  return { messages, metadata, truncated };
-}
+export { readMcapJsonMessages, type McapMessage } from '../../common/mcap-read.js';
 
 function robotFrom(messages: McapMessage[], metadata: Map<string, Map<string, string>>): RobotConfig {
   const candidates: unknown[] = [];
