@@ -25,6 +25,7 @@
 import { loadRobotConfig, robotIdentity, type RobotConfig } from '../sim/config/robot.js';
 import { assertArtifactMatches } from './artifact-check.js';
 import { defaultDeployConfig, loadDeployConfig, type DeployConfig } from './config.js';
+import type { Excitation } from './excitation.js';
 import { LINK_FAULTS, type FaultSpec } from './faults.js';
 import { createLink, type LinkRequest } from './links/link-factory.js';
 import { LqrPolicy } from './lqr-policy.js';
@@ -56,6 +57,8 @@ export interface DeployOptions {
   seconds?: number;
   record?: string;
   faults?: FaultSpec[];
+  /** Identification excitation (`--excite`), added before the safety layer. */
+  excitation?: Excitation;
   onTick?: (rec: TickRecord) => void;
   onEvent?: (e: SafetyEvent) => void;
   log?: (line: string) => void;
@@ -143,7 +146,7 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
       if (simControlsOf(link)) channels.push('truth');
       telemetry = await Telemetry.open(o.record, {
         chunkBytes: cfg.telemetry.chunkBytes, channels,
-        metadata: { policy: policy.name, link: link.name, rateHz: String(cfg.rateHz), robot: robot.name, robotHash: robotIdentity(robot).hash, robotConfig: JSON.stringify(robot), config: JSON.stringify(cfg) },
+        metadata: { policy: policy.name, excitation: o.excitation ? `${o.excitation.kind}:${o.excitation.amplitudeNm}` : 'none', link: link.name, rateHz: String(cfg.rateHz), robot: robot.name, robotHash: robotIdentity(robot).hash, robotConfig: JSON.stringify(robot), config: JSON.stringify(cfg) },
       });
     }
   } catch (err) {
@@ -153,7 +156,7 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   }
 
   warmUp(policy);
-  const loop = new ControlLoop({ cfg, robot, policy, link, telemetry, faults, seconds: o.seconds, onTick: o.onTick, onEvent: o.onEvent, log });
+  const loop = new ControlLoop({ cfg, robot, policy, link, telemetry, faults, excitation: o.excitation, seconds: o.seconds, onTick: o.onTick, onEvent: o.onEvent, log });
   loopRef = loop;
   let closing: Promise<DeploySummary> | null = null;
   const finish = (s: LoopSummary): Promise<DeploySummary> => {

@@ -3,6 +3,7 @@
 // policy, shape the command through the safety layer, send it, then log telemetry. Every
 // e-stop rule zeroes the command of the tick that detects it and latches ESTOP until an
 // explicit re-arm. Everything on the tick's path is preallocated.
+import type { Excitation } from './excitation.js';
 import { buildObservation, OBS_SIZE, ACTION_SIZE, tiltFromQuaternion } from '../sim/observation.js';
 import type { RobotConfig } from '../sim/config/robot.js';
 import type { DeployConfig } from './config.js';
@@ -83,6 +84,8 @@ export interface ControlLoopOptions {
   onTick?: (rec: TickRecord) => void;
   onEvent?: (e: SafetyEvent) => void;
   log?: (line: string) => void;
+  /** Identification excitation added to the command before the safety layer (deploy/excitation.ts). */
+  excitation?: Excitation;
 }
 
 const DEG = 180 / Math.PI;
@@ -334,6 +337,7 @@ export class ControlLoop {
     if (this.sm.torqueAllowed) {
       const maxT = this.o.policy.maxTorqueNm;
       for (let i = 0; i < ACTION_SIZE; i++) { this.rawTorque[i] = this.action[i] * maxT; this.torque[i] = this.rawTorque[i]; }
+      this.o.excitation?.addTo(this.torque, elapsedMs / 1000);
       this.safety.shape(this.torque, tStart, this.periodMs / 1000, this.onShapingChange);
       if (shaped.clipped) this.clippedTicks++;
       if (shaped.slewLimited) this.slewTicks++;

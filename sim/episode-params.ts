@@ -17,6 +17,8 @@ export interface EpisodeParams {
   bodyInertia: Float64Array; // [3]
   motorMaxTorque: Float64Array; // [3], strength-scaled
   motorTimeConstant: number;
+  /** Torque delivered per N m commanded, from robot.motor.strength (the plant's own gain). */
+  motorGain: number;
   /** Command latency (motor latency + randomized action latency), s. */
   actionLatency: number;
   controlJitter: number;
@@ -43,6 +45,7 @@ export function nominalParams(robot: RobotConfig): EpisodeParams {
     bodyInertia: Float64Array.from(robot.body.inertia),
     motorMaxTorque: new Float64Array(3).fill(robot.motor.maxTorque),
     motorTimeConstant: robot.motor.timeConstant,
+    motorGain: robot.motor.strength ?? 1,
     actionLatency: robot.motor.latency,
     controlJitter: 0,
     sensorNoiseScale: 1,

@@ -180,9 +180,36 @@ export class RobotSim {
     this.sensors.primeEncoders();
   }
 
+  /**
+   * Put the robot at the origin in motion: body attitude `bodyQ` (x, y, z, w), body and ball
+   * angular velocities in the world frame, the ball rolling without slip, the motors as if
+   * `heldCommand` (N m) had been applied for a while. Replay starts windows from here.
+   */
+  placeInMotion(bodyQ: ArrayLike<number>, bodyAngvelWorld: ArrayLike<number>, ballAngvelWorld: ArrayLike<number>, heldCommand: ArrayLike<number>): void {
+    this.resetPose(0, 0, 0, 0, 0);
+    const r = this.params.ballRadius;
+    const [wx, wy, wz] = [ballAngvelWorld[0], ballAngvelWorld[1], ballAngvelWorld[2]];
+    this.body.setRotation({ x: bodyQ[0], y: bodyQ[1], z: bodyQ[2], w: bodyQ[3] }, true);
+    this.body.setAngvel({ x: bodyAngvelWorld[0], y: bodyAngvelWorld[1], z: bodyAngvelWorld[2] }, true);
+    this.ball.setAngvel({ x: wx, y: wy, z: wz }, true);
+    // Rolling without slip: v = w x (0, 0, r); the joint keeps the body origin on the ball centre.
+    const vx = wy * r, vy = -wx * r;
+    this.ball.setLinvel({ x: vx, y: vy, z: 0 }, true);
+    // The body's linvel is its centre of mass's: ball velocity + w_body x (R com).
+    const c = rotate(bodyQ, this.params.comOffset, this.v);
+    const [bx, by, bz] = [bodyAngvelWorld[0], bodyAngvelWorld[1], bodyAngvelWorld[2]];
+    this.body.setLinvel({ x: vx + by * c[2] - bz * c[1], y: vy + bz * c[0] - bx * c[2], z: bx * c[1] - by * c[0] }, true);
+    this.setCommand(heldCommand, null);
+    this.motors.prime(this.command);
+    this.stateFresh = false;
+    this.sensors.reset();
+    this.recordSensors();
+    this.sensors.primeEncoders();
+  }
+
   /** Set a new torque command; with control jitter it reaches the motors a few substeps late. */
   setCommand(torquesNm: ArrayLike<number>, rng: Rng | null): void {
-    for (let i = 0; i < 3; i++) this.command[i] = torquesNm[i];
+    for (let i = 0; i < 3; i++) this.command[i] = torquesNm[i] * this.params.motorGain;
     this.jitterSubsteps = rng && this.params.controlJitter > 0 ? Math.round(rng.uniform(0, this.params.controlJitter) / this.physicsDt) : 0;
     if (this.jitterSubsteps === 0) this.activeCommand.set(this.command);
   }

@@ -3,6 +3,7 @@
 import cliProgress from 'cli-progress';
 import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
 import { DEFAULT_DEPLOY_CONFIG, loadDeployConfig } from '../../deploy/config.js';
+import { parseExcitation } from '../../deploy/excitation.js';
 import { FAULT_HELP, parseFault } from '../../deploy/faults.js';
 import { startDeploy, type DeployHandle, type DeploySummary } from '../../deploy/index.js';
 import type { LinkKind } from '../../deploy/links/link-factory.js';
@@ -25,6 +26,9 @@ const usage = `usage: ballbot deploy (--policy FILE.onnx | --controller lqr) [--
   --set KEY=VALUE      override a config key, e.g. --set rateHz=200 --set safety.tiltCutoff.maxTiltDeg=20 (repeatable)
   --record FILE.mcap   telemetry to MCAP (every tick; open it in Foxglove or ballbot view)
   --inject KIND@T[:A]  fault injection (repeatable): ${Object.keys(FAULT_HELP).join(', ')}
+  --excite KIND[:A]    identification excitation added to the command before the safety layer: chirp
+                       (0.5-4 Hz sweep) or prbs (50 ms bits), amplitude A N m per wheel (default 0.3,
+                       at most half the motor torque); see docs/sysid.md
   --json               print one JSON summary on the last line of stdout
 
 Exit code: 0 when the run ended without an e-stop, 3 when it ended e-stopped, 130/143 on SIGINT/SIGTERM.`;
@@ -36,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
       policy: { type: 'string' }, controller: { type: 'string' }, link: { type: 'string' }, robot: { type: 'string' }, port: { type: 'string' },
       baud: { type: 'string' }, 'ros2-config': { type: 'string' }, arm: { type: 'boolean' }, seconds: { type: 'string' },
       config: { type: 'string' }, set: { type: 'string', multiple: true }, record: { type: 'string' },
-      inject: { type: 'string', multiple: true }, json: { type: 'boolean' },
+      inject: { type: 'string', multiple: true }, excite: { type: 'string' }, json: { type: 'boolean' },
     },
   }, argv);
   if (!parsed) return 0;
@@ -55,12 +59,18 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError((err as Error).message);
   }
   const config = loadDeployConfig(v.config ?? DEFAULT_DEPLOY_CONFIG, v.set ?? []);
+  let excitation;
+  try {
+    excitation = v.excite === undefined ? undefined : parseExcitation(v.excite, config.safety.actionClip.maxTorqueNm);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const log = (line: string) => process.stderr.write(line + '\n');
 
   let handle: DeployHandle;
   try {
     handle = await startDeploy({
-      policy: v.policy, controller: v.controller as 'lqr' | undefined, config, faults, seconds, record: v.record, arm: v.arm, log,
+      policy: v.policy, controller: v.controller as 'lqr' | undefined, config, faults, excitation, seconds, record: v.record, arm: v.arm, log,
       link: { kind, plantRobot: v.robot ? loadRobotConfig(v.robot) : undefined, port: v.port, baud: v.baud === undefined ? undefined : numberFlag(v.baud, 'baud', 0, { min: 1, integer: true }), extra: v['ros2-config'] ? { configFile: v['ros2-config'] } : undefined },
     });
   } catch (err) {

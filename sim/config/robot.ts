@@ -51,6 +51,11 @@ export const RobotConfigSchema = z.strictObject({
     timeConstant: range(0, 0.2),
     /** Delay from command to motor, s. */
     latency: range(0, 0.1),
+    /**
+     * Torque the motor delivers per N m commanded (1 = as commanded; a worn or under-volted
+     * motor is weaker). Optional, absent = 1, so existing robot hashes do not change.
+     */
+    strength: range(0.1, 2).optional(),
   }),
   sensors: z.strictObject({
     imu: z.strictObject({

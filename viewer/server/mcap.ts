@@ -27,8 +27,6 @@ function defaultRobot(): RobotConfig {
   return loadRobotConfig(join(viewerPageDir(), '..', '..', 'configs', 'robot', 'default.yaml'));
 }
 
-export { readMcapJsonMessages, type McapMessage } from '../../common/mcap-read.js';
-
 function robotFrom(messages: McapMessage[], metadata: Map<string, Map<string, string>>): RobotConfig {
   const candidates: unknown[] = [];
   for (const [, m] of metadata) for (const key of ['robot', 'robotConfig', 'robot_config']) if (m.has(key)) candidates.push(m.get(key));
