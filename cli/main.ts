@@ -17,6 +17,8 @@ const commands: Record<string, Command> = {
   'virtual-robot': { summary: 'run the simulated robot behind a pseudo-terminal (or ROS 2), as firmware would', load: () => import('./commands/virtual-robot.js') },
   hil: { summary: 'run the hardware-in-the-loop scenario suite against a port or the virtual robot', load: () => import('./commands/hil.js') },
   view: { summary: 'open the browser 3D viewer for a rollout, a recording, telemetry or a run', load: () => import('./commands/view.js') },
+  replay: { summary: 'replay a deploy recording in the simulator and report the sim-to-robot gap per signal', load: () => import('./commands/replay.js') },
+  sysid: { summary: 'fit robot parameters to deploy recordings (system identification)', load: () => import('./commands/sysid.js') },
   compare: { summary: 'train several algorithms over seeds and compare them in a table and a plot', load: () => import('./commands/compare.js') },
 };
 
