@@ -19,6 +19,7 @@ const commands: Record<string, Command> = {
   view: { summary: 'open the browser 3D viewer for a rollout, a recording, telemetry or a run', load: () => import('./commands/view.js') },
   replay: { summary: 'replay a deploy recording in the simulator and report the sim-to-robot gap per signal', load: () => import('./commands/replay.js') },
   sysid: { summary: 'fit robot parameters to deploy recordings (system identification)', load: () => import('./commands/sysid.js') },
+  sim2sim: { summary: 'run a policy in Rapier and in MuJoCo on the same seeds and compare', load: () => import('./commands/sim2sim.js') },
   compare: { summary: 'train several algorithms over seeds and compare them in a table and a plot', load: () => import('./commands/compare.js') },
 };
 
