@@ -11,6 +11,7 @@ import { quatFromAxisAngle, quatMultiply, rotate, rotateInverse } from './math3.
 import { MotorBank, type MotorParams } from './motor.js';
 import type { PlantTruth } from './plant-api.js';
 import { SensorModel } from './sensors.js';
+import { WheelContact } from './wheel-contact.js';
 import type { Rapier } from './rapier.js';
 import type { Rng } from './rng.js';
 import { terrainHeightAt, type Terrain } from './terrain.js';
@@ -47,6 +48,8 @@ export class RobotSim {
   private readonly activeCommand = new Float64Array(3);
   private jitterSubsteps = 0;
   readonly motors: MotorBank;
+  /** Friction-limited wheel contact, when the robot's drive model is `traction`. */
+  contact: WheelContact | null = null;
   readonly sensors: SensorModel;
   readonly wheelSpeed = new Float64Array(3);
   readonly wheelTorque = new Float64Array(3);
@@ -109,6 +112,7 @@ export class RobotSim {
   setParams(p: EpisodeParams): void {
     this.params = p;
     this.J = omniwheelJacobian(this.robot, p.ballRadius);
+    this.contact = p.drive === 'traction' ? new WheelContact(this.robot, p) : null;
     const I = p.ballInertia;
     this.ball.setAdditionalMassProperties(p.ballMass, { x: 0, y: 0, z: 0 }, { x: I, y: I, z: I }, { x: 0, y: 0, z: 0, w: 1 }, true);
     this.ballCollider.setRadius(p.ballRadius);
@@ -237,8 +241,10 @@ export class RobotSim {
     mp.timeConstant = p.motorTimeConstant;
     mp.delaySteps = Math.round(p.actionLatency / this.physicsDt);
     this.motors.step(mp, this.activeCommand, this.wheelSpeed, this.physicsDt, this.wheelTorque);
+    this.contact?.limitTraction(this.wheelTorque);
     // Torque on the ball from the wheels, body frame -> world frame.
     ballTorqueFromWheels(this.J, this.wheelTorque, this.tau);
+    this.contact?.addRollerTorque(w, this.tau);
     rotate(q, this.tau, this.tau);
     const tb = this.torqueBall, tB = this.torqueBody;
     tb.x = this.tau[0] - p.rollingDamping * this.wBall[0];

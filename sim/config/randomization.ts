@@ -40,6 +40,10 @@ export const RandomizationSchema = z.strictObject({
   }),
   /** Terrain amplitude multiplier for rough terrain (1 = the task's nominal roughness). */
   terrainRoughness: interval(0, 3),
+  /** Wheel-ball friction multiplier (robots with `drive.model: traction`); optional. */
+  wheelFrictionScale: interval(0.1, 5).optional(),
+  /** Roller friction multiplier (robots with `drive.model: traction`); optional. */
+  rollerDampingScale: interval(0, 10).optional(),
 });
 
 export type RandomizationConfig = z.output<typeof RandomizationSchema>;

@@ -12,6 +12,7 @@ import { MotorBank, type MotorParams } from '../motor.js';
 import type { SensorState } from '../observation.js';
 import type { Rng } from '../rng.js';
 import { SensorModel } from '../sensors.js';
+import { WheelContact } from '../wheel-contact.js';
 import { ballbotMjcf } from './ballbot-mjcf.js';
 
 let mujoco: Promise<MainModule> | null = null;
@@ -36,6 +37,7 @@ export class MujocoBallbot {
   private readonly tau = new Float64Array(3);
   private readonly pendingPush = new Float64Array(2);
   private readonly motorParams: MotorParams;
+  private readonly contact: WheelContact | null;
   private lastSensorTime = 0;
   private steps = 0;
 
@@ -51,6 +53,7 @@ export class MujocoBallbot {
     this.J = omniwheelJacobian(robot, params.ballRadius);
     const maxDelay = Math.ceil(MAX_LATENCY_S / robot.control.physicsDt);
     this.motors = new MotorBank(maxDelay);
+    this.contact = params.drive === 'traction' ? new WheelContact(robot, params) : null;
     this.sensorModel = new SensorModel(maxDelay);
     this.motorParams = {
       maxTorque: params.motorMaxTorque, noLoadSpeed: robot.motor.noLoadSpeed, viscousFriction: robot.motor.viscousFriction,
@@ -114,7 +117,9 @@ export class MujocoBallbot {
       rotateInverse(this.q, w, w);
       wheelSpeedsFromRelative(this.J, w, this.wheelSpeed);
       this.motors.step(this.motorParams, this.command, this.wheelSpeed, dt, this.wheelTorque);
+      this.contact?.limitTraction(this.wheelTorque);
       ballTorqueFromWheels(this.J, this.wheelTorque, this.tau);
+      this.contact?.addRollerTorque(w, this.tau);
       rotate(this.q, this.tau, this.tau);
       const f = d.xfrc_applied;
       for (let i = 0; i < 6; i++) { f[6 * BALL + i] = 0; f[6 * BODY + i] = 0; }
