@@ -82,6 +82,17 @@ test('replay and sysid refuse a missing file and bad flags, naming them', () => 
   assert.match(badParam.stderr, /unknown parameter 'mass'/);
 });
 
+test('a policy made for the deploy robot runs on another plant: the artifact check uses the controller\'s robot', () => {
+  const policy = fileURLToPath(new URL('../../../policies/balance-default.onnx', import.meta.url));
+  const r = ballbot(['deploy', '--policy', policy, '--link', 'sim', '--robot', PERTURBED, '--seconds', '0.5', '--json', '--set', 'sim.randomize=false', ...WIDE]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(lastJson(r.stdout).policy, /balance-default/);
+  // As the controller's robot instead, the perturbed config is refused: its parameters differ.
+  const refused = ballbot(['deploy', '--policy', policy, '--link', 'sim', '--set', `robot=${PERTURBED}`, '--seconds', '0.5', '--json']);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /robot parameters: artifact hash/);
+});
+
 test('--robot is only for the sim link', () => {
   const r = ballbot(['deploy', '--controller', 'lqr', '--link', 'serial', '--port', '/dev/null', '--robot', PERTURBED, '--arm', '--seconds', '1']);
   assert.equal(r.status, 2);
