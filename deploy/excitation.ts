@@ -27,7 +27,7 @@ const CHIRP = { f0: 0.5, f1: 4, periodS: 8 };
 const PRBS_HOLD_S = 0.05;
 const PHASE = [0, (2 * Math.PI) / 3, (4 * Math.PI) / 3];
 
-/** Parse `chirp`, `prbs`, `chirp:0.4` (amplitude in N m); `maxTorqueNm` bounds the amplitude. */
+/** Parse `chirp`, `prbs`, `chirp:0.4` (amplitude in N m); the torque clip `maxTorqueNm` bounds the amplitude. */
 export function parseExcitation(spec: string, maxTorqueNm: number): Excitation {
   const [kind, amp, extra] = spec.split(':');
   if (extra !== undefined || (kind !== 'chirp' && kind !== 'prbs')) {
@@ -36,7 +36,7 @@ export function parseExcitation(spec: string, maxTorqueNm: number): Excitation {
   const amplitude = amp === undefined ? DEFAULT_EXCITATION_NM : Number(amp);
   const limit = MAX_EXCITATION_FRACTION * maxTorqueNm;
   if (!(amplitude > 0 && amplitude <= limit)) {
-    throw new Error(`--excite ${spec}: the amplitude must be a number in (0, ${limit.toFixed(2)}] N m (half the robot's ${maxTorqueNm} N m motor torque)`);
+    throw new Error(`--excite ${spec}: the amplitude must be a number in (0, ${limit.toFixed(2)}] N m (half the ${maxTorqueNm} N m torque clip)`);
   }
   return kind === 'chirp' ? chirp(amplitude) : prbs(amplitude);
 }

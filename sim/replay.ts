@@ -84,7 +84,11 @@ export class Replayer {
     return new Replayer(await createReplayPlant(robot));
   }
 
-  /** Replay `rec` on `robot` (same geometry and rate as the plant; physical values may differ). */
+  /**
+   * Replay `rec` on `robot`'s physical parameters (those in EpisodeParams: masses, inertias,
+   * damping, motor strength, lag and latency). Geometry, rate, the motors' back-EMF and friction
+   * and the sensor models are those of the robot the Replayer was created with.
+   */
   run(rec: ReplayRecording, robot: RobotConfig, options: ReplayOptions = {}): ReplayTrace {
     const plant = this.plant;
     const params = nominalParams(robot);
