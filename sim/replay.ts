@@ -263,15 +263,18 @@ export function replayGap(trace: ReplayTrace, dtMs: number, scales = recordedSca
   return { windows: trace.windows, samples: trace.samples, signals, normalizedGap: total / NSIG };
 }
 
-/** Lag (samples, -5..5) maximising the correlation of replayed(t + lag) with recorded(t) within windows. */
+/** Lag (samples, -5..5) maximising the correlation of replayed(t + lag) with recorded(t) within windows (means removed). */
 function bestLag(trace: ReplayTrace, s: number): number {
+  let mr = 0, mp = 0;
+  for (let i = 0; i < trace.samples; i++) { mr += trace.recorded[i * NSIG + s]; mp += trace.replayed[i * NSIG + s]; }
+  mr /= Math.max(1, trace.samples); mp /= Math.max(1, trace.samples);
   let best = 0, bestCorr = -Infinity;
   for (let lag = -5; lag <= 5; lag++) {
     let sum = 0, count = 0;
     for (let i = 0; i < trace.samples; i++) {
       const j = i + lag;
       if (j < 0 || j >= trace.samples || trace.window[j] !== trace.window[i]) continue;
-      sum += trace.recorded[i * NSIG + s] * trace.replayed[j * NSIG + s];
+      sum += (trace.recorded[i * NSIG + s] - mr) * (trace.replayed[j * NSIG + s] - mp);
       count++;
     }
     const corr = count ? sum / count : -Infinity;
