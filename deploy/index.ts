@@ -27,11 +27,12 @@
  * itself; `await run.step(n)` runs n ticks (the simulated robot steps up to each), and
  * runDeploy() steps until `seconds`. Deterministic whatever the machine's load.
  */
-import { loadRobotConfig, type RobotConfig } from '../sim/config/robot.js';
+import { loadRobotConfig, robotIdentity, type RobotConfig } from '../sim/config/robot.js';
 import { ballbotCaller } from '../sim/artifact-check.js';
 import { defaultDeployConfig, loadDeployConfig, type DeployConfig } from './config.js';
 import type { FaultSpec } from './faults.js';
 import { injectFaults } from './fault-injection.js';
+import type { Excitation } from './excitation.js';
 import { createLink, type LinkRequest } from './links/link-factory.js';
 import { realClock, SimClock } from './clock.js';
 import { isSteppedLink, LockstepSimLink, type SteppedLink } from './lockstep.js';
@@ -67,6 +68,8 @@ export interface DeployOptions {
   lockstep?: boolean;
   /** The lockstep clock (default: a new one); a SteppedLink passed as `link` must read the same. */
   clock?: SimClock;
+  /** Identification excitation (`--excite`), added before the safety layer. */
+  excitation?: Excitation;
   onTick?: (rec: TickRecord) => void;
   onEvent?: (e: SafetyEvent) => void;
   log?: (line: string) => void;
@@ -137,7 +140,7 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   try {
     if (o.lockstep) {
       if ('connect' in o.link ? !isSteppedLink(o.link) : o.link.kind !== 'sim') throw new Error('lockstep runs need the sim link ({ kind: \'sim\' }) or a link with advance()');
-      baseLink = 'connect' in o.link ? o.link : new LockstepSimLink({ robot, ...cfg.sim }, clock as SimClock);
+      baseLink = 'connect' in o.link ? o.link : new LockstepSimLink({ ...cfg.sim, robot: o.link.plantRobot ?? robot }, clock as SimClock);
     } else {
       baseLink = 'connect' in o.link ? o.link : await createLink(o.link, cfg, robot, hooks);
     }
@@ -154,7 +157,7 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
       if (simControlsOf(baseLink)) channels.push('truth');
       telemetry = await Telemetry.open(o.record, {
         chunkBytes: cfg.telemetry.chunkBytes, maxQueueBytes: cfg.telemetry.maxQueueBytes, channels, warn: log,
-        metadata: { policy: policy.name, link: link.name, rateHz: String(cfg.rateHz), robot: robot.name, config: JSON.stringify(cfg) },
+        metadata: { policy: policy.name, excitation: o.excitation ? `${o.excitation.kind}:${o.excitation.amplitudeNm}` : 'none', link: link.name, rateHz: String(cfg.rateHz), robot: robot.name, robotHash: robotIdentity(robot).hash, robotConfig: JSON.stringify(robot), config: JSON.stringify(cfg) },
       });
     }
   } catch (err) {
@@ -165,7 +168,7 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
 
   warmUp(policy);
   const loop = new ControlLoop({
-    cfg, robot, policy, link, telemetry, sim: simControlsOf(baseLink), clock, lockstep: o.lockstep, seconds: o.seconds, onTick: o.onTick, onEvent: o.onEvent, log,
+    cfg, robot, policy, link, telemetry, sim: simControlsOf(baseLink), clock, lockstep: o.lockstep, excitation: o.excitation, seconds: o.seconds, onTick: o.onTick, onEvent: o.onEvent, log,
   });
   loopRef = loop;
   let closing: Promise<DeploySummary> | null = null;

@@ -6,6 +6,7 @@
 // wraps the link and the policy (deploy/fault-injection.ts): the tick has no fault branches.
 // Everything on the tick's path is preallocated.
 import { buildObservation, OBS_SIZE, ACTION_SIZE, tiltFromQuaternion, actionToTorque, torqueToAction } from '../sim/observation.js';
+import type { Excitation } from './excitation.js';
 import type { RobotConfig } from '../sim/config/robot.js';
 import { realClock, type Clock } from './clock.js';
 import type { DeployConfig } from './config.js';
@@ -96,6 +97,8 @@ export interface ControlLoopOptions {
   onTick?: (rec: TickRecord) => void;
   onEvent?: (e: SafetyEvent) => void;
   log?: (line: string) => void;
+  /** Identification excitation added to the command before the safety layer (deploy/excitation.ts). */
+  excitation?: Excitation;
 }
 
 const DEG = 180 / Math.PI;
@@ -328,6 +331,7 @@ export class ControlLoop {
     if (this.sm.torqueAllowed) {
       actionToTorque(this.action, this.o.policy.maxTorqueNm, this.rawTorque);
       this.torque.set(this.rawTorque);
+      this.o.excitation?.addTo(this.torque, elapsedMs / 1000);
       safety.shape(this.torque, tStart, this.periodMs / 1000, this.onShapingChange);
       if (shaped.clipped) this.clippedTicks++;
       if (shaped.slewLimited) this.slewTicks++;

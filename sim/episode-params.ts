@@ -17,9 +17,16 @@ export interface EpisodeParams {
   bodyInertia: Float64Array; // [3]
   motorMaxTorque: Float64Array; // [3], strength-scaled
   motorTimeConstant: number;
+  /** Torque delivered per N m commanded, from robot.motor.strength (the plant's own gain). */
+  motorGain: number;
   /** Command latency (motor latency + randomized action latency), s. */
   actionLatency: number;
   controlJitter: number;
+  /** Wheel-ball contact: ideal omniwheels, or friction-limited traction with roller friction. */
+  drive: 'ideal' | 'traction';
+  wheelFriction: number;
+  wheelPreloadN: number;
+  rollerDamping: number;
   sensorNoiseScale: number;
   gyroBias: Float64Array; // [3] rad/s
   /** IMU mounting rotation (x, y, z, w): the IMU frame relative to the body frame. */
@@ -43,8 +50,13 @@ export function nominalParams(robot: RobotConfig): EpisodeParams {
     bodyInertia: Float64Array.from(robot.body.inertia),
     motorMaxTorque: new Float64Array(3).fill(robot.motor.maxTorque),
     motorTimeConstant: robot.motor.timeConstant,
+    motorGain: robot.motor.strength ?? 1,
     actionLatency: robot.motor.latency,
     controlJitter: 0,
+    drive: robot.drive?.model ?? 'ideal',
+    wheelFriction: robot.drive?.wheelFriction ?? 0.8,
+    wheelPreloadN: robot.drive?.preloadN ?? 0,
+    rollerDamping: robot.drive?.rollerDamping ?? 0,
     sensorNoiseScale: 1,
     gyroBias: new Float64Array(3),
     imuMisalignment: Float64Array.of(0, 0, 0, 1),
@@ -93,5 +105,7 @@ export function sampleParams(robot: RobotConfig, cfg: RandomizationConfig, rng: 
     p.pushVelocityMps = [cfg.pushes.velocityMps[0] * level, cfg.pushes.velocityMps[1] * level];
   }
   p.terrainRoughness = scale(cfg.terrainRoughness);
+  if (cfg.wheelFrictionScale) p.wheelFriction *= scale(cfg.wheelFrictionScale);
+  if (cfg.rollerDampingScale) p.rollerDamping *= scale(cfg.rollerDampingScale);
   return p;
 }

@@ -32,6 +32,12 @@ export class MotorBank {
     this.head = 0;
   }
 
+  /** Start as if `command` had been held for longer than the latency (replay from mid-run). */
+  prime(command: ArrayLike<number>): void {
+    for (let k = 0; k < this.history.length; k++) this.history[k] = command[k % 3];
+    for (let i = 0; i < 3; i++) this.delivered[i] = command[i];
+  }
+
   /**
    * Advance one physics substep: `command` (N m) scaled by each motor's strength enters the
    * latency line; the command

@@ -3,6 +3,7 @@
 import { loadRandomizationConfig } from './config/randomization.js';
 import { loadRobotConfig, type RobotConfig } from './config/robot.js';
 import { DEFAULT_RANDOMIZATION_CONFIG, DEFAULT_ROBOT_CONFIG } from './config/paths.js';
+import type { EpisodeParams } from './episode-params.js';
 import { startEpisode } from './episode-start.js';
 import type { Plant, PlantOptions, PlantTruth } from './plant-api.js';
 import { Rng } from './rng.js';
@@ -12,7 +13,20 @@ import { BallbotWorld } from './world.js';
 export type { Plant, PlantOptions, PlantTruth } from './plant-api.js';
 
 /** Tilt at which the robot counts as fallen (OpenBallBot-RL terminates at 20 deg). */
-const DEFAULT_TILT_LIMIT_DEG = 20;
+export const DEFAULT_TILT_LIMIT_DEG = 20;
+
+/** A plant that replay and system identification can set to exact parameters and any moving state. */
+export interface ReplayPlant extends Plant {
+  /** Use exactly these physical parameters from now on. */
+  setParams(params: EpisodeParams): void;
+  /** Start from a moving state (see RobotSim.placeInMotion). */
+  placeInMotion(bodyQ: ArrayLike<number>, bodyAngvelWorld: ArrayLike<number>, ballAngvelWorld: ArrayLike<number>, heldCommand: ArrayLike<number>): void;
+}
+
+export async function createReplayPlant(robot: RobotConfig): Promise<ReplayPlant> {
+  const world = await BallbotWorld.create(robot, 1);
+  return new SimPlant(world, robot, {});
+}
 
 export async function createPlant(options: PlantOptions = {}): Promise<Plant> {
   const robot = options.robot ?? loadRobotConfig(DEFAULT_ROBOT_CONFIG);
@@ -20,7 +34,7 @@ export async function createPlant(options: PlantOptions = {}): Promise<Plant> {
   return new SimPlant(world, robot, options);
 }
 
-class SimPlant implements Plant {
+class SimPlant implements ReplayPlant {
   readonly controlDt: number;
   private readonly sim: RobotSim;
   private readonly rng: Rng;
@@ -75,6 +89,15 @@ class SimPlant implements Plant {
     const tiltDeg = options.initTiltDeg ?? this.options.initTiltDeg ?? 0;
     startEpisode(this.sim, this.rng, { robot: this.robot, randomization: this.randomization, level: 1, terrain: this.options.terrain ?? 'flat', initTiltDeg: [tiltDeg, tiltDeg], randomPose: this.options.randomPose ?? false });
     this.lastSensorTime = 0;
+  }
+
+  setParams(params: EpisodeParams): void {
+    this.sim.setParams(params);
+  }
+
+  placeInMotion(bodyQ: ArrayLike<number>, bodyAngvelWorld: ArrayLike<number>, ballAngvelWorld: ArrayLike<number>, heldCommand: ArrayLike<number>): void {
+    this.sim.placeInMotion(bodyQ, bodyAngvelWorld, ballAngvelWorld, heldCommand);
+    this.lastSensorTime = this.sim.timeS;
   }
 
   close(): void {

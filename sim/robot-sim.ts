@@ -11,6 +11,7 @@ import { quatFromAxisAngle, quatMultiply, rotate, rotateInverse } from './math3.
 import { MotorBank, type MotorParams } from './motor.js';
 import type { PlantTruth } from './plant-api.js';
 import { SensorModel } from './sensors.js';
+import { WheelContact } from './wheel-contact.js';
 import type { Rapier } from './rapier.js';
 import type { Rng } from './rng.js';
 import { terrainHeightAt, type Terrain } from './terrain.js';
@@ -47,6 +48,8 @@ export class RobotSim {
   private readonly activeCommand = new Float64Array(3);
   private jitterSubsteps = 0;
   readonly motors: MotorBank;
+  /** Friction-limited wheel contact, when the robot's drive model is `traction`. */
+  contact: WheelContact | null = null;
   readonly sensors: SensorModel;
   readonly wheelSpeed = new Float64Array(3);
   readonly wheelTorque = new Float64Array(3);
@@ -109,6 +112,7 @@ export class RobotSim {
   setParams(p: EpisodeParams): void {
     this.params = p;
     this.J = omniwheelJacobian(this.robot, p.ballRadius);
+    this.contact = p.drive === 'traction' ? new WheelContact(this.robot, p) : null;
     const I = p.ballInertia;
     this.ball.setAdditionalMassProperties(p.ballMass, { x: 0, y: 0, z: 0 }, { x: I, y: I, z: I }, { x: 0, y: 0, z: 0, w: 1 }, true);
     this.ballCollider.setRadius(p.ballRadius);
@@ -180,9 +184,36 @@ export class RobotSim {
     this.sensors.primeEncoders();
   }
 
+  /**
+   * Put the robot at the origin in motion: body attitude `bodyQ` (x, y, z, w), body and ball
+   * angular velocities in the world frame, the ball rolling without slip, the motors as if
+   * `heldCommand` (N m) had been applied for a while. Replay starts windows from here.
+   */
+  placeInMotion(bodyQ: ArrayLike<number>, bodyAngvelWorld: ArrayLike<number>, ballAngvelWorld: ArrayLike<number>, heldCommand: ArrayLike<number>): void {
+    this.resetPose(0, 0, 0, 0, 0);
+    const r = this.params.ballRadius;
+    const [wx, wy, wz] = [ballAngvelWorld[0], ballAngvelWorld[1], ballAngvelWorld[2]];
+    this.body.setRotation({ x: bodyQ[0], y: bodyQ[1], z: bodyQ[2], w: bodyQ[3] }, true);
+    this.body.setAngvel({ x: bodyAngvelWorld[0], y: bodyAngvelWorld[1], z: bodyAngvelWorld[2] }, true);
+    this.ball.setAngvel({ x: wx, y: wy, z: wz }, true);
+    // Rolling without slip: v = w x (0, 0, r); the joint keeps the body origin on the ball centre.
+    const vx = wy * r, vy = -wx * r;
+    this.ball.setLinvel({ x: vx, y: vy, z: 0 }, true);
+    // The body's linvel is its centre of mass's: ball velocity + w_body x (R com).
+    const c = rotate(bodyQ, this.params.comOffset, this.v);
+    const [bx, by, bz] = [bodyAngvelWorld[0], bodyAngvelWorld[1], bodyAngvelWorld[2]];
+    this.body.setLinvel({ x: vx + by * c[2] - bz * c[1], y: vy + bz * c[0] - bx * c[2], z: bx * c[1] - by * c[0] }, true);
+    this.setCommand(heldCommand, null);
+    this.motors.prime(this.command);
+    this.stateFresh = false;
+    this.sensors.reset();
+    this.recordSensors();
+    this.sensors.primeEncoders();
+  }
+
   /** Set a new torque command; with control jitter it reaches the motors a few substeps late. */
   setCommand(torquesNm: ArrayLike<number>, rng: Rng | null): void {
-    for (let i = 0; i < 3; i++) this.command[i] = torquesNm[i];
+    for (let i = 0; i < 3; i++) this.command[i] = torquesNm[i] * this.params.motorGain;
     this.jitterSubsteps = rng && this.params.controlJitter > 0 ? Math.round(rng.uniform(0, this.params.controlJitter) / this.physicsDt) : 0;
     if (this.jitterSubsteps === 0) this.activeCommand.set(this.command);
   }
@@ -211,8 +242,10 @@ export class RobotSim {
     mp.timeConstant = p.motorTimeConstant;
     mp.delaySteps = Math.round(p.actionLatency / this.physicsDt);
     this.motors.step(mp, this.activeCommand, this.wheelSpeed, this.physicsDt, this.wheelTorque);
+    this.contact?.limitTraction(this.wheelTorque);
     // Torque on the ball from the wheels, body frame -> world frame.
     ballTorqueFromWheels(this.J, this.wheelTorque, this.tau);
+    this.contact?.addRollerTorque(w, this.tau);
     rotate(q, this.tau, this.tau);
     const tb = this.torqueBall, tB = this.torqueBody;
     tb.x = this.tau[0] - p.rollingDamping * this.wBall[0];

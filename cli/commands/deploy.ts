@@ -3,17 +3,21 @@
 import cliProgress from 'cli-progress';
 import { numberFlag, parseCommand, printJsonLine, UsageError, inputFileFlag } from '../args.js';
 import { DEFAULT_DEPLOY_CONFIG, loadDeployConfig } from '../../deploy/config.js';
+import { parseExcitation } from '../../deploy/excitation.js';
 import { FAULT_HELP, parseFault } from '../../deploy/faults.js';
 import { startDeploy, type DeployHandle, type DeploySummary } from '../../deploy/index.js';
 import type { LinkKind } from '../../deploy/links/link-factory.js';
 import { attachOperator, confirmArm } from '../../deploy/operator.js';
 import { applyRealtime } from '../../deploy/realtime.js';
+import { loadRobotConfig } from '../../sim/config/robot.js';
 
 const usage = `usage: ballbot deploy (--policy FILE.onnx | --controller lqr) [--link sim|serial|ros2] [options]
 
   --policy FILE        ONNX policy artifact (refused before arming if made for another robot, rate or observation)
   --controller lqr     run the LQR baseline through the same runtime instead
   --link KIND          sim (default; the simulator in real time), serial (--port), ros2
+  --robot FILE         robot config of the simulated plant (--link sim only; default: the deploy config's robot,
+                       the one the policy or LQR was made for); a different robot tests a policy off its model
   --port PATH          serial device (or the virtual robot's pty) for --link serial
   --baud N             serial baud rate
   --ros2-config FILE   ROS 2 link config (default configs/deploy/ros2.yaml)
@@ -24,6 +28,9 @@ const usage = `usage: ballbot deploy (--policy FILE.onnx | --controller lqr) [--
   --record FILE.mcap   telemetry to MCAP (every tick; open it in Foxglove or ballbot view)
   --inject KIND@T[:A]  fault injection (repeatable): ${Object.keys(FAULT_HELP).join(', ')}
   --realtime           raise the process priority, SCHED_FIFO and pin to a CPU where permitted (docs/deploy.md)
+  --excite KIND[:A]    identification excitation added to the command before the safety layer: chirp
+                       (0.5-4 Hz sweep) or prbs (50 ms bits), amplitude A N m per wheel (default 0.3,
+                       at most half the motor torque); see docs/sysid.md
   --json               print one JSON summary on the last line of stdout
 
 Exit code (docs/deploy.md): 0 the run ended armed or disarmed with every arm request honoured and
@@ -43,10 +50,10 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand({
     usage,
     options: {
-      policy: { type: 'string' }, controller: { type: 'string' }, link: { type: 'string' }, port: { type: 'string' },
+      policy: { type: 'string' }, controller: { type: 'string' }, link: { type: 'string' }, robot: { type: 'string' }, port: { type: 'string' },
       baud: { type: 'string' }, 'ros2-config': { type: 'string' }, arm: { type: 'boolean' }, seconds: { type: 'string' },
       config: { type: 'string' }, set: { type: 'string', multiple: true }, record: { type: 'string' },
-      inject: { type: 'string', multiple: true }, json: { type: 'boolean' }, realtime: { type: 'boolean' },
+      inject: { type: 'string', multiple: true }, excite: { type: 'string' }, json: { type: 'boolean' }, realtime: { type: 'boolean' },
     },
   }, argv);
   if (!parsed) return 0;
@@ -76,12 +83,18 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.on('error', () => {});
   const log = (line: string) => { try { process.stderr.write(line + '\n'); } catch { /* terminal gone */ } };
   if (v.realtime) for (const line of applyRealtime()) log(`deploy: --realtime: ${line}`);
+  let excitation;
+  try {
+    excitation = v.excite === undefined ? undefined : parseExcitation(v.excite, config.safety.actionClip.maxTorqueNm);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 
   let handle: DeployHandle;
   try {
     handle = await startDeploy({
-      policy: inputFileFlag(v.policy, 'policy'), controller: v.controller as 'lqr' | undefined, config, faults, seconds, record: v.record, arm: v.arm, log,
-      link: { kind, port: v.port, baud: v.baud === undefined ? undefined : numberFlag(v.baud, 'baud', 0, { min: 1, integer: true }), ros2ConfigFile: v['ros2-config'] },
+      policy: inputFileFlag(v.policy, 'policy'), controller: v.controller as 'lqr' | undefined, config, faults, excitation, seconds, record: v.record, arm: v.arm, log,
+      link: { kind, plantRobot: v.robot ? loadRobotConfig(v.robot) : undefined, port: v.port, baud: v.baud === undefined ? undefined : numberFlag(v.baud, 'baud', 0, { min: 1, integer: true }), ros2ConfigFile: v['ros2-config'] },
     });
   } catch (err) {
     console.error(`ballbot deploy: ${(err as Error).message}`);

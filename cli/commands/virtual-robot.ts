@@ -13,7 +13,8 @@ Runs the ballbot simulation in real time behind a pty pair. Point deploy at the 
   ballbot deploy --policy P.onnx --link serial --port /dev/pts/N
 
   --link-file PATH   write the port path to PATH (atomically) once ready
-  --robot FILE       robot config (default configs/robot/default.yaml)
+  --robot FILE       robot config of the simulated plant (default configs/robot/default.yaml); it may
+                     differ from the robot the controller was made for (deploy's --config robot)
   --watchdog-ms MS   firmware command watchdog (default 100)
   --seconds S        stop after S seconds (default: run until Ctrl-C)
   --ros2             serve ROS 2 topics instead of a serial port`,

@@ -17,6 +17,11 @@ export interface LinkRequest {
   baud?: number;
   /** ROS 2: the link's config file (default configs/deploy/ros2.yaml). */
   ros2ConfigFile?: string;
+  /**
+   * The robot the sim link simulates, when it differs from the robot the controller was made
+   * for (a perturbed plant for system identification). Only for `sim`.
+   */
+  plantRobot?: RobotConfig;
 }
 
 /** What the runtime hands every link: its log, and the operator hooks a ROS 2 link calls. */
@@ -25,9 +30,10 @@ export interface LinkHooks extends Pick<Ros2LinkHooks, 'onArmRequest' | 'onEstop
 }
 
 export async function createLink(req: LinkRequest, cfg: DeployConfig, robot: RobotConfig, hooks: LinkHooks = {}): Promise<RobotLink> {
+  if (req.plantRobot && req.kind !== 'sim') throw new Error(`--robot describes a simulated plant: only for --link sim, not --link ${req.kind}`);
   switch (req.kind) {
     case 'sim':
-      return new SimLink({ robot, ...cfg.sim });
+      return new SimLink({ ...cfg.sim, robot: req.plantRobot ?? robot });
     case 'serial': {
       if (!req.port) throw new Error('--link serial needs --port /dev/ttyX (or the virtual robot\'s pty)');
       const { createSerialLink } = await import('./serial-link.js');

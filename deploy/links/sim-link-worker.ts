@@ -58,11 +58,12 @@ function pollCommand(t: number): void {
   for (let tries = 0; tries < 8; tries++) {
     const s1 = Atomics.load(ints, I.CMD_SEQ);
     if (s1 === lastCmdSeq || s1 & 1) return;
-    const a = cmd[C.TORQUE], b = cmd[C.TORQUE + 1], c = cmd[C.TORQUE + 2];
+    const a = cmd[C.TORQUE], b = cmd[C.TORQUE + 1], c = cmd[C.TORQUE + 2], sentMs = cmd[C.SENT_MS];
     if (Atomics.load(ints, I.CMD_SEQ) !== s1) continue;
     lastCmdSeq = s1;
     const o = (cTail % CRING) * 4;
-    cmdRing[o] = t; cmdRing[o + 1] = a; cmdRing[o + 2] = b; cmdRing[o + 3] = c;
+    // Stamped with its send time, not this (possibly late) poll: a real robot would have had it then.
+    cmdRing[o] = Math.min(t, sentMs); cmdRing[o + 1] = a; cmdRing[o + 2] = b; cmdRing[o + 3] = c;
     cTail++;
     if (cTail - cHead > CRING) cHead = cTail - CRING;
     Atomics.add(ints, I.COMMANDS, 1);
@@ -147,7 +148,7 @@ for (;;) {
     let due = Math.floor((t - start) / dtMs) - k;
     if (due > 20) { k += due - 20; due = 20; } // a stall this long: let physics fall behind rather than freeze
     for (let n = 0; n < due; n++) {
-      takeDueCommand(t);
+      takeDueCommand(start + (k + 1) * dtMs); // each caught-up step gets the command it would have had in time
       plant.applyCommand(Atomics.load(ints, I.ESTOPPED) ? zero : applied);
       if (!held) plant.stepControl(); // held: the robot stays still at its start pose
       k++;

@@ -9,7 +9,7 @@ const interval = (lo: number, hi: number) =>
     .tuple([z.number().min(lo).max(hi), z.number().min(lo).max(hi)])
     .refine(([a, b]) => a <= b, { message: 'range must be [low, high] with low <= high' });
 
-const RandomizationSchema = z.strictObject({
+export const RandomizationSchema = z.strictObject({
   bodyMassScale: interval(0.2, 5),
   /** Horizontal centre-of-mass offset, uniform in +-value on x and y, m. */
   comOffsetM: z.number().min(0).max(0.2),
@@ -40,6 +40,10 @@ const RandomizationSchema = z.strictObject({
   }),
   /** Terrain amplitude multiplier for rough terrain (1 = the task's nominal roughness). */
   terrainRoughness: interval(0, 3),
+  /** Wheel-ball friction multiplier (robots with `drive.model: traction`); optional. */
+  wheelFrictionScale: interval(0.1, 5).optional(),
+  /** Roller friction multiplier (robots with `drive.model: traction`); optional. */
+  rollerDampingScale: interval(0, 10).optional(),
 });
 
 export type RandomizationConfig = z.output<typeof RandomizationSchema>;

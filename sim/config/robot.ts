@@ -50,7 +50,25 @@ export const RobotConfigSchema = z.strictObject({
     timeConstant: range(0, 0.2),
     /** Delay from command to motor, s. */
     latency: range(0, 0.1),
+    /**
+     * Torque the motor delivers per N m commanded (1 = as commanded; a worn or under-volted
+     * motor is weaker). Optional, absent = 1, so existing robot hashes do not change.
+     */
+    strength: range(0.1, 2).optional(),
   }),
+  /**
+   * Wheel-ball contact. Optional, absent = ideal omniwheels (and existing robot hashes stay).
+   * `traction`: friction-limited torque per wheel and roller friction (sim/wheel-contact.ts).
+   */
+  drive: z.strictObject({
+    model: z.enum(['ideal', 'traction']),
+    /** Wheel-to-ball friction coefficient. */
+    wheelFriction: range(0.05, 3).default(0.8),
+    /** Normal force each wheel presses on the ball beyond its share of the body's weight, N. */
+    preloadN: range(0, 1000).default(0),
+    /** Viscous friction of the free rollers at the contact, N s/m. */
+    rollerDamping: range(0, 100).default(0.5),
+  }).optional(),
   sensors: z.strictObject({
     imu: z.strictObject({
       gyroNoise: range(0, 5), // rad/s, std of white noise

@@ -2,8 +2,7 @@
 // episode the page can play. Read with @mcap/core's stream reader, so a file cut short by a
 // crash still plays up to its last complete chunk. Channels are matched by topic name (see
 // docs/viewer.md); a message's fields are picked by name, so extra fields are fine.
-import { readFileSync } from 'node:fs';
-import { McapStreamReader, type McapTypes } from '@mcap/core';
+import { readMcapJsonMessages, type McapMessage } from '../../common/mcap-read.js';
 import { loadRobotConfig, RobotConfigSchema, type RobotConfig } from '../../sim/config/robot.js';
 import { tiltFromQuaternion } from '../../sim/observation.js';
 import type { EpisodeData, EpisodeEvent, EpisodeFrame } from '../page/episode.js';
@@ -26,55 +25,6 @@ const pick = (m: Json, keys: string[], n: number) => {
 
 function defaultRobot(): RobotConfig {
   return loadRobotConfig(join(viewerPageDir(), '..', '..', 'configs', 'robot', 'default.yaml'));
-}
-
-export interface McapMessage {
-  topic: string;
-  logTimeNs: bigint;
-  value: Json;
-}
-
-/**
- * Every JSON message in the file, in file order. A file cut short by a crash (its last record
- * incomplete) plays up to there; a record that does not parse, or a file with no message
- * before its unreadable tail, is an error naming the file and the byte offset.
- */
-export function readMcapJsonMessages(file: string): { messages: McapMessage[]; metadata: Map<string, Map<string, string>>; truncated: boolean } {
-  const bytes = readFileSync(file);
-  const reader = new McapStreamReader({ validateCrcs: true });
-  reader.append(bytes);
-  const channels = new Map<number, McapTypes.Channel>();
-  const messages: McapMessage[] = [];
-  const metadata = new Map<string, Map<string, string>>();
-  const decoder = new TextDecoder();
-  const offset = () => bytes.length - reader.bytesRemaining();
-  for (;;) {
-    let record: McapTypes.TypedMcapRecord | undefined;
-    const at = offset();
-    try {
-      record = reader.nextRecord();
-    } catch (err) {
-      throw new Error(`${file}: not a readable MCAP file: bad record at byte ${at}: ${(err as Error).message}`);
-    }
-    if (!record) break;
-    if (record.type === 'Channel') channels.set(record.id, record);
-    else if (record.type === 'Metadata') metadata.set(record.name, record.metadata);
-    else if (record.type === 'Message') {
-      const ch = channels.get(record.channelId);
-      if (!ch || ch.messageEncoding !== 'json') continue;
-      try {
-        const value = JSON.parse(decoder.decode(record.data)) as Json;
-        if (value && typeof value === 'object') messages.push({ topic: ch.topic.replace(/^\/+/, ''), logTimeNs: record.logTime, value });
-      } catch {
-        /* a message that is not JSON is skipped; the rest still plays */
-      }
-    }
-  }
-  const truncated = !reader.done();
-  if (truncated && messages.length === 0) {
-    throw new Error(`${file}: no message could be read: the data from byte ${offset()} on (${reader.bytesRemaining()} bytes) is not a complete MCAP record`);
-  }
-  return { messages, metadata, truncated };
 }
 
 function robotFrom(messages: McapMessage[], metadata: Map<string, Map<string, string>>): RobotConfig {
