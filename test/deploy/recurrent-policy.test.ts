@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeRandomPolicy } from '../../training/io/random-policy.js';
 import { writeCounterPolicy } from '../sim/counter-policy.js';
-import { robot, startOnSim, testConfig, until } from './harness.js';
+import { robot, startOnSim, testConfig } from './harness.js';
 
 const SCALE = 0.001;
 
@@ -18,12 +18,16 @@ test('recurrent state: zeros on arm, carried while armed, zeros again after an e
   const { handle, ticks } = await startOnSim({ policy, config: testConfig(), arm: true });
   const armed = () => ticks.filter((t) => t.mode === 'ARMING' || t.mode === 'RUNNING');
   try {
-    await until(() => armed().length >= 20, '20 armed ticks');
+    // Lockstep: the test drives the ticks on the simulated clock.
+    await handle.step(40);
+    assert.ok(armed().length >= 20, `20 armed ticks, got ${armed().length}`);
     handle.estop('test e-stop');
-    await until(() => ticks.at(-1)?.mode === 'ESTOP', 'the e-stop');
+    await handle.step(2);
+    assert.equal(ticks.at(-1)?.mode, 'ESTOP');
     const before = armed().length;
     handle.rearm('test re-arm');
-    await until(() => armed().length >= before + 20, '20 armed ticks after the re-arm');
+    await handle.step(40);
+    assert.ok(armed().length >= before + 20, `20 armed ticks after the re-arm, got ${armed().length - before}`);
   } finally {
     await handle.stop();
   }
