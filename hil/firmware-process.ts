@@ -2,7 +2,7 @@
 // channel (hil/plant-channel.ts) and `hostPort` is the pty a host opens like a USB-serial
 // adapter. Two targets run the same C core through the same port header:
 //   host  the host port built with gcc, on one end of a socat pty pair (the host opens the other)
-//   qemu  the Cortex-M3 build booted on an emulated MPS2 AN385 board; its protocol UART is a
+//   qemu  the Cortex-M3 build booted on an emulated LM3S6965 board (QEMU lm3s6965evb); its protocol UART is a
 //         QEMU pty, its second UART the plant channel (hil/qemu-firmware.ts)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { buildFirmware } from '../firmware-bridge/firmware-build.js';

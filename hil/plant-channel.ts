@@ -1,17 +1,17 @@
 // The plant channel between the simulator and a HIL firmware port (the host process's
-// stdin/stdout, the QEMU board's second UART): fixed 64-byte packets, each sent as
+// stdin/stdout, the QEMU board's second UART): fixed 96-byte packets, each sent as
 // COBS(packet | CRC-32C little-endian) then 0x00, with the serial protocol's own COBS and
 // CRC-32C. The packet types and layouts are documented in firmware-bridge/c/port/hil_plant.h.
 import { cobsDecode, cobsEncode, cobsMaxEncodedLength } from '../firmware-bridge/cobs.js';
 import { crc32c } from '../common/crc32c.js';
 
-export const PLANT_PACKET = 64;
+export const PLANT_PACKET = 96;
 const FRAME = PLANT_PACKET + 4;
 /** The most bytes one packet takes on the wire. */
 export const PLANT_WIRE_MAX = cobsMaxEncodedLength(FRAME) + 1;
 
 /**
- * Wire-encodes a packet: `frame` holds the 64-byte packet and 4 bytes of room for its CRC;
+ * Wire-encodes a packet: `frame` holds the 96-byte packet and 4 bytes of room for its CRC;
  * the encoding goes to `wire` (PLANT_WIRE_MAX bytes). Returns the wire length. No allocation.
  */
 export function encodePlantPacket(frame: Uint8Array, wire: Uint8Array): number {
@@ -47,6 +47,7 @@ export class PlantPacketDecoder {
         else if (!this.discarding) this.encoded[this.length++] = byte;
         continue;
       }
+      if (this.length === 0 && !this.discarding) continue; // an empty frame: a resync delimiter
       const n = this.discarding ? -1 : cobsDecode(this.encoded, this.length, this.frame);
       this.length = 0;
       this.discarding = false;

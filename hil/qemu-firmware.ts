@@ -1,2 +1,68 @@
+// The Cortex-M3 firmware booted on an emulated Stellaris LM3S6965 evaluation board
+// (qemu-system-arm -M lm3s6965evb). UART0, the protocol UART, is a QEMU pty the host opens
+// like a USB-serial adapter; UART1, the plant channel, is QEMU's stdio. Instruction counting (-icount shift=auto, sleep=on) ties the
+// board's clock to the instructions it runs while keeping it near real time: a QEMU thread
+// descheduled on a loaded machine stops the board's clock too, so the firmware's own timing
+// (watchdog, tick) stays exact in its time base.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { buildMcuFirmware, checkMcuToolchain } from '../firmware-bridge/firmware-build.js';
 import type { FirmwareProcess } from './firmware-process.js';
-export async function startQemuFirmware(): Promise<FirmwareProcess> { throw new Error('todo'); }
+
+const PTY_TIMEOUT_MS = 10_000;
+
+export function qemuArgs(elf: string): string[] {
+  return [
+    '-M', 'lm3s6965evb', '-nodefaults', '-nic', 'none', '-display', 'none', '-monitor', 'none',
+    '-icount', 'shift=4,align=on',
+    '-kernel', elf,
+    '-serial', 'pty', // UART0: the protocol UART
+    '-chardev', 'stdio,id=plant,signal=off', '-serial', 'chardev:plant', // UART1: the plant channel
+  ];
+}
+
+/** Reads QEMU's "char device redirected to /dev/pts/N (label serial0)" from the start of its stdout. */
+function readPtyPath(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const fail = (why: string) => {
+      cleanup();
+      child.kill('SIGKILL');
+      reject(new Error(`qemu target: ${why}`));
+    };
+    const timer = setTimeout(() => fail(`QEMU did not report its pty within ${PTY_TIMEOUT_MS / 1000} s:\n${text}`), PTY_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      const m = /char device redirected to (\S+) \(label serial0\)\r?\n/.exec(text);
+      if (!m) return;
+      cleanup();
+      // What followed the line is the board's first plant-channel output: hand it back.
+      const rest = Buffer.from(text.slice(m.index + m[0].length), 'latin1');
+      child.stdout!.pause();
+      if (rest.length) child.stdout!.unshift(rest);
+      resolve(m[1]);
+    };
+    const onExit = (code: number | null) => fail(`QEMU exited (code ${code}) before it opened the pty:\n${text}`);
+    const onError = (err: Error) => fail(`cannot start qemu-system-arm: ${err.message}`);
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      child.off('exit', onExit);
+      child.off('error', onError);
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', onExit);
+    child.once('error', onError);
+  });
+}
+
+export async function startQemuFirmware(): Promise<FirmwareProcess> {
+  checkMcuToolchain(true);
+  const build = buildMcuFirmware();
+  const child = spawn('qemu-system-arm', qemuArgs(build.elf), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const hostPort = await readPtyPath(child);
+  return {
+    child, hostPort,
+    description: `Cortex-M3 firmware on QEMU lm3s6965evb (${build.sizeReport.replace(/^firmware size: /, '')})`,
+    release: async () => {},
+  };
+}

@@ -26,6 +26,8 @@ export interface VirtualRobotOptions {
   initTiltDeg?: number;
   /** Firmware command watchdog, ms (default 100). */
   watchdogMs?: number;
+  /** The board's hardware watchdog, ms (QEMU target; default: the board's own, 20 ms). */
+  hwWatchdogMs?: number;
   /** Firmware torque limit, N m (default: the robot's motor.maxTorque). */
   maxTorqueNm?: number;
   /**
@@ -65,6 +67,10 @@ export interface FirmwareReport {
   boots: number;
   /** Plant-channel packets the firmware dropped as bad, at its last boot. */
   plantBadPackets: number;
+  /** Early warnings of the board's hardware watchdog (a control tick came late). */
+  hwWatchdogWarnings: number;
+  /** Control ticks the firmware ran (its timer, or the host process's poll loop). */
+  firmwareTicks: number;
 }
 
 /** An empty report (no firmware report received yet). */
@@ -72,7 +78,7 @@ export function newFirmwareReport(): FirmwareReport {
   return {
     atMs: NaN, mode: 0, faultFlags: 0, torque: new Float64Array(3), timeUs: 0, watchdogTrips: 0, watchdogTripUs: 0,
     watchdogLastFeedUs: 0, txCorrupted: 0, txLost: 0, rxFramesOk: 0, rxBad: 0, rxGaps: 0, lastControlSeq: 0, txFrames: 0, txDropped: 0,
-    boots: 0, plantBadPackets: 0,
+    boots: 0, plantBadPackets: 0, hwWatchdogWarnings: 0, firmwareTicks: 0,
   };
 }
 
@@ -118,6 +124,7 @@ export class VirtualRobot {
   ) {
     const child = (this.child = fw.child);
     child.stdout!.on('data', (chunk: Buffer) => this.decoder.feed(chunk));
+    child.stdout!.resume(); // a launcher that read a banner first leaves the stream paused
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (s: string) => options.log?.(s.trimEnd()));
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
@@ -238,6 +245,7 @@ export class VirtualRobot {
     p.writeFloatLE(this.maxTorqueNm, 8);
     p.writeUInt16LE(Math.round(1 / this.plant.controlDt), 12);
     p.writeUInt16LE(0, 14); // no low-battery threshold
+    p.writeUInt16LE(this.options.hwWatchdogMs ?? 0, 16);
     this.writeFirmware(p);
   }
 
@@ -285,6 +293,8 @@ export class VirtualRobot {
     r.lastControlSeq = b.readUInt32LE(52);
     r.txFrames = b.readUInt32LE(56);
     r.txDropped = b.readUInt32LE(60);
+    r.hwWatchdogWarnings = b.readUInt32LE(64);
+    r.firmwareTicks = b.readUInt32LE(68);
     if (wasMoving && r.torque[0] === 0 && r.torque[1] === 0 && r.torque[2] === 0) this.lastZeroedAtMs = r.atMs;
     this.onReport?.();
   }

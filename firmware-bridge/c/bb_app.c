@@ -24,6 +24,7 @@ void bb_app_step(void) {
   int new_sample, i;
   float torque[3];
   uint32_t now = bb_port_now_us();
+  if (bb_port_board_fault()) bb_fw_board_fault(&fw, BB_FAULT_WATCHDOG, -1.0f, now); /* -1: the board's watchdog, not the command watchdog */
   while ((n = bb_port_uart_read(rx, sizeof rx)) > 0) bb_fw_receive(&fw, rx, n, now);
   new_sample = bb_port_sensors_read(&s);
   if (new_sample) bb_fw_send_state(&fw, &s, now);

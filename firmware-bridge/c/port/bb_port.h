@@ -2,7 +2,7 @@
  * only board code it calls. A port is one C file implementing these functions plus the
  * start-up that calls bb_app_start() once and then bb_app_tick() from a hardware timer at
  * BB_TICK_HZ. Two ports exist: port_host.c (a POSIX process, for the virtual robot) and
- * boards/mps2-an385/port_mps2.c (a Cortex-M3, run in QEMU). docs/firmware-port.md explains
+ * boards/lm3s6965/port_lm3s6965.c (a Cortex-M3, run in QEMU). docs/firmware-port.md explains
  * how to write a third.
  *
  * Context rule: bb_app_tick() and bb_app_step() never run concurrently or nested. On a
@@ -43,6 +43,11 @@ void bb_port_motor_torque(const float torque[3]);
 
 /* Hardware watchdog: called from every control tick, so a stalled tick resets the board. */
 void bb_port_watchdog_kick(void);
+
+/* Nonzero once after the board caught a fault of its own since the last call (its hardware
+ * watchdog's early warning: a tick came late): the core then zeroes torque and latches the
+ * e-stop. The port has already cut the motors when it caught the fault. */
+int bb_port_board_fault(void);
 
 /* After every step, with the core's state and whether it sent a new sample (a HIL port
  * reports counters to the simulator here; a board may do nothing). */

@@ -25,6 +25,7 @@ static void handle(hil_plant *p, const uint8_t *pkt) {
       p->cfg.max_torque_nm = getf(pkt + 8);
       p->cfg.control_rate_hz = get16(pkt + 12);
       p->cfg.low_battery_mv = get16(pkt + 14);
+      p->hw_watchdog_ms = get16(pkt + 16);
       p->config_ready = 1;
       break;
     case 'S':
@@ -55,6 +56,7 @@ int hil_plant_feed(hil_plant *p, uint8_t byte) {
     else if (!p->discarding) p->encoded[p->length++] = byte;
     return 0;
   }
+  if (p->length == 0 && !p->discarding) return 0; /* an empty frame: a resync delimiter */
   n = p->discarding ? -1 : bb_cobs_decode(p->encoded, p->length, pkt, sizeof pkt);
   p->length = 0;
   p->discarding = 0;
@@ -66,7 +68,8 @@ int hil_plant_feed(hil_plant *p, uint8_t byte) {
   return pkt[0];
 }
 
-static size_t encode(uint8_t pkt[HIL_PACKET + 4], uint8_t out[HIL_WIRE_MAX]) {
+/* out: room for COBS(packet + CRC) and the delimiter (HIL_WIRE_MAX - 1 bytes). */
+static size_t encode(uint8_t pkt[HIL_PACKET + 4], uint8_t *out) {
   size_t n;
   put32(pkt + HIL_PACKET, bb_crc32c(pkt, HIL_PACKET));
   n = bb_cobs_encode(pkt, HIL_PACKET + 4, out);
@@ -79,7 +82,8 @@ size_t hil_plant_ready(const hil_plant *p, uint8_t out[HIL_WIRE_MAX]) {
   memset(pkt, 0, sizeof pkt);
   pkt[0] = 'R';
   put32(pkt + 4, p->bad_packets);
-  return encode(pkt, out);
+  out[0] = 0;
+  return 1 + encode(pkt, out + 1);
 }
 
 int hil_plant_take_sample(hil_plant *p, bb_sensors *s) {
@@ -126,13 +130,13 @@ size_t hil_plant_transmit(hil_plant *p, const uint8_t *frame, size_t len, size_t
 }
 
 size_t hil_plant_report(hil_plant *p, const bb_firmware *fw, int new_sample, uint32_t now_us, uint8_t out[HIL_WIRE_MAX]) {
-  uint8_t pkt[HIL_PACKET + 4];
+  uint8_t *pkt = p->last_report;
   int i, changed = fw->mode != p->last_mode;
   for (i = 0; i < 3; i++) if (bb_fw_motor_torque(fw, i) != p->last_torque[i]) changed = 1;
   if (!new_sample && !changed) return 0;
   for (i = 0; i < 3; i++) p->last_torque[i] = bb_fw_motor_torque(fw, i);
   p->last_mode = fw->mode;
-  memset(pkt, 0, sizeof pkt);
+  memset(pkt, 0, sizeof p->last_report);
   pkt[0] = 'T';
   pkt[1] = fw->mode;
   put16(pkt + 2, fw->fault_flags);
@@ -149,5 +153,20 @@ size_t hil_plant_report(hil_plant *p, const bb_firmware *fw, int new_sample, uin
   put32(pkt + 52, fw->last_control_seq);
   put32(pkt + 56, p->tx_frames);
   put32(pkt + 60, p->tx_dropped);
+  put32(pkt + 64, p->hw_watchdog_warnings);
+  put32(pkt + 68, p->ticks);
   return encode(pkt, out);
+}
+
+size_t hil_plant_motors_off(hil_plant *p, uint32_t now_us, uint8_t out[HIL_WIRE_MAX]) {
+  uint8_t *pkt = p->last_report;
+  int i;
+  pkt[0] = 'T';
+  pkt[1] = BB_MODE_ESTOP;
+  put16(pkt + 2, (uint16_t)(get16(pkt + 2) | BB_FAULT_WATCHDOG | BB_FAULT_ESTOP));
+  for (i = 0; i < 3; i++) putf(pkt + 4 + 4 * i, 0.0f);
+  put32(pkt + 16, now_us);
+  put32(pkt + 64, p->hw_watchdog_warnings);
+  out[0] = 0; /* ends whatever frame this one interrupts */
+  return 1 + encode(pkt, out + 1);
 }

@@ -95,7 +95,9 @@ int bb_port_sensors_read(bb_sensors *s) { return hil_plant_take_sample(&plant, s
 
 void bb_port_motor_torque(const float torque[3]) { (void)torque; /* reported in bb_port_after_step */ }
 
-void bb_port_watchdog_kick(void) { /* a process has no hardware watchdog */ }
+void bb_port_watchdog_kick(void) { plant.ticks++; /* a process has no hardware watchdog */ }
+
+int bb_port_board_fault(void) { return 0; }
 
 void bb_port_after_step(const bb_firmware *fw, int new_sample) {
   uint8_t wire[HIL_WIRE_MAX];
