@@ -1,9 +1,11 @@
 // The Cortex-M3 firmware booted on an emulated Stellaris LM3S6965 evaluation board
 // (qemu-system-arm -M lm3s6965evb). UART0, the protocol UART, is a QEMU pty the host opens
-// like a USB-serial adapter; UART1, the plant channel, is QEMU's stdio. Instruction counting (-icount shift=auto, sleep=on) ties the
-// board's clock to the instructions it runs while keeping it near real time: a QEMU thread
-// descheduled on a loaded machine stops the board's clock too, so the firmware's own timing
-// (watchdog, tick) stays exact in its time base.
+// like a USB-serial adapter; UART1, the plant channel, is QEMU's stdio. The board's clock is
+// QEMU's virtual clock without instruction counting, so it runs at real time like a crystal
+// (the host maps firmware time onto its own clock at rate 1). With -icount the board's time
+// fell to a fraction of real time on a loaded machine and every state looked stale. A QEMU
+// thread descheduled for longer than the board's hardware watchdog shows up as a late tick:
+// the watchdog's early warning latches the e-stop, as it would on a board that stalled.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { buildMcuFirmware, checkMcuToolchain } from '../firmware-bridge/firmware-build.js';
 import type { FirmwareProcess } from './firmware-process.js';
@@ -13,7 +15,6 @@ const PTY_TIMEOUT_MS = 10_000;
 export function qemuArgs(elf: string): string[] {
   return [
     '-M', 'lm3s6965evb', '-nodefaults', '-nic', 'none', '-display', 'none', '-monitor', 'none',
-    '-icount', 'shift=4,align=on',
     '-kernel', elf,
     '-serial', 'pty', // UART0: the protocol UART
     '-chardev', 'stdio,id=plant,signal=off', '-serial', 'chardev:plant', // UART1: the plant channel
