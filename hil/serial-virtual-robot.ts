@@ -322,6 +322,11 @@ export class VirtualRobot {
     this.control('U');
   }
 
+  /** Hang the firmware's core (QEMU board): its hardware watchdog must cut the motors and reset it. */
+  hangFirmware(): void {
+    this.control('H');
+  }
+
   /** Flip each transmitted byte with this probability; a new run (p > 0) resets the injected counters, p = 0 stops and keeps them. */
   setCorruption(probability: number, seed = 1): void {
     this.control('X', probability, seed);

@@ -14,6 +14,7 @@
  *                     'K' cut the protocol link (stop reading and writing it), 'U' restore it
  *                     'X' corrupt transmitted bytes: f32 probability @4, u32 seed @8 (0 = off; the
  *                         counts of the run that just ended stay readable until the next run)
+ *                     'H' hang the core (board ports only: a test of the hardware watchdog)
  *                     'Q' quit (host process only)
  *   from the firmware 'R' ready: booted, waiting for 'C'; u32 plant packets dropped as bad @4
  *                     'T' report, after every sample and every change of motor output: u8 mode @1,

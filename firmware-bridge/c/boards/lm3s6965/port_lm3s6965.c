@@ -174,6 +174,7 @@ void UART1_Handler(void) {
     int type = hil_plant_feed(&plant, (uint8_t)UART1->DR);
     if (type == 'K') bb_ring_clear(&tx0); /* what was in flight is lost with the cable */
     if (type == 'S' && started) bb_app_step();
+    if (type == 'H') for (;;) {} /* injected hang: the core stuck at its own priority, no more ticks */
   }
   uart_pump(UART1, &tx1);
 }
