@@ -29,6 +29,8 @@ const WATCHDOG_MS = 100;
 /** The QEMU board's hardware watchdog: wide, so an emulator stalled by a loaded machine (or by
  * the pty's blocking writes while the host reopens it) is not reset in the middle of a measurement. */
 const HW_WATCHDOG_MS = 1000;
+/** STATE stream (and plant) rate during the measurements: a board streaming at its control rate. */
+const STATE_RATE_HZ = 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
@@ -47,7 +49,7 @@ const bar = (label: string, total: number) => {
 /** COMMAND + ping every tick at rateHz on absolute deadlines; the echo times. */
 async function roundTrip(vr: VirtualRobot, target: string, rateHz: number) {
   const rtts: number[] = [];
-  const link = createSerialLink({ path: vr.hostPort, pingEvery: 1, rateHz, handshakeTimeoutMs: 5000, onRtt: (ms) => rtts.push(ms) });
+  const link = createSerialLink({ path: vr.hostPort, pingEvery: 1, rateHz, handshakeTimeoutMs: 10_000, onRtt: (ms) => rtts.push(ms) });
   await link.connect();
   const total = Math.round(seconds * rateHz);
   const torques = new Float64Array(3);
@@ -70,7 +72,8 @@ async function roundTrip(vr: VirtualRobot, target: string, rateHz: number) {
 /** Arm, command, cut: the firmware watchdog's time to zero torque, `cuts` times. */
 async function linkCuts(vr: VirtualRobot, target: string) {
   const fwMs: number[] = [], hostMs: number[] = [];
-  const link: SerialLink = createSerialLink({ path: vr.hostPort, rateHz: 100, handshakeTimeoutMs: 5000 });
+  let noTrip = 0;
+  const link: SerialLink = createSerialLink({ path: vr.hostPort, rateHz: 100, handshakeTimeoutMs: 10_000 });
   await link.connect();
   const torques = new Float64Array([0.2, 0.2, 0.2]);
   let seq = 0;
@@ -87,12 +90,12 @@ async function linkCuts(vr: VirtualRobot, target: string) {
       const trips0 = vr.report.watchdogTrips;
       vr.cutLink();
       const tCut = performance.now();
-      while (vr.report.watchdogTrips === trips0) {
-        if (performance.now() - tCut > 5000) throw new Error(`bench:firmware: ${target} watchdog did not trip within 5 s of the cut`);
-        await sleep(1);
+      while (vr.report.watchdogTrips === trips0 && performance.now() - tCut < 5000) await sleep(1);
+      if (vr.report.watchdogTrips === trips0) noTrip++; // reported, never hidden: a stalled emulator or host
+      else {
+        fwMs.push(((vr.report.watchdogTripUs - vr.report.watchdogLastFeedUs) >>> 0) / 1000);
+        hostMs.push(vr.lastZeroedAtMs - tCut);
       }
-      fwMs.push(((vr.report.watchdogTripUs - vr.report.watchdogLastFeedUs) >>> 0) / 1000);
-      hostMs.push(vr.lastZeroedAtMs - tCut);
       vr.restoreLink();
       vr.resetPlant(0);
       b.update(i + 1);
@@ -102,13 +105,13 @@ async function linkCuts(vr: VirtualRobot, target: string) {
     clearInterval(commander);
     await link.close();
   }
-  return { watchdogMs: WATCHDOG_MS, cuts, zeroAfterLastCommandMs: stats(fwMs), zeroAfterCutHostMs: stats(hostMs) };
+  return { watchdogMs: WATCHDOG_MS, cuts, cutsWithoutTripWithin5s: noTrip, zeroAfterLastCommandMs: stats(fwMs), zeroAfterCutHostMs: stats(hostMs) };
 }
 
 const results: Record<string, unknown> = {};
 const load0 = loadavg()[0];
 for (const target of targets) {
-  const vr = await VirtualRobot.start({ target, watchdogMs: WATCHDOG_MS, hwWatchdogMs: HW_WATCHDOG_MS, log: (l) => process.stderr.write(`bench:firmware ${target}: ${l}\n`) });
+  const vr = await VirtualRobot.start({ target, stateRateHz: STATE_RATE_HZ, watchdogMs: WATCHDOG_MS, hwWatchdogMs: HW_WATCHDOG_MS, log: (l) => process.stderr.write(`bench:firmware ${target}: ${l}\n`) });
   try {
     const rt100 = await roundTrip(vr, target, 100);
     const rt200 = await roundTrip(vr, target, 200);
