@@ -32,7 +32,7 @@ describe('ballbot hil --virtual --target qemu', () => {
     try {
       const r = spawnSync(process.execPath, [ballbot, 'hil', '--virtual', '--target', 'qemu', '--controller', 'lqr',
         '--balance-seconds', '8', '--corruption-seconds', '4', '--json', '--junit', junit,
-        '--watchdog-ms', '300', '--hw-watchdog-ms', '300', '--slack-ms', '20',
+        '--watchdog-ms', '300', '--hw-watchdog-ms', '1000', '--slack-ms', '20',
         '--set', 'safety.staleState.timeoutMs=200', '--set', 'safety.linkHealth.maxSilenceMs=250',
         '--set', 'safety.deadlineOverruns.maxConsecutive=20'], { encoding: 'utf8', timeout: 280_000 });
       const lines = r.stdout.trimEnd().split('\n');

@@ -4,8 +4,12 @@
  *             torques and counters out. On a robot, the IMU, encoders and motor drivers take
  *             its place.
  *   SysTick   the control tick at BB_TICK_HZ: bb_app_tick() (command watchdog, e-stop latch)
- *             and, with its counter, the microsecond clock
- *   watchdog  kicked by every tick; a late tick interrupts (motors off, e-stop), a hung one resets
+ *   watchdog  kicked by every tick; a late tick interrupts (motors off, e-stop), a hung one resets.
+ *             Its 50 MHz down-counter is also the microsecond clock: the cycles counted between
+ *             kicks add up to the time since boot. Counting ticks instead loses time whenever
+ *             two tick periods pass before one interrupt is served (an emulator on a loaded
+ *             machine does that); a counter does not. (On silicon a free-running GPTM would do
+ *             too; QEMU's GPTM cannot be read.)
  * UART0, UART1 and SysTick share one priority, so the core never preempts itself; the
  * watchdog interrupt is above them (it must preempt a hung core); the main loop only sleeps. */
 #include <stdint.h>
@@ -38,7 +42,6 @@
 #define SYST_CSR REG(0xE000E010u)
 #define SYST_RVR REG(0xE000E014u)
 #define SYST_CVR REG(0xE000E018u)
-#define SCB_ICSR REG(0xE000ED04u)
 #define SCB_SHPR3 REG(0xE000ED20u)
 #define NVIC_ISER(n) REG(0xE000E100u + 4u * (n))
 #define NVIC_ICER(n) REG(0xE000E180u + 4u * (n))
@@ -65,7 +68,7 @@ enum { IRQ_UART0 = 5, IRQ_UART1 = 6, IRQ_WATCHDOG = 18 };
 #define WATCHDOG_PRIORITY 0x00u
 
 static hil_plant plant;
-static volatile uint32_t ms_ticks;
+static uint64_t cycles_at_kick; /* watchdog cycles counted up to the last kick */
 static int started;
 static volatile int board_fault; /* set by the watchdog warning, taken by the core's next step */
 
@@ -91,13 +94,18 @@ static void plant_send_polled(const uint8_t *bytes, size_t len) {
   }
 }
 
-uint32_t bb_port_now_us(void) {
-  uint32_t ms = ms_ticks, v = SYST_CVR;
-  if (SCB_ICSR & (1u << 26)) { /* SysTick pending: it wrapped, the tick not yet counted */
-    ms++;
-    v = SYST_CVR;
+/* Cycles since the last kick: the counter runs down from LOAD; past an expiry it reloaded once. */
+static uint32_t cycles_since_kick(void) {
+  uint32_t load = WATCHDOG->LOAD, v = WATCHDOG->VALUE;
+  if (WATCHDOG->RIS & 1u) { /* expired once: reloaded, read again after the reload */
+    v = WATCHDOG->VALUE;
+    return load + (load - v);
   }
-  return ms * 1000u + (TICK_RELOAD - v) / (SYSCLK_HZ / 1000000u);
+  return load - v;
+}
+
+uint32_t bb_port_now_us(void) {
+  return (uint32_t)((cycles_at_kick + cycles_since_kick()) / (SYSCLK_HZ / 1000000u));
 }
 
 void bb_port_config(bb_fw_config *cfg) {
@@ -132,6 +140,7 @@ static void irq_enable(int irq, uint8_t priority) {
 }
 
 void bb_port_watchdog_kick(void) {
+  cycles_at_kick += cycles_since_kick();
   WATCHDOG_LOCK = WATCHDOG_UNLOCK_KEY;
   WATCHDOG->ICR = 1u; /* clears the interrupt and reloads the counter */
   WATCHDOG_LOCK = 0u;
@@ -180,7 +189,6 @@ void UART1_Handler(void) {
 }
 
 void SysTick_Handler(void) {
-  ms_ticks++;
   plant.ticks++;
   if (started) bb_app_tick();
 }
