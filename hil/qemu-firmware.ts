@@ -60,6 +60,10 @@ export async function startQemuFirmware(): Promise<FirmwareProcess> {
   checkMcuToolchain(true);
   const build = buildMcuFirmware();
   const child = spawn('qemu-system-arm', qemuArgs(build.elf), { stdio: ['pipe', 'pipe', 'pipe'] });
+  // QEMU does not exit when its stdin closes (the host process does): end it with this process.
+  const endWithUs = () => child.kill('SIGKILL');
+  process.once('exit', endWithUs);
+  child.once('exit', () => process.off('exit', endWithUs));
   const hostPort = await readPtyPath(child);
   return {
     child, hostPort,
