@@ -30,6 +30,8 @@ export interface HilOptions {
   target?: FirmwareTarget;
   /** The QEMU board's hardware watchdog, ms (default: the board's 20 ms). */
   hwWatchdogMs?: number;
+  /** The virtual robot's sensor and STATE rate, Hz (default 500). */
+  stateRateHz?: number;
   /** Scheduling slack allowed on top of the timing limits, ms (a loaded VM is not an RTOS). */
   slackMs?: number;
   log?: (line: string) => void;
@@ -94,7 +96,7 @@ export async function runHil(o: HilOptions): Promise<HilResult> {
   const slack = o.slackMs ?? 5;
   const runner = new ScenarioRunner(log);
   const vr = o.port ? null : await RemoteVirtualRobot.start({
-    seed: o.seed ?? 1, watchdogMs: o.watchdogMs ?? 100, target: o.target, hwWatchdogMs: o.hwWatchdogMs, log: (l) => log(`virtual-robot: ${l}`),
+    seed: o.seed ?? 1, watchdogMs: o.watchdogMs ?? 100, target: o.target, hwWatchdogMs: o.hwWatchdogMs, stateRateHz: o.stateRateHz, log: (l) => log(`virtual-robot: ${l}`),
   });
   let counters: LinkCounters | undefined;
   const port = o.port ?? vr!.hostPort;

@@ -17,6 +17,7 @@ serial link. Exits 1 when a scenario fails.
                          protocol UART a QEMU pty (needs gcc-arm-none-eabi, libnewlib-arm-none-eabi,
                          qemu-system-arm)
   --hw-watchdog-ms MS    the QEMU board's hardware watchdog (default: the board's 20 ms)
+  --state-rate HZ        the virtual robot's sensor and STATE rate (default 500)
   --balance-seconds S    length of the balance scenario (default 30)
   --corruption-seconds S length of the corruption scenario (default 10)
   --corruption-rate P    byte corruption probability (default 0.01)
@@ -35,6 +36,7 @@ serial link. Exits 1 when a scenario fails.
     virtual: { type: 'boolean' },
     target: { type: 'string' },
     'hw-watchdog-ms': { type: 'string' },
+    'state-rate': { type: 'string' },
     'balance-seconds': { type: 'string' },
     'corruption-seconds': { type: 'string' },
     'corruption-rate': { type: 'string' },
@@ -72,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     seed: numberFlag(v.seed, 'seed', 1, { integer: true }),
     watchdogMs: numberFlag(v['watchdog-ms'], 'watchdog-ms', 100, { min: 1, max: 60000, integer: true }),
     target,
+    stateRateHz: numberFlag(v['state-rate'], 'state-rate', 500, { min: 10, max: 2000 }),
     hwWatchdogMs: v['hw-watchdog-ms'] ? numberFlag(v['hw-watchdog-ms'], 'hw-watchdog-ms', 20, { min: 1, max: 60000, integer: true }) : undefined,
     overrides: v.set ?? [],
   });

@@ -46,11 +46,13 @@ describe('C reference firmware', () => {
     assert.equal(elf.toString('latin1', 1, 4), 'ELF');
     assert.equal(elf[4], 1, '32-bit');
     assert.equal(elf.readUInt16LE(18), 40, 'EM_ARM');
-    // The vector table at address 0 (the first loaded segment): initial SP at the top of the stack in
-    // RAM, reset vector in flash with the Thumb bit set.
-    const phoff = elf.readUInt32LE(28);
-    const segment = elf.readUInt32LE(phoff + 4);
-    assert.equal(elf.readUInt32LE(phoff + 8), 0, 'loaded at address 0');
+    // The vector table at address 0 (the loadable segment there): initial SP at the top of the
+    // stack in RAM, reset vector in flash with the Thumb bit set.
+    const phoff = elf.readUInt32LE(28), phentsize = elf.readUInt16LE(42), phnum = elf.readUInt16LE(44);
+    const headers = Array.from({ length: phnum }, (_, i) => phoff + i * phentsize);
+    const atZero = headers.find((h) => elf.readUInt32LE(h) === 1 /* PT_LOAD */ && elf.readUInt32LE(h + 8) === 0);
+    assert.ok(atZero !== undefined, 'a segment loaded at address 0');
+    const segment = elf.readUInt32LE(atZero + 4);
     const sp = elf.readUInt32LE(segment), reset = elf.readUInt32LE(segment + 4);
     assert.ok(sp > 0x20000000 && sp <= 0x20000000 + 64 * 1024 && sp % 8 === 0, `initial SP 0x${sp.toString(16)}`);
     assert.ok(reset % 2 === 1 && reset < 256 * 1024, `reset vector 0x${reset.toString(16)}`);

@@ -3,8 +3,10 @@
 // bindings open, its plant channel on the second UART. `ballbot hil --virtual --target qemu`
 // end to end in a child process, with the CI timeouts of hil.test.ts (a shared 2-core machine
 // stalls processes for 60-200 ms, and an emulated board stalls with them), and the board's
-// hardware watchdog widened to match. Asserts what holds under any load; the toolchain being
-// absent is a failure that says what to install, never a skip.
+// hardware watchdog widened to 1 s; the board streams at 200 Hz (the emulated UARTs write one
+// byte per system call, so 500 Hz of sensors, reports and STATE costs QEMU most of a loaded
+// core). Asserts what holds under any load; the toolchain being absent is a failure that says
+// what to install, never a skip.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -32,7 +34,7 @@ describe('ballbot hil --virtual --target qemu', () => {
     try {
       const r = spawnSync(process.execPath, [ballbot, 'hil', '--virtual', '--target', 'qemu', '--controller', 'lqr',
         '--balance-seconds', '8', '--corruption-seconds', '4', '--json', '--junit', junit,
-        '--watchdog-ms', '300', '--hw-watchdog-ms', '1000', '--slack-ms', '20',
+        '--watchdog-ms', '300', '--hw-watchdog-ms', '1000', '--state-rate', '200', '--slack-ms', '20',
         '--set', 'safety.staleState.timeoutMs=200', '--set', 'safety.linkHealth.maxSilenceMs=250',
         '--set', 'safety.deadlineOverruns.maxConsecutive=20'], { encoding: 'utf8', timeout: 280_000 });
       const lines = r.stdout.trimEnd().split('\n');
