@@ -6,14 +6,12 @@
 //     no gap). The ping round trip p99 under that load is reported alongside.
 // Prints one JSON object on the last stdout line.
 //   npm run bench:link -- --json [--rate 200] [--seconds 10]
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { SerialPort } from 'serialport';
 import cliProgress from 'cli-progress';
 import { FrameDecoder, FrameEncoder, newCommand, newHeartbeat, newHello } from '../firmware-bridge/codec.js';
-import { buildFirmware } from '../firmware-bridge/firmware-build.js';
 import { MSG, PROTOCOL_VERSION, SCHEMA_HASH } from '../firmware-bridge/messages.js';
-import { openPtyPair } from '../firmware-bridge/pty-pair.js';
+import { VirtualRobot } from '../hil/serial-virtual-robot.js';
 import { createSerialLink } from '../deploy/links/serial-link.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, rate: { type: 'string' }, seconds: { type: 'string' } } });
@@ -27,35 +25,18 @@ const pct = (xs: number[], p: number) => {
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** host_firmware on pty end A; returns a function that asks it for its counters. */
+/** The gcc-built firmware behind a pty (a virtual robot with a 10 Hz sensor stream, so the
+ * firmware's STATE frames barely load the link); counters() waits for its next report. */
 async function startFirmware() {
-  const build = buildFirmware();
-  const pty = await openPtyPair();
-  const fw = spawn(build.hostFirmware, [pty.a, '100', '1.98', String(rateHz)], { stdio: ['pipe', 'pipe', 'ignore'] });
-  let pending: ((b: Buffer) => void) | null = null;
-  let buf = Buffer.alloc(0);
-  fw.stdout!.on('data', (c: Buffer) => {
-    buf = Buffer.concat([buf, c]);
-    while (buf.length >= 64) {
-      const p = buf.subarray(0, 64);
-      buf = buf.subarray(64);
-      if (pending) { const f = pending; pending = null; f(Buffer.from(p)); }
-    }
-  });
-  const sensors = Buffer.alloc(64);
-  sensors[0] = 0x53;
-  sensors.writeFloatLE(1, 16); // w = 1
+  const vr = await VirtualRobot.start({ stateRateHz: 10, watchdogMs: 100, maxTorqueNm: 1.98 });
   /** Firmware counters: frames decoded OK, bad, gaps. */
   const counters = () => new Promise<{ ok: number; bad: number; gaps: number }>((resolve) => {
-    pending = (p) => resolve({ ok: p.readUInt32LE(40), bad: p.readUInt32LE(44), gaps: p.readUInt32LE(48) });
-    fw.stdin!.write(sensors);
+    vr.onReport = () => {
+      vr.onReport = null;
+      resolve({ ok: vr.report.rxFramesOk, bad: vr.report.rxBad, gaps: vr.report.rxGaps });
+    };
   });
-  const close = async () => {
-    fw.stdin!.end();
-    await new Promise((r) => fw.once('exit', r));
-    await pty.close();
-  };
-  return { port: pty.b, counters, close };
+  return { port: vr.hostPort, counters, close: () => vr.close() };
 }
 
 async function roundTrip(port: string) {

@@ -1,11 +1,12 @@
 // The virtual robot: the simulated ballbot behind a real pseudo-terminal, with the C firmware
 // core in the loop. Node runs the plant in real time and exchanges sensor readings and motor
-// torques with a gcc-built host_firmware process; that process owns one end of a socat pty
-// pair as its UART and runs the same watchdog, e-stop latch and torque limits a board would.
-// The other pty end is where deploy (or any serial tool) connects.
+// torques with the firmware over its plant channel; the firmware owns the protocol UART and
+// runs the same watchdog, e-stop latch and torque limits a board would. The pty is where
+// deploy (or any serial tool) connects. Targets (hil/firmware-process.ts):
 //
-//   host (deploy + SerialLink) <-> pty B ==socat== pty A <-> host_firmware (C) <-> stdin/stdout <-> plant (Node)
-import { spawn, type ChildProcess } from 'node:child_process';
+//   host: deploy + SerialLink <-> pty B ==socat== pty A <-> host_firmware (gcc) <-> stdin/stdout <-> plant (Node)
+//   qemu: deploy + SerialLink <-> QEMU pty = UART0 of the Cortex-M3 firmware, UART1 <-> stdin/stdout <-> plant (Node)
+import type { ChildProcess } from 'node:child_process';
 import { atomicWriteFile } from '../common/atomic-write.js';
 import type { RandomizationConfig } from '../sim/config/randomization.js';
 import type { RobotConfig } from '../sim/config/robot.js';
@@ -13,10 +14,11 @@ import type { Plant, PlantTruth } from '../sim/plant-api.js';
 import { createPlant } from '../sim/plant.js';
 import { loadRobotConfig } from '../sim/config/robot.js';
 import { DEFAULT_ROBOT_CONFIG } from '../sim/config/paths.js';
-import { buildFirmware } from '../firmware-bridge/firmware-build.js';
-import { openPtyPair, type PtyPair } from '../firmware-bridge/pty-pair.js';
+import { startFirmwareProcess, type FirmwareProcess, type FirmwareTarget } from './firmware-process.js';
+import { encodePlantPacket, newPlantFrame, PLANT_WIRE_MAX, PlantPacketDecoder } from './plant-channel.js';
 
-const PACKET = 64;
+/** How long the firmware may take to boot and ask for its limits (QEMU on a loaded machine). */
+const BOOT_TIMEOUT_MS = 30_000;
 
 export interface VirtualRobotOptions {
   robot?: RobotConfig;
@@ -33,6 +35,8 @@ export interface VirtualRobotOptions {
   clock?: 'realtime' | 'lockstep';
   /** Firmware command watchdog, ms (default 100). */
   watchdogMs?: number;
+  /** The board's hardware watchdog, ms (QEMU target; default: the board's own, 20 ms). */
+  hwWatchdogMs?: number;
   /** Firmware torque limit, N m (default: the robot's motor.maxTorque). */
   maxTorqueNm?: number;
   /**
@@ -43,6 +47,8 @@ export interface VirtualRobotOptions {
   /** Write the host-side pty path to this file (atomically) once ready. */
   linkFile?: string;
   battery_mv?: number;
+  /** Where the firmware runs (default host). */
+  target?: FirmwareTarget;
   log?: (line: string) => void;
 }
 
@@ -66,6 +72,14 @@ export interface FirmwareReport {
   lastControlSeq: number;
   txFrames: number;
   txDropped: number;
+  /** Times the firmware booted (asked for its limits); more than 1 means it was reset. */
+  boots: number;
+  /** Plant-channel packets the firmware dropped as bad, at its last boot. */
+  plantBadPackets: number;
+  /** Early warnings of the board's hardware watchdog (a control tick came late). */
+  hwWatchdogWarnings: number;
+  /** Control ticks the firmware ran (its timer, or the host process's poll loop). */
+  firmwareTicks: number;
 }
 
 /** An empty report (no firmware report received yet). */
@@ -73,6 +87,7 @@ export function newFirmwareReport(): FirmwareReport {
   return {
     atMs: NaN, mode: 0, faultFlags: 0, torque: new Float64Array(3), timeUs: 0, watchdogTrips: 0, watchdogTripUs: 0,
     watchdogLastFeedUs: 0, txCorrupted: 0, txLost: 0, rxFramesOk: 0, rxBad: 0, rxGaps: 0, lastControlSeq: 0, txFrames: 0, txDropped: 0,
+    boots: 0, plantBadPackets: 0, hwWatchdogWarnings: 0, firmwareTicks: 0,
   };
 }
 
@@ -98,12 +113,14 @@ export class VirtualRobot {
   /** Called after every firmware report. */
   onReport: (() => void) | null = null;
 
-  /** A ring of packet buffers: the pipe keeps a reference until written, so none is reused early. */
-  private readonly outRing = Array.from({ length: 32 }, () => Buffer.alloc(PACKET));
-  private readonly outViews = this.outRing.map((b) => new DataView(b.buffer, b.byteOffset, PACKET));
+  /** The sensor packet, and a ring of wire buffers: the pipe keeps a reference until written, so none is reused early. */
+  private readonly sensorFrame = newPlantFrame();
+  private readonly sensorView = new DataView(this.sensorFrame.buffer, this.sensorFrame.byteOffset, this.sensorFrame.length);
+  private readonly outRing = Array.from({ length: 32 }, () => Buffer.alloc(PLANT_WIRE_MAX));
   private outNext = 0;
-  private readonly inBuf = Buffer.alloc(PACKET);
-  private inHave = 0;
+  private readonly decoder = new PlantPacketDecoder((p) => this.onPacket(p));
+  private booted: (() => void) | null = null;
+  private readonly child: ChildProcess;
   private timer: NodeJS.Timeout | null = null;
   private nextMs = 0;
   private stopped = false;
@@ -111,20 +128,26 @@ export class VirtualRobot {
 
   private constructor(
     readonly plant: Plant,
-    private readonly pty: PtyPair,
-    private readonly fw: ChildProcess,
+    private readonly fw: FirmwareProcess,
     private readonly options: VirtualRobotOptions,
   ) {
-    fw.stdout!.on('data', (chunk: Buffer) => this.onFirmwareData(chunk));
-    fw.stderr!.setEncoding('utf8');
-    fw.stderr!.on('data', (s: string) => options.log?.(s.trimEnd()));
-    this.exited = new Promise((resolve) => fw.once('exit', () => resolve()));
-    fw.stdin!.on('error', () => {}); // the firmware quit first: nothing to tell it any more
+    const child = (this.child = fw.child);
+    child.stdout!.on('data', (chunk: Buffer) => this.decoder.feed(chunk));
+    child.stdout!.resume(); // a launcher that read a banner first leaves the stream paused
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (s: string) => options.log?.(s.trimEnd()));
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    child.stdin!.on('error', () => {}); // the firmware quit first: nothing to tell it any more
   }
 
   /** The port a host connects to (like /dev/ttyACM0). */
   get hostPort(): string {
-    return this.pty.b;
+    return this.fw.hostPort;
+  }
+
+  /** What runs the firmware (host process or QEMU board). */
+  get firmwareDescription(): string {
+    return this.fw.description;
   }
 
   get maxTorqueNm(): number {
@@ -136,24 +159,22 @@ export class VirtualRobot {
   }
 
   static async start(options: VirtualRobotOptions = {}): Promise<VirtualRobot> {
-    const build = buildFirmware();
     const robot = withSensorRate(options.robot ?? loadRobotConfig(DEFAULT_ROBOT_CONFIG), options.stateRateHz ?? 500);
     const plant = await createPlant({ robot, seed: options.seed ?? 1, randomize: options.randomize ?? false, initTiltDeg: options.initTiltDeg ?? 0, randomPose: options.randomPose });
-    let pty: PtyPair;
+    let fw: FirmwareProcess;
     try {
-      pty = await openPtyPair();
+      fw = await startFirmwareProcess(options.target ?? 'host');
     } catch (err) {
       plant.close();
       throw err;
     }
-    const maxTorque = options.maxTorqueNm ?? plant.robot.motor.maxTorque;
-    const rate = Math.round(1 / plant.controlDt);
-    const fw = spawn(build.hostFirmware, [pty.a, String(options.watchdogMs ?? 100), String(maxTorque), String(rate)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const vr = new VirtualRobot(plant, pty, fw, options);
-    await new Promise<void>((resolve, reject) => {
-      fw.once('spawn', () => resolve());
-      fw.once('error', (err) => reject(new Error(`virtual robot: cannot start the host firmware ${build.hostFirmware}: ${err.message}`)));
-    });
+    const vr = new VirtualRobot(plant, fw, options);
+    try {
+      await vr.waitForBoot();
+    } catch (err) {
+      await vr.close();
+      throw err;
+    }
     if (options.linkFile) atomicWriteFile(options.linkFile, vr.hostPort + '\n');
     if (options.clock !== 'lockstep') vr.startClock();
     return vr;
@@ -199,44 +220,69 @@ export class VirtualRobot {
   /** Read the sensors now and hand them to the firmware (which sends a STATE frame to the host). */
   publishSensors(): void {
     const s = this.plant.sensors();
-    const out = this.outRing[this.outNext];
-    const v = this.outViews[this.outNext];
-    this.outNext = (this.outNext + 1) % this.outRing.length;
-    out.fill(0);
-    out[0] = 0x53; // 'S'
+    const v = this.sensorView;
+    this.sensorFrame.fill(0);
+    this.sensorFrame[0] = 0x53; // 'S'
     for (let i = 0; i < 4; i++) v.setFloat32(4 + 4 * i, s.orientation[i], true);
     for (let i = 0; i < 3; i++) {
       v.setFloat32(20 + 4 * i, s.gyro[i], true);
       v.setFloat32(32 + 4 * i, s.wheelVelocity[i], true);
     }
     v.setUint16(44, this.options.battery_mv ?? 12000, true);
-    this.writeFirmware(out);
+    this.writeFirmware(this.sensorFrame);
   }
 
-  private writeFirmware(packet: Buffer): void {
-    if (!this.stopped && this.fw.stdin!.writable) this.fw.stdin!.write(packet);
+  /** Sends one packet (a plant frame) on the plant channel. */
+  private writeFirmware(frame: Buffer): void {
+    if (this.stopped || !this.child.stdin!.writable) return;
+    const out = this.outRing[this.outNext];
+    this.outNext = (this.outNext + 1) % this.outRing.length;
+    this.child.stdin!.write(out.subarray(0, encodePlantPacket(frame, out)));
   }
 
   private control(kind: string, f32 = 0, u32 = 0): void {
-    const p = Buffer.alloc(PACKET); // rare control packets: a fresh buffer each
+    const p = newPlantFrame(); // rare control packets: a fresh buffer each
     p[0] = kind.charCodeAt(0);
     p.writeFloatLE(f32, 4);
     p.writeUInt32LE(u32 >>> 0, 8);
     this.writeFirmware(p);
   }
 
-  private onFirmwareData(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length) {
-      const n = Math.min(PACKET - this.inHave, chunk.length - at);
-      chunk.copy(this.inBuf, this.inHave, at, at + n);
-      this.inHave += n;
-      at += n;
-      if (this.inHave === PACKET) {
-        this.inHave = 0;
-        if (this.inBuf[0] === 0x54) this.parseReport(this.inBuf);
-      }
+  /** The firmware booted and asks for its limits ('R'): answer with a 'C' packet. */
+  private configure(): void {
+    const p = newPlantFrame();
+    p[0] = 0x43; // 'C'
+    p.writeUInt16LE(this.options.watchdogMs ?? 100, 4);
+    p.writeFloatLE(this.maxTorqueNm, 8);
+    p.writeUInt16LE(Math.round(1 / this.plant.controlDt), 12);
+    p.writeUInt16LE(0, 14); // no low-battery threshold
+    p.writeUInt16LE(this.options.hwWatchdogMs ?? 0, 16);
+    this.writeFirmware(p);
+  }
+
+  private onPacket(p: Buffer): void {
+    if (p[0] === 0x54) this.parseReport(p); // 'T'
+    else if (p[0] === 0x52) { // 'R'
+      this.report.boots++;
+      this.report.plantBadPackets = p.readUInt32LE(4);
+      this.options.log?.(`firmware booted (boot ${this.report.boots}) on ${this.fw.description}`);
+      this.configure();
+      this.booted?.();
     }
+  }
+
+  private waitForBoot(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`virtual robot: the firmware (${this.fw.description}) did not boot within ${BOOT_TIMEOUT_MS / 1000} s`)), BOOT_TIMEOUT_MS);
+      const exited = () => { clearTimeout(timer); reject(new Error(`virtual robot: the firmware (${this.fw.description}) exited before it booted (code ${this.child.exitCode})`)); };
+      this.child.once('exit', exited);
+      this.booted = () => {
+        this.booted = null;
+        clearTimeout(timer);
+        this.child.off('exit', exited);
+        resolve();
+      };
+    });
   }
 
   private parseReport(b: Buffer): void {
@@ -258,6 +304,8 @@ export class VirtualRobot {
     r.lastControlSeq = b.readUInt32LE(52);
     r.txFrames = b.readUInt32LE(56);
     r.txDropped = b.readUInt32LE(60);
+    r.hwWatchdogWarnings = b.readUInt32LE(64);
+    r.firmwareTicks = b.readUInt32LE(68);
     if (wasMoving && r.torque[0] === 0 && r.torque[1] === 0 && r.torque[2] === 0) this.lastZeroedAtMs = r.atMs;
     this.onReport?.();
   }
@@ -285,6 +333,11 @@ export class VirtualRobot {
     this.control('U');
   }
 
+  /** Hang the firmware's core (QEMU board): its hardware watchdog must cut the motors and reset it. */
+  hangFirmware(): void {
+    this.control('H');
+  }
+
   /** Flip each transmitted byte with this probability; a new run (p > 0) resets the injected counters, p = 0 stops and keeps them. */
   setCorruption(probability: number, seed = 1): void {
     this.control('X', probability, seed);
@@ -294,11 +347,18 @@ export class VirtualRobot {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.fw.stdin!.writable) this.fw.stdin!.end(Buffer.from([0x51, ...new Array(PACKET - 1).fill(0)]));
-    const killer = setTimeout(() => this.fw.kill('SIGKILL'), 1000);
+    const quit = newPlantFrame();
+    quit[0] = 0x51; // 'Q': the host process exits; QEMU ends when its stdin closes or on SIGTERM
+    if (this.child.stdin!.writable) {
+      const out = Buffer.alloc(PLANT_WIRE_MAX);
+      this.child.stdin!.end(out.subarray(0, encodePlantPacket(quit, out)));
+    }
+    const term = setTimeout(() => this.child.kill('SIGTERM'), 300);
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
     await this.exited;
+    clearTimeout(term);
     clearTimeout(killer);
-    await this.pty.close();
+    await this.fw.release();
     this.plant.close();
   }
 }

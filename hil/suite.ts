@@ -8,6 +8,8 @@ import { tiltFromQuaternion } from '../sim/observation.js';
 import { FAULT, MODE, SCHEMA_HASH } from '../firmware-bridge/messages.js';
 import { createSerialLink, type SerialLink } from '../deploy/links/serial-link.js';
 import { RemoteVirtualRobot } from './serial-virtual-robot-remote.js';
+import type { FirmwareTarget } from './firmware-process.js';
+import { formatCounters, linkCounters, type LinkCounters } from './counters.js';
 
 export interface HilOptions {
   policy?: string;
@@ -24,6 +26,12 @@ export interface HilOptions {
   overrides?: string[];
   /** The virtual robot's firmware command watchdog, ms (default 100). */
   watchdogMs?: number;
+  /** Where the virtual robot's firmware runs: a host process (default) or the Cortex-M3 build in QEMU. */
+  target?: FirmwareTarget;
+  /** The QEMU board's hardware watchdog, ms (default: the board's 20 ms). */
+  hwWatchdogMs?: number;
+  /** The virtual robot's sensor and STATE rate, Hz (default 500). */
+  stateRateHz?: number;
   /** Scheduling slack allowed on top of the timing limits, ms (a loaded VM is not an RTOS). */
   slackMs?: number;
   log?: (line: string) => void;
@@ -42,6 +50,8 @@ export interface HilResult {
   passed: boolean;
   target: string;
   scenarios: ScenarioResult[];
+  /** Host and firmware counters over the whole run, side by side. */
+  counters?: LinkCounters;
 }
 
 const DEG = 180 / Math.PI;
@@ -85,7 +95,10 @@ export async function runHil(o: HilOptions): Promise<HilResult> {
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const slack = o.slackMs ?? 5;
   const runner = new ScenarioRunner(log);
-  const vr = o.port ? null : await RemoteVirtualRobot.start({ seed: o.seed ?? 1, watchdogMs: o.watchdogMs ?? 100, log: (l) => log(`virtual-robot: ${l}`) });
+  const vr = o.port ? null : await RemoteVirtualRobot.start({
+    seed: o.seed ?? 1, watchdogMs: o.watchdogMs ?? 100, target: o.target, hwWatchdogMs: o.hwWatchdogMs, stateRateHz: o.stateRateHz, log: (l) => log(`virtual-robot: ${l}`),
+  });
+  let counters: LinkCounters | undefined;
   const port = o.port ?? vr!.hostPort;
   let handle: DeployHandle | null = null;
   const estops: { atMs: number; e: SafetyEvent }[] = [];
@@ -272,13 +285,15 @@ export async function runHil(o: HilOptions): Promise<HilResult> {
       });
     } else runner.skip('link cut', 'needs --virtual (the firmware side cannot be observed on a board from here)');
   } finally {
+    if (link) counters = linkCounters(link, vr?.report ?? null, estops.length);
     clearInterval(monitor);
     if (handle) await handle.stop().catch(() => {});
     else await link?.close().catch(() => {});
     await vr?.close();
   }
   const passed = runner.results.every((r) => r.passed);
-  return { passed, target: o.port ? `port ${o.port}` : 'virtual robot', scenarios: runner.results };
+  const target = o.port ? `port ${o.port}` : o.target === 'qemu' ? 'virtual robot on QEMU lm3s6965evb' : 'virtual robot';
+  return { passed, target, scenarios: runner.results, counters };
 }
 
 /** A table for humans. */
@@ -286,6 +301,7 @@ export function formatHilTable(r: HilResult): string {
   const w = Math.max(...r.scenarios.map((s) => s.name.length), 8);
   const lines = [`HIL suite on ${r.target}`, `${'scenario'.padEnd(w)}  result  time    detail`];
   for (const s of r.scenarios) lines.push(`${s.name.padEnd(w)}  ${(s.skipped ? 'skip' : s.passed ? 'PASS' : 'FAIL').padEnd(6)}  ${s.seconds.toFixed(1).padStart(5)}s  ${s.detail}`);
+  if (r.counters) lines.push('', formatCounters(r.counters));
   lines.push(r.passed ? 'all scenarios passed' : `${r.scenarios.filter((s) => !s.passed).length} scenario(s) FAILED`);
   return lines.join('\n');
 }

@@ -187,6 +187,10 @@ void bb_fw_send_state(bb_firmware *fw, const bb_sensors *s, uint32_t now_us) {
   send(fw);
 }
 
+void bb_fw_board_fault(bb_firmware *fw, uint16_t cause, float value, uint32_t now_us) {
+  latch_estop(fw, cause, value, now_us);
+}
+
 float bb_fw_motor_torque(const bb_firmware *fw, int i) {
   if (i < 0 || i > 2 || fw->mode != BB_MODE_ARMED) return 0.0f;
   return fw->torque[i];

@@ -58,6 +58,9 @@ void bb_fw_receive(bb_firmware *fw, const uint8_t *bytes, size_t len, uint32_t n
 void bb_fw_tick(bb_firmware *fw, uint32_t now_us);
 /* Send a STATE frame with these sensor readings (call at the control rate). */
 void bb_fw_send_state(bb_firmware *fw, const bb_sensors *s, uint32_t now_us);
+/* The board found a fault of its own (hardware watchdog warning, brown-out): zero torque and
+ * latch the e-stop with this cause flag, as a watchdog trip does. */
+void bb_fw_board_fault(bb_firmware *fw, uint16_t cause, float value, uint32_t now_us);
 /* Torque for motor i (0..2), N m; zero unless armed with a fresh command. */
 float bb_fw_motor_torque(const bb_firmware *fw, int i);
 
