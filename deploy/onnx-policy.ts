@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
 import { readArtifactMetadata, type PolicyMetadata } from '../sim/policy-artifact.js';
 import type { Policy } from './policy.js';
+import { composeAction, residualBaseFor, type ResidualBase } from '../sim/residual-policy.js';
 
 const require = createRequire(import.meta.url);
 
@@ -50,6 +51,9 @@ export class OnnxPolicy implements Policy {
   private readonly feeds: Record<string, ort.Tensor>;
   private readonly fetches: Record<string, ort.Tensor | null>;
   private readonly runOptions = {};
+  /** Set for a residual artifact: the action is base + scale * network output (sim/residual-policy.ts). */
+  private readonly base: ResidualBase | null;
+  private readonly baseAction = new Float32Array(3);
 
   private constructor(readonly artifact: LoadedArtifact, private readonly session: NativeSession) {
     this.name = `onnx:${artifact.file}`;
@@ -62,6 +66,7 @@ export class OnnxPolicy implements Policy {
     this.output = new ort.Tensor('float32', this.outputData, [1, this.actionSize]);
     this.feeds = { [artifact.inputName]: this.input };
     this.fetches = { [artifact.outputName]: this.output };
+    this.base = residualBaseFor(artifact.metadata, artifact.file);
   }
 
   /** Load and validate the graph (one float input, one float output); metadata is NOT checked here. */
@@ -92,11 +97,18 @@ export class OnnxPolicy implements Policy {
     }
   }
 
-  reset(): void {}
+  reset(): void {
+    this.base?.controller.reset();
+  }
 
   act(obs: Float32Array, out: Float32Array): void {
     this.inputData.set(obs.length === this.obsSize ? obs : obs.subarray(0, this.obsSize));
     this.session.run(this.feeds, this.fetches, this.runOptions);
+    if (this.base) {
+      this.base.controller.act(obs, this.baseAction);
+      composeAction(this.baseAction, this.outputData, this.base.scale, out);
+      return;
+    }
     for (let i = 0; i < out.length; i++) out[i] = this.outputData[i];
   }
 

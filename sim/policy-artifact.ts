@@ -3,6 +3,7 @@
 // reads and checks it (deploy/). Both use these keys, so neither can drift.
 import onnxProto from 'onnx-proto';
 import { ACTION_LAYOUT, OBSERVATION_LAYOUT } from './observation.js';
+import { BASE_CONTROLLER_KEY, parseBaseControllerSpec, type BaseControllerSpec } from './residual-policy.js';
 
 export const ARTIFACT_FORMAT = 'ballbot-policy/1';
 
@@ -33,6 +34,8 @@ export interface PolicyMetadata {
   normalization: 'folded' | { mean: number[]; std: number[]; clip: number };
   trainingConfig: unknown;
   producer: string;
+  /** Optional (key BASE_CONTROLLER_KEY): the graph is a residual on this base controller. */
+  baseController?: BaseControllerSpec;
 }
 
 export function defaultLayouts(): Pick<PolicyMetadata, 'observationLayout' | 'actionLayout'> {
@@ -43,6 +46,7 @@ export function metadataToProps(meta: PolicyMetadata): Record<string, string> {
   const asString = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
   const props: Record<string, string> = {};
   for (const [field, key] of Object.entries(METADATA_KEYS)) props[key] = asString(meta[field as keyof PolicyMetadata]);
+  if (meta.baseController) props[BASE_CONTROLLER_KEY] = JSON.stringify(meta.baseController);
   return props;
 }
 
@@ -61,7 +65,9 @@ export function propsToMetadata(props: Record<string, string>): PolicyMetadata {
     }
   };
   const normalization = get(METADATA_KEYS.normalization);
+  const base = props[BASE_CONTROLLER_KEY];
   return {
+    ...(base === undefined ? {} : { baseController: parseBaseControllerSpec(base, 'policy artifact') }),
     format: get(METADATA_KEYS.format),
     observationLayout: json(METADATA_KEYS.observationLayout),
     actionLayout: json(METADATA_KEYS.actionLayout),

@@ -11,7 +11,7 @@ import { configPath } from '../sim/config/paths.js';
 import { atomicWriteFile } from '../common/atomic-write.js';
 import { loadCheckpoint } from './io/checkpoint.js';
 import { loadTrainConfig, type TrainConfig } from './config.js';
-import { evaluate, type EvalResult } from './evaluate.js';
+import { evaluateLqr, type EvalResult } from './evaluate.js';
 import { exportRunPolicy } from './io/export-policy.js';
 import { loadRunPolicy } from './io/run-policy.js';
 import { SAC_LOG_INTERVAL } from './runners/sac-runner.js';
@@ -119,31 +119,6 @@ async function trainAndEvaluate(algo: string, seed: number, opts: CompareOptions
       exportRunPolicy(policy, join(runDir, 'policy.onnx'));
       return points;
     }
-  }
-}
-
-/** The LQR baseline on the same held-out episodes (ballbot tasks only). */
-export async function evaluateLqr(task: string, episodes: number, evalSeed: number): Promise<EvalResult> {
-  const { createLqrController } = await import('../sim/lqr.js');
-  const { loadRobotConfig } = await import('../sim/config/robot.js');
-  const { DEFAULT_ROBOT_CONFIG } = await import('../sim/config/paths.js');
-  const { ACTION_SIZE, OBS_SIZE } = await import('../sim/observation.js');
-  const robot = loadRobotConfig(DEFAULT_ROBOT_CONFIG);
-  const vec = await makeVecEnv({ task, options: { randomize: true } }, episodes, evalSeed, 0);
-  // One controller per env; every env runs exactly one evaluated episode.
-  const controllers = Array.from({ length: episodes }, () => {
-    const c = createLqrController(robot);
-    c.reset();
-    return c;
-  });
-  const out = new Float32Array(episodes * ACTION_SIZE);
-  try {
-    return await evaluate(vec, (obs, n) => {
-      for (let i = 0; i < n; i++) controllers[i].act(obs.subarray(i * OBS_SIZE, (i + 1) * OBS_SIZE), out.subarray(i * ACTION_SIZE, (i + 1) * ACTION_SIZE));
-      return out;
-    }, evalSeed);
-  } finally {
-    await vec.close();
   }
 }
 

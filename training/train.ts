@@ -10,7 +10,8 @@ import { atomicWriteFile } from '../common/atomic-write.js';
 import { loadCheckpoint } from './io/checkpoint.js';
 import type { TrainConfig } from './config.js';
 import { evaluate, type EvalResult } from './evaluate.js';
-import { exportRunPolicy } from './io/export-policy.js';
+import { exportRunPolicy, policyMetadata } from './io/export-policy.js';
+import { composeResidualBatch } from '../sim/residual-policy.js';
 import { learningCurvesSvg } from './io/learning-curves.js';
 import { MetricsLogger } from './io/metrics.js';
 import { runPpo } from './runners/on-policy-runner.js';
@@ -90,13 +91,19 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   return result;
 }
 
-/** Evaluate a run's deterministic policy on `episodes` held-out episodes of its task. */
-export async function evaluateRunPolicy(policy: RunPolicy, episodes: number, seed: number, envOverrides: Record<string, unknown> = {}, task?: string): Promise<EvalResult> {
+/**
+ * Evaluate a run's deterministic policy on `episodes` held-out episodes of its task. A residual
+ * run is evaluated as its artifact runs: the plain env, base + residual composed in the policy
+ * (sim/residual-policy.ts), so action smoothness is measured on what the robot receives.
+ */
+export async function evaluateRunPolicy(policy: RunPolicy, episodes: number, seed: number, envOverrides: Record<string, unknown> = {}, task?: string, envModule?: string): Promise<EvalResult> {
   const cfg = policy.config;
-  const vec = await makeVecEnv({ task: task ?? cfg.task, envModule: cfg.envModule, options: { ...cfg.env, ...envOverrides } }, episodes, seed, 0);
+  const { residual: _residual, ...env } = { ...cfg.env, ...envOverrides };
+  const vec = await makeVecEnv({ task: task ?? cfg.task, envModule: envModule ?? cfg.envModule, options: env }, episodes, seed, 0);
   try {
     const out = new Float32Array(episodes * policy.envInfo.actSize);
-    return await evaluate(vec, (obs, n) => specActions(policy.spec, policy.envInfo, obs, n, out), seed);
+    const compose = composeResidualBatch(policyMetadata(policy), policy.checkpointFile);
+    return await evaluate(vec, (obs, n) => compose(obs, specActions(policy.spec, policy.envInfo, obs, n, out), n), seed);
   } finally {
     await vec.close();
   }

@@ -4,13 +4,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
 import type { VecEnv } from '../../sim/env.js';
-import { evaluate, type BatchPolicy } from '../../training/evaluate.js';
+import { controllerBatchPolicy, evaluate, lqrBatchPolicy, type BatchPolicy } from '../../training/evaluate.js';
 import { loadOnnxPolicy } from '../../training/io/onnx-policy.js';
-import { loadRunPolicy, specActions } from '../../training/io/run-policy.js';
+import { loadRunPolicy } from '../../training/io/run-policy.js';
 import { isBallbotTask, makeVecEnv } from '../../training/tasks.js';
+import { evaluateRunPolicy } from '../../training/train.js';
+import { loadRandomizationConfig } from '../../sim/config/randomization.js';
 
 const usage = `usage: ballbot eval (--run runs/NAME | --policy FILE.onnx | --controller lqr|zero)
-                   [--task T] [--episodes N] [--seed S] [--no-randomize] [--env MODULE] [--json]
+                   [--task T] [--episodes N] [--seed S] [--randomization FILE | --no-randomize]
+                   [--env MODULE] [--json]
 
   --run DIR          evaluate a training run (its latest checkpoint, plain JS forward pass)
   --policy FILE      evaluate an ONNX policy artifact with onnxruntime-node
@@ -18,6 +21,8 @@ const usage = `usage: ballbot eval (--run runs/NAME | --policy FILE.onnx | --con
   --task T           task (default: the run's / the policy's task; balance for controllers)
   --episodes N       held-out episodes (default 100), one per env, run in parallel
   --seed S           selects the held-out seed block (default 0)
+  --randomization F  domain randomization ranges from a YAML file instead of the default ranges
+                     (e.g. configs/randomization/stress.yaml); validated, errors name file and key
   --no-randomize     nominal robot, no pushes (default: full domain randomization and pushes)
   --json             one JSON object on the last line: successRate, meanReturn, episodes,
                      meanActionChange, pushRecoveryRate, trackingErrorMps (command tasks)`;
@@ -28,7 +33,8 @@ export async function run(argv: string[]): Promise<number> {
       usage,
       options: {
         run: { type: 'string' }, policy: { type: 'string' }, controller: { type: 'string' }, task: { type: 'string' },
-        episodes: { type: 'string' }, seed: { type: 'string' }, 'no-randomize': { type: 'boolean' }, env: { type: 'string' }, json: { type: 'boolean' },
+        episodes: { type: 'string' }, seed: { type: 'string' }, randomization: { type: 'string' }, 'no-randomize': { type: 'boolean' },
+        env: { type: 'string' }, json: { type: 'boolean' },
       },
     },
     argv,
@@ -39,44 +45,52 @@ export async function run(argv: string[]): Promise<number> {
   if (sources !== 1) throw new UsageError(`give exactly one of --run, --policy, --controller\n${usage}`);
   const episodes = numberFlag(v.episodes, 'episodes', 100, { integer: true, min: 1, max: 10000 });
   const seed = numberFlag(v.seed, 'seed', 0, { integer: true, min: 0 });
-  const randomizeOpt = v['no-randomize'] ? { randomize: false } : {};
+  if (v.randomization !== undefined && v['no-randomize']) throw new UsageError('give at most one of --randomization and --no-randomize');
+  if (v.randomization !== undefined && !existsSync(v.randomization)) throw new UsageError(`--randomization ${v.randomization}: no such file`);
+  // Validated here, before any env starts: a bad file fails with its name and the key.
+  const randomize = v['no-randomize'] ? false : v.randomization !== undefined ? loadRandomizationConfig(v.randomization) : true;
+  const envOptions = (task: string) => (isBallbotTask(task) ? { randomize } : {});
+  const report = (source: string, task: string, result: object, t0: number) => {
+    const summary = {
+      source, task, seed, randomized: isBallbotTask(task) && randomize !== false, randomization: isBallbotTask(task) && randomize !== false ? (v.randomization ?? 'default') : null,
+      ...result, wallSeconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
+    };
+    if (v.json) printJsonLine(summary);
+    else console.log(JSON.stringify(summary, null, 2));
+  };
 
+  const t0 = performance.now();
+  if (v.run) {
+    const rp = loadRunPolicy(v.run);
+    const task = v.task ?? rp.config.task;
+    const result = await evaluateRunPolicy(rp, episodes, seed, envOptions(task), task, v.env);
+    report(`run ${v.run} (${rp.algo}, ${rp.envSteps} env steps)`, task, result, t0);
+    return 0;
+  }
   let vec: VecEnv;
   let policy: BatchPolicy;
   let source: string;
   let task: string;
-  if (v.run) {
-    const rp = loadRunPolicy(v.run);
-    task = v.task ?? rp.config.task;
-    const envModule = v.env ?? rp.config.envModule;
-    vec = await makeVecEnv({ task, envModule, options: { ...rp.config.env, ...(isBallbotTask(task) ? { randomize: true } : {}), ...randomizeOpt } }, episodes, seed, 0);
-    const out = new Float32Array(episodes * rp.envInfo.actSize);
-    policy = (obs, n) => specActions(rp.spec, rp.envInfo, obs, n, out);
-    source = `run ${v.run} (${rp.algo}, ${rp.envSteps} env steps)`;
-  } else if (v.policy) {
+  if (v.policy) {
     if (!existsSync(v.policy)) throw new UsageError(`--policy ${v.policy}: no such file`);
     const onnx = await loadOnnxPolicy(v.policy);
     task = v.task ?? onnx.metadata.task;
-    vec = await makeVecEnv({ task, envModule: v.env, options: isBallbotTask(task) ? { randomize: true, ...randomizeOpt } : {} }, episodes, seed, 0);
+    vec = await makeVecEnv({ task, envModule: v.env, options: envOptions(task) }, episodes, seed, 0);
     if (vec.observationSpace.shape[0] !== onnx.obsSize) {
       await vec.close();
       throw new UsageError(`--policy ${v.policy} takes ${onnx.obsSize} observations, task ${task} gives ${vec.observationSpace.shape[0]}`);
     }
     policy = (obs, n) => onnx.act(obs, n);
-    source = `ONNX ${v.policy} (onnxruntime-node)`;
+    source = `ONNX ${v.policy} (onnxruntime-node${onnx.metadata.baseController ? `, residual x${onnx.metadata.baseController.residualScale} on the LQR` : ''})`;
   } else {
     task = v.task ?? 'balance';
     if (!isBallbotTask(task)) throw new UsageError(`--controller works on ballbot tasks (balance, velocity, terrain), not '${task}'`);
-    vec = await makeVecEnv({ task, options: { randomize: true, ...randomizeOpt } }, episodes, seed, 0);
+    vec = await makeVecEnv({ task, options: envOptions(task) }, episodes, seed, 0);
     policy = await controllerPolicy(v.controller!, episodes);
     source = `controller ${v.controller}`;
   }
   try {
-    const t0 = performance.now();
-    const result = await evaluate(vec, policy, seed);
-    const summary = { source, task, seed, randomized: isBallbotTask(task) && !v['no-randomize'], ...result, wallSeconds: Number(((performance.now() - t0) / 1000).toFixed(2)) };
-    if (v.json) printJsonLine(summary);
-    else console.log(JSON.stringify(summary, null, 2));
+    report(source, task, await evaluate(vec, policy, seed), t0);
   } finally {
     await vec.close();
   }
@@ -84,28 +98,11 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function controllerPolicy(name: string, n: number): Promise<BatchPolicy> {
-  const { ACTION_SIZE, OBS_SIZE } = await import('../../sim/observation.js');
-  let make: () => { reset(): void; act(obs: Float32Array, out: Float32Array): void };
   if (name === 'zero') {
     const { createZeroController } = await import('../../sim/controller.js');
-    make = createZeroController;
-  } else if (name === 'lqr') {
-    if (!existsSync(join(import.meta.dirname, '../../sim/lqr.js'))) throw new UsageError('--controller lqr: sim/lqr.ts is not built');
-    const { createLqrController } = await import('../../sim/lqr.js');
-    const { loadRobotConfig } = await import('../../sim/config/robot.js');
-    const { DEFAULT_ROBOT_CONFIG } = await import('../../sim/config/paths.js');
-    const robot = loadRobotConfig(DEFAULT_ROBOT_CONFIG);
-    make = () => createLqrController(robot);
-  } else throw new UsageError(`--controller must be lqr or zero, got '${name}'`);
-  // One controller per env; each env runs exactly one evaluated episode, so one reset each.
-  const controllers = Array.from({ length: n }, () => {
-    const c = make();
-    c.reset();
-    return c;
-  });
-  const out = new Float32Array(n * ACTION_SIZE);
-  return (obs, count) => {
-    for (let i = 0; i < count; i++) controllers[i].act(obs.subarray(i * OBS_SIZE, (i + 1) * OBS_SIZE), out.subarray(i * ACTION_SIZE, (i + 1) * ACTION_SIZE));
-    return out;
-  };
+    return controllerBatchPolicy(Array.from({ length: n }, createZeroController));
+  }
+  if (name !== 'lqr') throw new UsageError(`--controller must be lqr or zero, got '${name}'`);
+  if (!existsSync(join(import.meta.dirname, '../../sim/lqr.js'))) throw new UsageError('--controller lqr: sim/lqr.ts is not built');
+  return lqrBatchPolicy(n);
 }

@@ -30,6 +30,8 @@ export const RandomizationSchema = z.strictObject({
   sensorNoiseScale: interval(0, 10),
   /** Sample a constant gyro bias of up to robot.sensors.imu.gyroBias per axis. */
   imuBias: z.boolean(),
+  /** Multiplier on that gyro bias magnitude (stress sets widen it). */
+  imuBiasScale: z.number().min(0).max(10).default(1),
   /** Sample an IMU mounting misalignment of up to robot.sensors.imu.misalignmentDeg. */
   imuMisalignment: z.boolean(),
   pushes: z.strictObject({

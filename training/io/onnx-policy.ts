@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { readArtifactMetadata, type PolicyMetadata } from '../../sim/policy-artifact.js';
 import { ACTION_OUTPUT, OBS_INPUT } from './onnx-export.js';
+import { composeResidualBatch } from '../../sim/residual-policy.js';
 
 export interface OnnxPolicy {
   metadata: PolicyMetadata;
@@ -18,6 +19,8 @@ export async function loadOnnxPolicy(file: string): Promise<OnnxPolicy> {
   const session = await ort.InferenceSession.create(bytes);
   const obsSize = metadata.observationLayout.length;
   const actSize = metadata.actionLayout.length;
+  // A residual artifact adds its base controller's action (one controller per env, fresh at load).
+  const compose = composeResidualBatch(metadata, file);
   return {
     metadata,
     obsSize,
@@ -25,7 +28,7 @@ export async function loadOnnxPolicy(file: string): Promise<OnnxPolicy> {
     async act(obs, n) {
       const input = new ort.Tensor('float32', obs.subarray(0, n * obsSize), [n, obsSize]);
       const out = await session.run({ [OBS_INPUT]: input });
-      return out[ACTION_OUTPUT].data as Float32Array;
+      return compose(obs, out[ACTION_OUTPUT].data as Float32Array, n);
     },
   };
 }

@@ -6,6 +6,7 @@ import onnxProto from 'onnx-proto';
 import type { RobotConfig } from '../../sim/config/robot.js';
 import { OBS_SIZE, ACTION_SIZE } from '../../sim/observation.js';
 import { METADATA_KEYS, propsToMetadata, type PolicyMetadata } from '../../sim/policy-artifact.js';
+import { composeAction, residualBaseFor } from '../../sim/residual-policy.js';
 
 export interface LiveController {
   name: string;
@@ -54,6 +55,8 @@ export async function onnxPolicyController(file: string, robot: RobotConfig): Pr
   const output = session.outputNames[0];
   const norm = meta.normalization === 'folded' ? null : meta.normalization;
   const x = new Float32Array(OBS_SIZE);
+  const base = residualBaseFor(meta, file, robot); // a residual artifact acts on top of its LQR
+  const baseAction = new Float32Array(ACTION_SIZE);
   return {
     name: `policy ${file}`,
     async act(obs, action) {
@@ -62,8 +65,12 @@ export async function onnxPolicyController(file: string, robot: RobotConfig): Pr
       }
       const result = await session.run({ [input]: new ort.Tensor('float32', x, [1, OBS_SIZE]) });
       const data = result[output].data as Float32Array;
-      for (let i = 0; i < ACTION_SIZE; i++) action[i] = data[i];
+      if (base) {
+        base.controller.act(obs, baseAction);
+        composeAction(baseAction, data, base.scale, action);
+      } else for (let i = 0; i < ACTION_SIZE; i++) action[i] = data[i];
     },
+    reset: () => base?.controller.reset(),
     close: () => session.release(),
   };
 }
