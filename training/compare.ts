@@ -32,6 +32,11 @@ export interface CompareOptions {
   evalEpisodes: number;
   /** Held-out seed block shared by every evaluation (same episodes for every algorithm). */
   evalSeed: number;
+  /**
+   * Ballbot tasks: a randomization YAML the final policies and the LQR are also evaluated on
+   * (rows "<ALGO> (stress)"); default configs/randomization/stress.yaml, null for none.
+   */
+  stressRandomization?: string | null;
   /** Extra `key=value` overrides applied to every algorithm's config. */
   overrides: string[];
   progress: boolean;
@@ -122,6 +127,34 @@ async function trainAndEvaluate(algo: string, seed: number, opts: CompareOptions
   }
 }
 
+/** The stress randomization file a comparison uses (null: none, or not a ballbot task). */
+export function stressFile(opts: Pick<CompareOptions, 'task' | 'stressRandomization'>): string | null {
+  if (!isBallbotTask(opts.task)) return null;
+  return opts.stressRandomization === undefined ? configPath('randomization', 'stress.yaml') : opts.stressRandomization;
+}
+
+/** Each algorithm's final policies (every seed) on the stress randomization: one row per algorithm. */
+async function stressRows(opts: CompareOptions, file: string, log: (m: string) => void): Promise<SummaryRow[]> {
+  const rows: SummaryRow[] = [];
+  for (const algo of opts.algos) {
+    const evs: EvalResult[] = [];
+    for (let k = 1; k <= opts.seeds; k++) {
+      const policy = loadRunPolicy(join(opts.outDir, 'runs', `${algo}-seed${k}`));
+      evs.push(await evaluateRunPolicy(policy, opts.evalEpisodes, opts.evalSeed, { randomize: file }));
+    }
+    rows.push(evalRow(`${algo.toUpperCase()} (stress)`, evs, opts.steps));
+    log(`${algo} on ${file}: success ${(100 * rows[rows.length - 1].successRate.mean).toFixed(0)}%`);
+  }
+  return rows;
+}
+
+function evalRow(name: string, evs: EvalResult[], envSteps: number | null): SummaryRow {
+  return {
+    name, seeds: evs.length, envSteps, wallSeconds: null,
+    successRate: stat(evs.map((e) => e.successRate)), meanReturn: stat(evs.map((e) => e.meanReturn)), meanActionChange: stat(evs.map((e) => e.meanActionChange)),
+  };
+}
+
 /** Per-algorithm summary of the final evaluation of each seed. */
 export function summarize(points: CurvePoint[], algos: string[]): SummaryRow[] {
   return algos.map((algo) => {
@@ -144,9 +177,9 @@ function pm(s: Stat, digits: number, scale = 1): string {
   return `${(s.mean * scale).toFixed(digits)} ± ${(s.std * scale).toFixed(digits)}`;
 }
 
-export function summaryMarkdown(rows: SummaryRow[], opts: Pick<CompareOptions, 'task' | 'steps' | 'seeds' | 'evalEpisodes'>): string {
+export function summaryMarkdown(rows: SummaryRow[], opts: Pick<CompareOptions, 'task' | 'steps' | 'seeds' | 'evalEpisodes' | 'stressRandomization'>): string {
   const lines = [
-    `Task \`${opts.task}\`, ${opts.steps} env steps per run, ${opts.seeds} seed(s), ${opts.evalEpisodes} held-out episodes per evaluation (the same episodes for every row). Mean ± std over seeds of the final evaluation.`,
+    `Task \`${opts.task}\`, ${opts.steps} env steps per run, ${opts.seeds} seed(s), ${opts.evalEpisodes} held-out episodes per evaluation (the same episodes for every row). Mean ± std over seeds of the final evaluation.${rows.some((r) => r.name.endsWith('(stress)')) ? ` Rows marked (stress) use ${opts.stressRandomization ?? 'configs/randomization/stress.yaml'} instead of the default randomization.` : ''}`,
     '',
     '| algorithm | seeds | env steps | train wall-clock (s) | success rate (%) | mean return | action change / step |',
     '|---|---|---|---|---|---|---|',
@@ -181,11 +214,13 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   let lqr: EvalResult | null = null;
   if (isBallbotTask(opts.task)) {
     lqr = await evaluateLqr(opts.task, opts.evalEpisodes, opts.evalSeed);
-    summary.push({
-      name: 'LQR (baseline)', seeds: 1, envSteps: null, wallSeconds: null,
-      successRate: { mean: lqr.successRate, std: 0 }, meanReturn: { mean: lqr.meanReturn, std: 0 }, meanActionChange: { mean: lqr.meanActionChange, std: 0 },
-    });
+    summary.push(evalRow('LQR (baseline)', [lqr], null));
     log(`LQR: success ${(100 * lqr.successRate).toFixed(0)}%, return ${lqr.meanReturn.toFixed(1)}, action change ${lqr.meanActionChange.toFixed(4)}`);
+  }
+  const stress = stressFile(opts);
+  if (stress) {
+    summary.push(...(await stressRows(opts, stress, log)));
+    summary.push(evalRow('LQR (stress)', [await evaluateLqr(opts.task, opts.evalEpisodes, opts.evalSeed, stress)], null));
   }
   const files = {
     markdown: join(opts.outDir, 'compare.md'),
