@@ -124,3 +124,18 @@ export async function evaluateLqr(task: string, episodes: number, seed: number, 
     await vec.close();
   }
 }
+
+/** A short table of a policy against the LQR on the same held-out episodes (for the end of a run). */
+export function formatAgainstLqr(policy: EvalResult, lqr: EvalResult): string {
+  const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(0)} %`);
+  const num = (x: number | undefined, d: number) => (x === undefined ? '-' : x.toFixed(d));
+  const row = (name: string, e: EvalResult) =>
+    `| ${name} | ${pct(e.successRate)} | ${pct(e.pushRecoveryRate)} | ${num(e.meanReturn, 2)} | ${num(e.trackingErrorMps, 3)} | ${num(e.meanActionChange, 4)} |`;
+  return [
+    `held-out evaluation, ${policy.episodes} episodes, same seeds for both:`,
+    '| controller | success | push recovery | mean return | tracking error (m/s) | action change / step |',
+    '|---|---|---|---|---|---|',
+    row('policy', policy),
+    row('LQR', lqr),
+  ].join('\n');
+}

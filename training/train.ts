@@ -9,7 +9,7 @@ import { initBackend } from './backend.js';
 import { atomicWriteFile } from '../common/atomic-write.js';
 import { loadCheckpoint } from './io/checkpoint.js';
 import type { TrainConfig } from './config.js';
-import { evaluate, type EvalResult } from './evaluate.js';
+import { evaluate, evaluateLqr, type EvalResult } from './evaluate.js';
 import { exportRunPolicy, policyMetadata } from './io/export-policy.js';
 import { composeResidualBatch } from '../sim/residual-policy.js';
 import { learningCurvesSvg } from './io/learning-curves.js';
@@ -19,7 +19,7 @@ import { loadRunPolicy, specActions, type RunPolicy } from './io/run-policy.js';
 import { runSac } from './runners/sac-runner.js';
 import { runA2c } from './runners/a2c-runner.js';
 import { runDeterministic } from './runners/deterministic-runner.js';
-import { makeVecEnv } from './tasks.js';
+import { isBallbotTask, makeVecEnv } from './tasks.js';
 
 export interface TrainOptions {
   config: TrainConfig;
@@ -41,6 +41,8 @@ export interface TrainResult {
   backend: string;
   policyFile?: string;
   eval?: EvalResult;
+  /** Ballbot tasks: the LQR baseline on the same held-out episodes as `eval`. */
+  lqrEval?: EvalResult;
   interrupted: boolean;
 }
 
@@ -87,6 +89,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (config.evalEpisodes > 0) {
     result.eval = await evaluateRunPolicy(policy, config.evalEpisodes, config.seed);
     atomicWriteFile(join(outDir, 'eval.json'), JSON.stringify(result.eval, null, 2) + '\n');
+    if (isBallbotTask(config.task) && !config.envModule) {
+      result.lqrEval = await evaluateLqr(config.task, config.evalEpisodes, config.seed, config.env.randomize ?? true);
+      atomicWriteFile(join(outDir, 'eval-lqr.json'), JSON.stringify(result.lqrEval, null, 2) + '\n');
+    }
   }
   return result;
 }
