@@ -21,8 +21,9 @@ const usage = `usage: ballbot eval (--run runs/NAME | --policy FILE.onnx | --con
   --task T           task (default: the run's / the policy's task; balance for controllers)
   --episodes N       held-out episodes (default 100), one per env, run in parallel
   --seed S           selects the held-out seed block (default 0)
-  --randomization F  domain randomization ranges from a YAML file instead of the default ranges
-                     (e.g. configs/randomization/stress.yaml); validated, errors name file and key
+  --randomization F  domain randomization ranges from a YAML file, or a shipped set by name
+                     (stress, stress-b: configs/randomization/NAME.yaml) instead of the default
+                     ranges; validated, errors name the file and the key
   --no-randomize     nominal robot, no pushes (default: full domain randomization and pushes)
   --json             one JSON object on the last line: successRate, meanReturn, episodes,
                      meanActionChange, pushRecoveryRate, trackingErrorMps (command tasks)`;
@@ -46,7 +47,6 @@ export async function run(argv: string[]): Promise<number> {
   const episodes = numberFlag(v.episodes, 'episodes', 100, { integer: true, min: 1, max: 10000 });
   const seed = numberFlag(v.seed, 'seed', 0, { integer: true, min: 0 });
   if (v.randomization !== undefined && v['no-randomize']) throw new UsageError('give at most one of --randomization and --no-randomize');
-  if (v.randomization !== undefined && !existsSync(v.randomization)) throw new UsageError(`--randomization ${v.randomization}: no such file`);
   // Validated here, before any env starts: a bad file fails with its name and the key.
   const randomize = v['no-randomize'] ? false : v.randomization !== undefined ? loadRandomizationConfig(v.randomization) : true;
   const envOptions = (task: string) => (isBallbotTask(task) ? { randomize } : {});

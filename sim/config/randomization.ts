@@ -3,6 +3,7 @@
 // toward its nominal value (level 1 = the full ranges in the file).
 import { z } from 'zod';
 import { loadYamlFile } from './yaml.js';
+import { configPath } from './paths.js';
 
 const interval = (lo: number, hi: number) =>
   z
@@ -46,6 +47,8 @@ export const RandomizationSchema = z.strictObject({
 
 export type RandomizationConfig = z.output<typeof RandomizationSchema>;
 
-export function loadRandomizationConfig(file: string): RandomizationConfig {
+/** Ranges by shipped name (configs/randomization/NAME.yaml, e.g. `stress`) or by path to a YAML file. */
+export function loadRandomizationConfig(nameOrFile: string): RandomizationConfig {
+  const file = /^[a-z0-9-]+$/.test(nameOrFile) ? configPath('randomization', `${nameOrFile}.yaml`) : nameOrFile;
   return loadYamlFile(RandomizationSchema, file);
 }
