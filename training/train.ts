@@ -104,7 +104,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
  */
 export async function evaluateRunPolicy(policy: RunPolicy, episodes: number, seed: number, envOverrides: Record<string, unknown> = {}, task?: string, envModule?: string): Promise<EvalResult> {
   const cfg = policy.config;
-  const { residual: _residual, ...env } = { ...cfg.env, ...envOverrides };
+  // The task's own reward (no env.reward overrides), so returns compare across runs and with the LQR.
+  const { residual: _residual, reward: _reward, ...env } = { ...cfg.env, ...envOverrides };
   const vec = await makeVecEnv({ task: task ?? cfg.task, envModule: envModule ?? cfg.envModule, options: env }, episodes, seed, 0);
   try {
     const out = new Float32Array(episodes * policy.envInfo.actSize);
