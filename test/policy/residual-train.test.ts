@@ -47,3 +47,20 @@ test('residual PPO run: base declared in the artifact, LQR evaluated on the same
   assert.ok(Math.abs(viaOnnx.meanReturn - r.eval.meanReturn) < 1e-2, `return ${viaOnnx.meanReturn} vs ${r.eval.meanReturn}`);
   assert.ok(Math.abs(viaOnnx.meanActionChange - r.eval.meanActionChange) < 1e-3, `action change ${viaOnnx.meanActionChange} vs ${r.eval.meanActionChange}`);
 });
+
+test('compare on balance: rows for PPO and the LQR on the default and the stress randomization', async () => {
+  const { runComparison } = await import('../../training/compare.js');
+  const { evaluateLqr } = await import('../../training/evaluate.js');
+  const logs: string[] = [];
+  const r = await runComparison({
+    algos: ['ppo'], task: 'balance', steps: 64, seeds: 1, outDir: join(dir, 'cmp'), evalPoints: 1, evalEpisodes: 2, evalSeed: 0, progress: false,
+    overrides: ['numEnvs=4', 'workers=0', 'ppo.stepsPerEnv=16', 'ppo.numMinibatches=1', 'ppo.epochs=1', 'network.actor=[8]', 'network.critic=[8]'],
+    log: (m) => logs.push(m),
+  });
+  assert.deepEqual(r.summary.map((s) => s.name), ['PPO', 'LQR (baseline)', 'PPO (stress)', 'LQR (stress)']);
+  const lqrStress = await evaluateLqr('balance', 2, 0, 'stress');
+  assert.equal(r.summary[3].successRate.mean, lqrStress.successRate);
+  assert.equal(r.summary[3].meanActionChange.mean, lqrStress.meanActionChange);
+  assert.notEqual(r.summary[3].meanActionChange.mean, r.summary[1].meanActionChange.mean, 'stress rows ran on other ranges');
+  assert.match(readFileSync(r.files.markdown, 'utf8'), /Rows marked \(stress\) use configs\/randomization\/stress\.yaml/);
+});
