@@ -15,6 +15,7 @@ import { loadOptionalDependency } from '../common/optional-dependency.js';
 import { assertArtifactUsable, type CallerCapabilities, type GraphSignature, type GraphTensor } from '../sim/artifact-check.js';
 import { artifactInputs, readArtifactMetadata, type PolicyMetadata, type RecurrentState } from '../sim/policy-artifact.js';
 import type { Policy } from './policy.js';
+import { composeAction, residualBaseFor, type ResidualBase } from '../sim/residual-policy.js';
 
 const require = createRequire(import.meta.url);
 
@@ -65,6 +66,8 @@ export class OnnxPolicy implements Policy {
   private readonly runOptions = {};
   /** warm() writes here, never into the output the tick reads. */
   private readonly warmFetches: Record<string, Tensor | null>;
+  /** Residual artifacts only: the base controller's action, to which scale * network output is added (sim/residual-policy.ts). */
+  private readonly baseAction = new Float32Array(3);
 
   private constructor(
     ort: Ort,
@@ -72,6 +75,7 @@ export class OnnxPolicy implements Policy {
     readonly metadata: PolicyMetadata,
     readonly graph: GraphSignature,
     private readonly session: NativeSession,
+    private readonly base: ResidualBase | null,
   ) {
     this.name = `onnx:${file}`;
     const obs = artifactInputs(metadata).find((i) => i.name === OBS_INPUT)!; // the check made sure it is there
@@ -129,12 +133,15 @@ export class OnnxPolicy implements Policy {
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     };
     session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, options);
-    return new OnnxPolicy(ort, file, metadata, graph, session);
+    // A residual artifact acts on top of its base controller, built for the caller's robot.
+    const base = residualBaseFor(metadata, file, caller.robot ?? undefined);
+    return new OnnxPolicy(ort, file, metadata, graph, session, base);
   }
 
   /** Zero the hidden state: at the start, on arm and after every e-stop. */
   reset(): void {
     for (const s of this.states) s.input.fill(0);
+    this.base?.controller.reset();
   }
 
   /** One inference on the last input into a scratch output (the graph holds no state), to warm caches before a tick. */
@@ -146,6 +153,11 @@ export class OnnxPolicy implements Policy {
     this.inputData.set(obs);
     this.session.run(this.feeds, this.fetches, this.runOptions);
     for (const s of this.states) s.input.set(s.output);
+    if (this.base) {
+      this.base.controller.act(obs, this.baseAction);
+      composeAction(this.baseAction, this.outputData, this.base.scale, out);
+      return;
+    }
     for (let i = 0; i < out.length; i++) out[i] = this.outputData[i];
   }
 

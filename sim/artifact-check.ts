@@ -45,12 +45,8 @@ export interface CallerCapabilities {
   fixedFullScaleNm?: number;
 }
 
-/**
- * Base controllers the loader can compose a residual artifact with. Empty: composing
- * action = clip(base(obs) + residualScale * graph(obs)) needs sim/residual-policy.ts, which is
- * not part of this build, so a residual artifact is refused naming 'ballbot.base_controller'.
- */
-const COMPOSABLE_BASE_CONTROLLERS: readonly string[] = [];
+/** Base controllers the one loader composes a residual artifact with (sim/residual-policy.ts). */
+const COMPOSABLE_BASE_CONTROLLERS: readonly string[] = ['lqr'];
 
 /** A caller that drives the ballbot with the project's observation and action layouts. */
 export function ballbotCaller(caller: string, robot: RobotConfig, rateHz: number, extra: Partial<CallerCapabilities> = {}): CallerCapabilities {

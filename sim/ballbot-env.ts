@@ -2,7 +2,8 @@
 // resolution shared with the vectorized envs (sim/vec-env.ts).
 import { loadRandomizationConfig, type RandomizationConfig } from './config/randomization.js';
 import { loadRobotConfig, type RobotConfig } from './config/robot.js';
-import { loadTask, type TaskConfig } from './config/task.js';
+import { loadTask, RewardWeightsSchema, type RewardWeights, type TaskConfig } from './config/task.js';
+import { validateConfig } from './config/yaml.js';
 import { DEFAULT_RANDOMIZATION_CONFIG, DEFAULT_ROBOT_CONFIG } from './config/paths.js';
 import { BallbotBatch, EPISODE_FIELDS, EPISODE_STRIDE, PRIV_SIZE, PRIVILEGED_LAYOUT } from './ballbot-batch.js';
 import type { Env, StepResult } from './env.js';
@@ -16,6 +17,8 @@ export interface BallbotEnvOptions {
   robot?: string | RobotConfig;
   /** Domain randomization: false (nominal robot, no pushes), true (default ranges), a YAML path, or a config. */
   randomize?: boolean | string | RandomizationConfig;
+  /** Reward weights that replace the task's (e.g. a stronger actionRate penalty); unknown keys are an error. */
+  reward?: Partial<RewardWeights>;
   seed?: number;
 }
 
@@ -27,7 +30,8 @@ export interface ResolvedEnvConfig {
 
 export function resolveEnvConfig(options: BallbotEnvOptions): ResolvedEnvConfig {
   const robot = typeof options.robot === 'object' ? options.robot : loadRobotConfig(options.robot ?? DEFAULT_ROBOT_CONFIG);
-  const task = typeof options.task === 'object' ? options.task : loadTask(options.task ?? 'balance');
+  const loaded = typeof options.task === 'object' ? options.task : loadTask(options.task ?? 'balance');
+  const task = options.reward === undefined ? loaded : { ...loaded, reward: { ...loaded.reward, ...rewardOverrides(options.reward) } };
   const r = options.randomize;
   const randomization =
     r === undefined || r === false
@@ -38,6 +42,12 @@ export function resolveEnvConfig(options: BallbotEnvOptions): ResolvedEnvConfig 
           ? loadRandomizationConfig(r)
           : r;
   return { robot, task, randomization };
+}
+
+/** Only the weights given (the schema would fill the others with defaults), validated. */
+function rewardOverrides(given: Partial<RewardWeights>): Partial<RewardWeights> {
+  const parsed = validateConfig(RewardWeightsSchema, given, 'env.reward');
+  return Object.fromEntries(Object.keys(given).map((k) => [k, parsed[k as keyof RewardWeights]]));
 }
 
 export const ballbotObservationSpace = (): BoxSpace => box(OBS_SIZE, -Infinity, Infinity, OBSERVATION_LAYOUT);

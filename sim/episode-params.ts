@@ -93,7 +93,7 @@ export function sampleParams(robot: RobotConfig, cfg: RandomizationConfig, rng: 
   p.actionLatency += level * rng.uniform(cfg.actionLatencyS[0], cfg.actionLatencyS[1]);
   p.controlJitter = level * cfg.controlJitterS;
   p.sensorNoiseScale = scale(cfg.sensorNoiseScale);
-  if (cfg.imuBias) for (let i = 0; i < 3; i++) p.gyroBias[i] = sym(robot.sensors.imu.gyroBias);
+  if (cfg.imuBias) for (let i = 0; i < 3; i++) p.gyroBias[i] = sym(robot.sensors.imu.gyroBias * cfg.imuBiasScale);
   if (cfg.imuMisalignment) {
     const max = (robot.sensors.imu.misalignmentDeg * Math.PI) / 180;
     const rx = quatFromAxisAngle(1, 0, 0, sym(max), new Float64Array(4));

@@ -5,6 +5,7 @@
 // are optional keys; an artifact without them is a single 'obs' input and an 'action' output.
 import onnxProto from 'onnx-proto';
 import { ACTION_LAYOUT, OBSERVATION_LAYOUT } from './observation.js';
+import { parseBaseControllerSpec, type BaseControllerSpec } from './residual-policy.js';
 
 export const ARTIFACT_FORMAT = 'ballbot-policy/1';
 
@@ -46,12 +47,8 @@ export interface RecurrentState {
   shape: number[];
 }
 
-/** The graph is a residual on a controller of the project: action = clip(base(obs) + residualScale * graph(obs)). */
-export interface BaseController {
-  kind: string; // 'lqr'
-  residualScale: number;
-  robotHash: string;
-}
+/** The graph is a residual on a controller of the project: action = clip(base(obs) + residualScale * graph(obs)) (sim/residual-policy.ts). */
+export type BaseController = BaseControllerSpec;
 
 export interface PolicyMetadata {
   format: string;
@@ -161,12 +158,7 @@ function parseRecurrentState(v: unknown): RecurrentState[] {
 }
 
 function parseBaseController(v: unknown): BaseController {
-  const key = OPTIONAL_METADATA_KEYS.baseController;
-  const want = '{kind: string, residualScale: finite number, robotHash: string}';
-  if (!isObject(v) || typeof v.kind !== 'string' || typeof v.robotHash !== 'string' || typeof v.residualScale !== 'number' || !Number.isFinite(v.residualScale)) {
-    throw malformed(key, want, v);
-  }
-  return { kind: v.kind, residualScale: v.residualScale, robotHash: v.robotHash };
+  return parseBaseControllerSpec(JSON.stringify(v), 'policy artifact');
 }
 
 /** Parse the metadata_props of an ONNX policy file; errors name `source` (the file). */

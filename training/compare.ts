@@ -11,7 +11,7 @@ import { configPath } from '../sim/config/paths.js';
 import { atomicWriteFile } from '../common/atomic-write.js';
 import { loadCheckpoint } from './io/checkpoint.js';
 import { loadTrainConfig, type TrainConfig } from './config.js';
-import { evaluate, type EvalResult } from './evaluate.js';
+import { evaluateLqr, type EvalResult } from './evaluate.js';
 import { exportRunPolicy } from './io/export-policy.js';
 import { loadRunPolicy } from './io/run-policy.js';
 import { SAC_LOG_INTERVAL } from './runners/sac-runner.js';
@@ -32,6 +32,11 @@ export interface CompareOptions {
   evalEpisodes: number;
   /** Held-out seed block shared by every evaluation (same episodes for every algorithm). */
   evalSeed: number;
+  /**
+   * Ballbot tasks: a randomization YAML the final policies and the LQR are also evaluated on
+   * (rows "<ALGO> (stress)"); default configs/randomization/stress.yaml, null for none.
+   */
+  stressRandomization?: string | null;
   /** Extra `key=value` overrides applied to every algorithm's config. */
   overrides: string[];
   progress: boolean;
@@ -161,29 +166,32 @@ export function writeCompareFiles(outDir: string, report: CompareReport): Compar
   return files;
 }
 
-/** The LQR baseline on the same held-out episodes (ballbot tasks only). */
-export async function evaluateLqr(task: string, episodes: number, evalSeed: number): Promise<EvalResult> {
-  const { createLqrController } = await import('../sim/lqr.js');
-  const { loadRobotConfig } = await import('../sim/config/robot.js');
-  const { DEFAULT_ROBOT_CONFIG } = await import('../sim/config/paths.js');
-  const { ACTION_SIZE, OBS_SIZE } = await import('../sim/observation.js');
-  const robot = loadRobotConfig(DEFAULT_ROBOT_CONFIG);
-  const vec = await makeVecEnv({ task, options: { randomize: true } }, episodes, evalSeed, 0);
-  // One controller per env; every env runs exactly one evaluated episode.
-  const controllers = Array.from({ length: episodes }, () => {
-    const c = createLqrController(robot);
-    c.reset();
-    return c;
-  });
-  const out = new Float32Array(episodes * ACTION_SIZE);
-  try {
-    return await evaluate(vec, (obs, n) => {
-      for (let i = 0; i < n; i++) controllers[i].act(obs.subarray(i * OBS_SIZE, (i + 1) * OBS_SIZE), out.subarray(i * ACTION_SIZE, (i + 1) * ACTION_SIZE));
-      return out;
-    }, evalSeed);
-  } finally {
-    await vec.close();
+/** The stress randomization file a comparison uses (null: none, or not a ballbot task). */
+export function stressFile(opts: Pick<CompareOptions, 'task' | 'stressRandomization'>): string | null {
+  if (!isBallbotTask(opts.task)) return null;
+  return opts.stressRandomization === undefined ? configPath('randomization', 'stress.yaml') : opts.stressRandomization;
+}
+
+/** Each algorithm's final policies (every seed) on the stress randomization: one row per algorithm. */
+async function stressRows(opts: CompareOptions, file: string, log: (m: string) => void): Promise<SummaryRow[]> {
+  const rows: SummaryRow[] = [];
+  for (const algo of opts.algos) {
+    const evs: EvalResult[] = [];
+    for (let k = 1; k <= opts.seeds; k++) {
+      const policy = loadRunPolicy(join(opts.outDir, 'runs', `${algo}-seed${k}`));
+      evs.push(await evaluateRunPolicy(policy, opts.evalEpisodes, opts.evalSeed, { randomize: file }));
+    }
+    rows.push(evalRow(`${algo.toUpperCase()} (stress)`, evs, opts.steps));
+    log(`${algo} on ${file}: success ${(100 * rows[rows.length - 1].successRate.mean).toFixed(0)}%`);
   }
+  return rows;
+}
+
+function evalRow(name: string, evs: EvalResult[], envSteps: number | null): SummaryRow {
+  return {
+    name, seeds: evs.length, envSteps, wallSeconds: null,
+    successRate: stat(evs.map((e) => e.successRate)), meanReturn: stat(evs.map((e) => e.meanReturn)), meanActionChange: stat(evs.map((e) => e.meanActionChange)),
+  };
 }
 
 /** The LQR baseline as a row of the summary table. */
@@ -216,9 +224,9 @@ function pm(s: Stat, digits: number, scale = 1): string {
   return `${(s.mean * scale).toFixed(digits)} ± ${(s.std * scale).toFixed(digits)}`;
 }
 
-export function summaryMarkdown(rows: SummaryRow[], opts: Pick<CompareOptions, 'task' | 'steps' | 'seeds' | 'evalEpisodes'>): string {
+export function summaryMarkdown(rows: SummaryRow[], opts: Pick<CompareOptions, 'task' | 'steps' | 'seeds' | 'evalEpisodes' | 'stressRandomization'>): string {
   const lines = [
-    `Task \`${opts.task}\`, ${opts.steps} env steps per run, ${opts.seeds} seed(s), ${opts.evalEpisodes} held-out episodes per evaluation (the same episodes for every row). Mean ± std over seeds of the final evaluation.`,
+    `Task \`${opts.task}\`, ${opts.steps} env steps per run, ${opts.seeds} seed(s), ${opts.evalEpisodes} held-out episodes per evaluation (the same episodes for every row). Mean ± std over seeds of the final evaluation.${rows.some((r) => r.name.endsWith('(stress)')) ? ` Rows marked (stress) use ${opts.stressRandomization ?? 'configs/randomization/stress.yaml'} instead of the default randomization.` : ''}`,
     '',
     '| algorithm | seeds | env steps | train wall-clock (s) | success rate (%) | mean return | action change / step |',
     '|---|---|---|---|---|---|---|',
@@ -255,6 +263,11 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
     lqr = await evaluateLqr(opts.task, opts.evalEpisodes, opts.evalSeed);
     summary.push(lqrRow(lqr));
     log(`LQR: success ${(100 * lqr.successRate).toFixed(0)}%, return ${lqr.meanReturn.toFixed(1)}, action change ${lqr.meanActionChange.toFixed(4)}`);
+  }
+  const stress = stressFile(opts);
+  if (stress) {
+    summary.push(...(await stressRows(opts, stress, log)));
+    summary.push(evalRow('LQR (stress)', [await evaluateLqr(opts.task, opts.evalEpisodes, opts.evalSeed, stress)], null));
   }
   const title = `${opts.algos.map((a) => a.toUpperCase()).join(' / ')} on ${opts.task} (${opts.seeds} seed(s), ${opts.evalEpisodes} held-out episodes per point)`;
   const files = writeCompareFiles(opts.outDir, { points, summary, lqr, rowNames: opts.algos, title, table: opts, options: { ...opts, log: undefined, configFile: undefined } });

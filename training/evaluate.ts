@@ -2,7 +2,10 @@
 // deterministic policy. Reports success (no fall, i.e. not terminated), returns, action
 // smoothness (mean |a_t - a_{t-1}| per step and action), and for the ballbot tasks the
 // push-recovery rate and velocity tracking error from the env's episode statistics.
+import type { Controller } from '../sim/controller.js';
 import type { EpisodeInfo, VecEnv } from '../sim/env.js';
+import { ACTION_SIZE, OBS_SIZE } from '../sim/observation.js';
+import { makeVecEnv } from './tasks.js';
 
 /** Seeds at and above this are never used by training resets (which stay below 2^31). */
 const HELD_OUT_SEED_BASE = 0x80000000;
@@ -88,4 +91,51 @@ export async function evaluate(vec: VecEnv, policy: BatchPolicy, seed: number, o
 
 function avg(a: number[]): number {
   return a.reduce((s, v) => s + v, 0) / a.length;
+}
+
+/** One controller per env as a batch policy; each is reset once (each env runs one evaluated episode). */
+export function controllerBatchPolicy(controllers: Controller[]): BatchPolicy {
+  for (const c of controllers) c.reset();
+  const out = new Float32Array(controllers.length * ACTION_SIZE);
+  return (obs, n) => {
+    for (let i = 0; i < n; i++) controllers[i].act(obs.subarray(i * OBS_SIZE, (i + 1) * OBS_SIZE), out.subarray(i * ACTION_SIZE, (i + 1) * ACTION_SIZE));
+    return out;
+  };
+}
+
+/** The LQR baseline (sim/lqr.ts, default robot) for `n` envs. */
+export async function lqrBatchPolicy(n: number): Promise<BatchPolicy> {
+  const { createLqrController } = await import('../sim/lqr.js');
+  const { loadRobotConfig } = await import('../sim/config/robot.js');
+  const { DEFAULT_ROBOT_CONFIG } = await import('../sim/config/paths.js');
+  const robot = loadRobotConfig(DEFAULT_ROBOT_CONFIG);
+  return controllerBatchPolicy(Array.from({ length: n }, () => createLqrController(robot)));
+}
+
+/**
+ * The LQR baseline on `episodes` held-out episodes of a ballbot task. `randomize`: true for
+ * the default ranges, or a randomization YAML path / config (the same as the policy gets).
+ */
+export async function evaluateLqr(task: string, episodes: number, seed: number, randomize: unknown = true): Promise<EvalResult> {
+  const vec = await makeVecEnv({ task, options: { randomize } }, episodes, seed, 0);
+  try {
+    return await evaluate(vec, await lqrBatchPolicy(episodes), seed);
+  } finally {
+    await vec.close();
+  }
+}
+
+/** A short table of a policy against the LQR on the same held-out episodes (for the end of a run). */
+export function formatAgainstLqr(policy: EvalResult, lqr: EvalResult): string {
+  const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(0)} %`);
+  const num = (x: number | undefined, d: number) => (x === undefined ? '-' : x.toFixed(d));
+  const row = (name: string, e: EvalResult) =>
+    `| ${name} | ${pct(e.successRate)} | ${pct(e.pushRecoveryRate)} | ${num(e.meanReturn, 2)} | ${num(e.trackingErrorMps, 3)} | ${num(e.meanActionChange, 4)} |`;
+  return [
+    `held-out evaluation, ${policy.episodes} episodes, same seeds for both:`,
+    '| controller | success | push recovery | mean return | tracking error (m/s) | action change / step |',
+    '|---|---|---|---|---|---|',
+    row('policy', policy),
+    row('LQR', lqr),
+  ].join('\n');
 }

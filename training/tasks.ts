@@ -53,7 +53,14 @@ export async function makeVecEnv(src: EnvSource, numEnvs: number, seed: number, 
   }
   if (isBallbotTask(src.task)) {
     const { makeBallbotVecEnv } = await import('../sim/vec-env.js');
-    return makeBallbotVecEnv({ randomize: true, ...src.options, task: src.task, seed, numEnvs, workers });
+    const { residual, ...options } = src.options;
+    const vec = await makeBallbotVecEnv({ randomize: true, ...options, task: src.task, seed, numEnvs, workers });
+    if (residual === undefined) return vec;
+    // The agent learns a correction on top of the LQR (sim/residual-vec-env.ts).
+    const { parseResidualOptions, ResidualVecEnv } = await import('../sim/residual-vec-env.js');
+    const { resolveEnvConfig } = await import('../sim/ballbot-env.js');
+    const { scale } = parseResidualOptions(residual, 'training config');
+    return new ResidualVecEnv(vec, resolveEnvConfig(options).robot, scale);
   }
   throw new Error(`unknown task '${src.task}': use one of ${BUILTIN_TASKS.join(', ')} or --env MODULE`);
 }

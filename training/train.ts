@@ -9,8 +9,9 @@ import { initBackend } from './backend.js';
 import { atomicWriteFile } from '../common/atomic-write.js';
 import { cleanRunDir, loadCheckpoint } from './io/checkpoint.js';
 import type { TrainConfig } from './config.js';
-import { evaluate, type EvalResult } from './evaluate.js';
-import { exportRunPolicy } from './io/export-policy.js';
+import { evaluate, evaluateLqr, type EvalResult } from './evaluate.js';
+import { exportRunPolicy, policyMetadata } from './io/export-policy.js';
+import { composeResidualBatch } from '../sim/residual-policy.js';
 import { learningCurvesSvg } from './io/learning-curves.js';
 import { MetricsLogger } from './io/metrics.js';
 import { runPpo } from './runners/on-policy-runner.js';
@@ -18,7 +19,7 @@ import { loadRunPolicy, specActions, type RunPolicy } from './io/run-policy.js';
 import { runSac } from './runners/sac-runner.js';
 import { runA2c } from './runners/a2c-runner.js';
 import { runDeterministic } from './runners/deterministic-runner.js';
-import { makeVecEnv } from './tasks.js';
+import { isBallbotTask, makeVecEnv } from './tasks.js';
 import { envInfo, type EnvInfo } from './runners/run-context.js';
 import { isDeepStrictEqual } from 'node:util';
 
@@ -42,6 +43,8 @@ export interface TrainResult {
   backend: string;
   policyFile?: string;
   eval?: EvalResult;
+  /** Ballbot tasks: the LQR baseline on the same held-out episodes as `eval`. */
+  lqrEval?: EvalResult;
   interrupted: boolean;
 }
 
@@ -103,6 +106,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (config.evalEpisodes > 0) {
     result.eval = await evaluateRunPolicy(policy, config.evalEpisodes, config.seed);
     atomicWriteFile(join(outDir, 'eval.json'), JSON.stringify(result.eval, null, 2) + '\n');
+    if (isBallbotTask(config.task) && !config.envModule) {
+      result.lqrEval = await evaluateLqr(config.task, config.evalEpisodes, config.seed, config.env.randomize ?? true);
+      atomicWriteFile(join(outDir, 'eval-lqr.json'), JSON.stringify(result.lqrEval, null, 2) + '\n');
+    }
   }
   return result;
 }
@@ -129,13 +136,20 @@ function checkSameEnv(saved: EnvInfo | undefined, now: EnvInfo, file: string): v
   }
 }
 
-/** Evaluate a run's deterministic policy on `episodes` held-out episodes of its task. */
-export async function evaluateRunPolicy(policy: RunPolicy, episodes: number, seed: number, envOverrides: Record<string, unknown> = {}, task?: string): Promise<EvalResult> {
+/**
+ * Evaluate a run's deterministic policy on `episodes` held-out episodes of its task. A residual
+ * run is evaluated as its artifact runs: the plain env, base + residual composed in the policy
+ * (sim/residual-policy.ts), so action smoothness is measured on what the robot receives.
+ */
+export async function evaluateRunPolicy(policy: RunPolicy, episodes: number, seed: number, envOverrides: Record<string, unknown> = {}, task?: string, envModule?: string): Promise<EvalResult> {
   const cfg = policy.config;
-  const vec = await makeVecEnv({ task: task ?? cfg.task, envModule: cfg.envModule, options: { ...cfg.env, ...envOverrides } }, episodes, seed, 0);
+  // The task's own reward (no env.reward overrides), so returns compare across runs and with the LQR.
+  const { residual: _residual, reward: _reward, ...env } = { ...cfg.env, ...envOverrides };
+  const vec = await makeVecEnv({ task: task ?? cfg.task, envModule: envModule ?? cfg.envModule, options: env }, episodes, seed, 0);
   try {
     const out = new Float32Array(episodes * policy.envInfo.actSize);
-    return await evaluate(vec, (obs, n) => specActions(policy.spec, policy.envInfo, obs, n, out), seed);
+    const compose = composeResidualBatch(policyMetadata(policy), policy.checkpointFile);
+    return await evaluate(vec, (obs, n) => compose(obs, specActions(policy.spec, policy.envInfo, obs, n, out), n), seed);
   } finally {
     await vec.close();
   }

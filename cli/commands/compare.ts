@@ -4,10 +4,12 @@
 // LQR baseline as a row (ballbot tasks).
 import { MAX_SEED, numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
 import { existsSync } from 'node:fs';
+import { loadRandomizationConfig } from '../../sim/config/randomization.js';
 import { COMPARE_ALGOS, defaultConfigFile, runComparison } from '../../training/compare.js';
 
 const usage = `usage: ballbot compare --algos ppo,sac,td3,a2c --task TASK --steps N [--seeds K] [--out DIR]
-                      [--evals E] [--episodes M] [--eval-seed S] [--set key.path=value ...] [--no-progress] [--json]
+                      [--evals E] [--episodes M] [--eval-seed S] [--stress FILE | --no-stress]
+                      [--set key.path=value ...] [--no-progress] [--json]
 
   --algos LIST     comma-separated algorithms (${COMPARE_ALGOS.join(', ')}); each uses configs/train/<algo>-<task>.yaml
   --task TASK      pendulum, balance, velocity, terrain
@@ -18,6 +20,9 @@ const usage = `usage: ballbot compare --algos ppo,sac,td3,a2c --task TASK --step
   --evals E        evaluations along each run (default 4; the last at the end)
   --episodes M     held-out episodes per evaluation (default 20; the same episodes for every algorithm)
   --eval-seed S    held-out seed block (default 0)
+  --stress FILE    ballbot tasks: also evaluate the final policies and the LQR on this randomization
+                   YAML (rows "<ALGO> (stress)"; default configs/randomization/stress.yaml)
+  --no-stress      skip the stress rows
   --set k=v        override a config key for every algorithm (e.g. --set numEnvs=16)
   --json           one JSON object on the last line: the summary rows and the output files`;
 
@@ -27,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
       usage,
       options: {
         algos: { type: 'string' }, task: { type: 'string' }, steps: { type: 'string' }, seeds: { type: 'string' }, out: { type: 'string' },
-        evals: { type: 'string' }, episodes: { type: 'string' }, 'eval-seed': { type: 'string' }, set: { type: 'string', multiple: true },
+        evals: { type: 'string' }, episodes: { type: 'string' }, 'eval-seed': { type: 'string' }, stress: { type: 'string' }, 'no-stress': { type: 'boolean' }, set: { type: 'string', multiple: true },
         'no-progress': { type: 'boolean' }, json: { type: 'boolean' },
       },
     },
@@ -44,6 +49,8 @@ export async function run(argv: string[]): Promise<number> {
   if (new Set(algos).size !== algos.length) throw new UsageError(`--algos lists an algorithm twice: ${v.algos}`);
   const missing = algos.filter((a) => !existsSync(defaultConfigFile(a, v.task!)));
   if (missing.length) throw new UsageError(`no shipped config for ${missing.map((a) => `${a}-${v.task}.yaml`).join(', ')} in configs/train/`);
+  if (v.stress !== undefined && v['no-stress']) throw new UsageError('give at most one of --stress and --no-stress');
+  if (v.stress !== undefined) loadRandomizationConfig(v.stress); // a bad file fails now, naming file and key, not after training
   const result = await runComparison({
     algos,
     task: v.task,
@@ -53,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     evalPoints: numberFlag(v.evals, 'evals', 4, { integer: true, min: 1, max: 100 }),
     evalEpisodes: numberFlag(v.episodes, 'episodes', 20, { integer: true, min: 1, max: 10000 }),
     evalSeed: numberFlag(v['eval-seed'], 'eval-seed', 0, { integer: true, min: 0, max: MAX_SEED }),
+    stressRandomization: v['no-stress'] ? null : v.stress,
     overrides: [...(v.set ?? [])],
     progress: !v['no-progress'],
   });

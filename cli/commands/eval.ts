@@ -1,22 +1,23 @@
 // `ballbot eval`: evaluate a run, an ONNX policy (through onnxruntime-node) or the LQR
 // baseline on held-out seeds, with full randomization and pushes unless told otherwise.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { OnnxPolicy } from '../../deploy/onnx-policy.js';
 import { ballbotCaller, type CallerCapabilities } from '../../sim/artifact-check.js';
 import { DEFAULT_ROBOT_CONFIG } from '../../sim/config/paths.js';
 import { loadRobotConfig } from '../../sim/config/robot.js';
-import { createZeroController, type Controller } from '../../sim/controller.js';
+import { createZeroController } from '../../sim/controller.js';
 import type { VecEnv } from '../../sim/env.js';
-import { createLqrController } from '../../sim/lqr.js';
-import { ACTION_SIZE, OBS_SIZE } from '../../sim/observation.js';
 import { readArtifactMetadata } from '../../sim/policy-artifact.js';
-import { evaluate, type BatchPolicy } from '../../training/evaluate.js';
-import { loadRunPolicy, specActions } from '../../training/io/run-policy.js';
-import { isBallbotTask, makeVecEnv } from '../../training/tasks.js';
+import { controllerBatchPolicy, evaluate, lqrBatchPolicy, type BatchPolicy } from '../../training/evaluate.js';
 import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag, inputFileFlag } from '../args.js';
+import { loadRunPolicy } from '../../training/io/run-policy.js';
+import { isBallbotTask, makeVecEnv } from '../../training/tasks.js';
+import { evaluateRunPolicy } from '../../training/train.js';
+import { loadRandomizationConfig } from '../../sim/config/randomization.js';
 
 const usage = `usage: ballbot eval (--run runs/NAME | --policy FILE.onnx | --controller lqr|zero)
-                   [--task T] [--episodes N] [--seed S] [--no-randomize] [--env MODULE] [--json]
+                   [--task T] [--episodes N] [--seed S] [--randomization FILE | --no-randomize]
+                   [--env MODULE] [--json]
 
   --run DIR          evaluate a training run (its latest checkpoint, plain JS forward pass)
   --policy FILE      evaluate an ONNX policy artifact with onnxruntime-node
@@ -24,6 +25,9 @@ const usage = `usage: ballbot eval (--run runs/NAME | --policy FILE.onnx | --con
   --task T           task (default: the run's / the policy's task; balance for controllers)
   --episodes N       held-out episodes (default 100), one per env, run in parallel
   --seed S           selects the held-out seed block (default 0)
+  --randomization F  domain randomization ranges from a YAML file, or a shipped set by name
+                     (stress, stress-b: configs/randomization/NAME.yaml) instead of the default
+                     ranges; validated, errors name the file and the key
   --no-randomize     nominal robot, no pushes (default: full domain randomization and pushes)
   --json             one JSON object on the last line: successRate, meanReturn, episodes,
                      meanActionChange, pushRecoveryRate, trackingErrorMps (command tasks)`;
@@ -34,7 +38,8 @@ export async function run(argv: string[]): Promise<number> {
       usage,
       options: {
         run: { type: 'string' }, policy: { type: 'string' }, controller: { type: 'string' }, task: { type: 'string' },
-        episodes: { type: 'string' }, seed: { type: 'string' }, 'no-randomize': { type: 'boolean' }, env: { type: 'string' }, json: { type: 'boolean' },
+        episodes: { type: 'string' }, seed: { type: 'string' }, randomization: { type: 'string' }, 'no-randomize': { type: 'boolean' },
+        env: { type: 'string' }, json: { type: 'boolean' },
       },
     },
     argv,
@@ -47,45 +52,52 @@ export async function run(argv: string[]): Promise<number> {
   if (v.controller !== undefined && v.env !== undefined) throw new UsageError('--env needs --run or --policy: a --controller runs on the ballbot tasks only');
   const episodes = numberFlag(v.episodes, 'episodes', 100, { integer: true, min: 1, max: 10000 });
   const seed = seedFlag(v.seed, 0);
-  const randomizeOpt = v['no-randomize'] ? { randomize: false } : {};
+  if (v.randomization !== undefined && v['no-randomize']) throw new UsageError('give at most one of --randomization and --no-randomize');
+  // Validated here, before any env starts: a bad file fails with its name and the key.
+  const randomize = v['no-randomize'] ? false : v.randomization !== undefined ? loadRandomizationConfig(v.randomization) : true;
+  const envOptions = (task: string) => (isBallbotTask(task) ? { randomize } : {});
+  const report = (source: string, task: string, result: object, t0: number) => {
+    const summary = {
+      source, task, seed, randomized: isBallbotTask(task) && randomize !== false, randomization: isBallbotTask(task) && randomize !== false ? (v.randomization ?? 'default') : null,
+      ...result, wallSeconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
+    };
+    if (v.json) printJsonLine(summary);
+    else console.log(JSON.stringify(summary, null, 2));
+  };
 
+  const t0 = performance.now();
+  if (v.run) {
+    const rp = loadRunPolicy(v.run);
+    const task = v.task ?? rp.config.task;
+    const result = await evaluateRunPolicy(rp, episodes, seed, envOptions(task), task, v.env);
+    report(`run ${v.run} (${rp.algo}, ${rp.envSteps} env steps)`, task, result, t0);
+    return 0;
+  }
   let vec: VecEnv;
   let policy: BatchPolicy;
   let source: string;
   let task: string;
-  if (v.run) {
-    const rp = loadRunPolicy(v.run);
-    task = v.task ?? rp.config.task;
-    const envModule = v.env ?? rp.config.envModule;
-    vec = await makeVecEnv({ task, envModule, options: { ...rp.config.env, ...(isBallbotTask(task) ? { randomize: true } : {}), ...randomizeOpt } }, episodes, seed, 0);
-    const out = new Float32Array(episodes * rp.envInfo.actSize);
-    policy = (obs, n) => specActions(rp.spec, rp.envInfo, obs, n, out);
-    source = `run ${v.run} (${rp.algo}, ${rp.envSteps} env steps)`;
-  } else if (v.policy) {
+  if (v.policy) {
     const policyFile = inputFileFlag(v.policy, 'policy');
     const meta = readArtifactMetadata(readFileSync(policyFile), policyFile);
     task = v.task ?? meta.task;
-    vec = await makeVecEnv({ task, envModule: v.env, options: isBallbotTask(task) ? { randomize: true, ...randomizeOpt } : {} }, episodes, seed, 0);
+    vec = await makeVecEnv({ task, envModule: v.env, options: envOptions(task) }, episodes, seed, 0);
     try {
-      policy = await onnxBatchPolicy(v.policy, task, vec);
+      policy = await onnxBatchPolicy(policyFile, task, vec);
     } catch (err) {
       await vec.close();
       throw err;
     }
-    source = `ONNX ${v.policy} (onnxruntime-node)`;
+    source = `ONNX ${policyFile} (onnxruntime-node${meta.baseController ? `, residual x${meta.baseController.residualScale} on the LQR` : ''})`;
   } else {
     task = v.task ?? 'balance';
     if (!isBallbotTask(task)) throw new UsageError(`--controller works on ballbot tasks (balance, velocity, terrain), not '${task}'`);
-    vec = await makeVecEnv({ task, options: { randomize: true, ...randomizeOpt } }, episodes, seed, 0);
-    policy = controllerPolicy(v.controller!, episodes);
+    vec = await makeVecEnv({ task, options: envOptions(task) }, episodes, seed, 0);
+    policy = await controllerPolicy(v.controller!, episodes);
     source = `controller ${v.controller}`;
   }
   try {
-    const t0 = performance.now();
-    const result = await evaluate(vec, policy, seed);
-    const summary = { source, task, seed, randomized: isBallbotTask(task) && !v['no-randomize'], ...result, wallSeconds: Number(((performance.now() - t0) / 1000).toFixed(2)) };
-    if (v.json) printJsonLine(summary);
-    else console.log(JSON.stringify(summary, null, 2));
+    report(source, task, await evaluate(vec, policy, seed), t0);
   } finally {
     await vec.close();
   }
@@ -93,40 +105,31 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /**
- * The ONNX policy run once per env (batch 1, the same session deploy uses). Eval runs many envs
- * with one policy, so it cannot carry one hidden state per env: recurrent artifacts are refused.
+ * The ONNX policy through the one loader and artifact check (the session deploy uses, batch 1).
+ * A stateless artifact runs one session for every env; one that carries state (recurrent
+ * hidden state, or the base controller of a residual) gets one instance per env, so each
+ * env's episode carries its own state.
  */
 async function onnxBatchPolicy(file: string, task: string, vec: VecEnv): Promise<BatchPolicy> {
   const names = (space: VecEnv['observationSpace'], prefix: string) => space.names ?? Array.from({ length: space.shape[0] }, (_, i) => `${prefix}_${i}`);
   const robot = loadRobotConfig(DEFAULT_ROBOT_CONFIG); // the robot makeVecEnv builds for a ballbot task
   const caller: CallerCapabilities = isBallbotTask(task)
-    ? ballbotCaller('ballbot eval', robot, robot.control.rateHz, { recurrentState: false, fixedFullScaleNm: robot.motor.maxTorque })
-    : { caller: 'ballbot eval', robot: null, inputs: { obs: names(vec.observationSpace, 'obs') }, actionLayout: names(vec.actionSpace, 'action'), recurrentState: false, baseControllers: [] };
-  const onnx = await OnnxPolicy.load(file, caller);
-  const O = onnx.obsSize, A = onnx.actionSize;
+    ? ballbotCaller('ballbot eval', robot, robot.control.rateHz, { fixedFullScaleNm: robot.motor.maxTorque })
+    : { caller: 'ballbot eval', robot: null, inputs: { obs: names(vec.observationSpace, 'obs') }, actionLayout: names(vec.actionSpace, 'action'), recurrentState: true, baseControllers: [] };
+  const first = await OnnxPolicy.load(file, caller);
+  const stateful = first.metadata.recurrentState !== undefined || first.metadata.baseController !== undefined;
+  const policies = [first];
+  if (stateful) for (let i = 1; i < vec.numEnvs; i++) policies.push(await OnnxPolicy.load(file, caller));
+  for (const p of policies) p.reset();
+  const O = first.obsSize, A = first.actionSize;
   const out = new Float32Array(vec.numEnvs * A);
   return (obs, n) => {
-    for (let i = 0; i < n; i++) onnx.act(obs.subarray(i * O, (i + 1) * O), out.subarray(i * A, (i + 1) * A));
+    for (let i = 0; i < n; i++) policies[stateful ? i : 0].act(obs.subarray(i * O, (i + 1) * O), out.subarray(i * A, (i + 1) * A));
     return out;
   };
 }
 
-function controllerPolicy(name: string, n: number): BatchPolicy {
-  let make: () => Controller;
-  if (name === 'zero') make = createZeroController;
-  else if (name === 'lqr') {
-    const robot = loadRobotConfig(DEFAULT_ROBOT_CONFIG);
-    make = () => createLqrController(robot);
-  } else throw new UsageError(`--controller must be lqr or zero, got '${name}'`);
-  // One controller per env; each env runs exactly one evaluated episode, so one reset each.
-  const controllers = Array.from({ length: n }, () => {
-    const c = make();
-    c.reset();
-    return c;
-  });
-  const out = new Float32Array(n * ACTION_SIZE);
-  return (obs, count) => {
-    for (let i = 0; i < count; i++) controllers[i].act(obs.subarray(i * OBS_SIZE, (i + 1) * OBS_SIZE), out.subarray(i * ACTION_SIZE, (i + 1) * ACTION_SIZE));
-    return out;
-  };
+async function controllerPolicy(name: string, n: number): Promise<BatchPolicy> {
+  // One controller per env; each env runs exactly one evaluated episode.
+  return name === 'zero' ? controllerBatchPolicy(Array.from({ length: n }, createZeroController)) : await lqrBatchPolicy(n);
 }

@@ -7,6 +7,7 @@ import { applyOverrides } from '../../sim/config/yaml.js';
 import { loadTrainConfig, parseTrainConfig, type TrainConfig } from '../../training/config.js';
 import { loadCheckpoint } from '../../training/io/checkpoint.js';
 import { train } from '../../training/train.js';
+import { formatAgainstLqr } from '../../training/evaluate.js';
 
 const usage = `usage: ballbot train [--config FILE | --algo ppo|sac|a2c|td3|ddpg --task TASK] --out runs/NAME
                     [--seed S] [--steps N] [--env MODULE] [--resume DIR] [--set key.path=value ...]
@@ -68,9 +69,10 @@ export async function run(argv: string[]): Promise<number> {
   const result = await train({ config, outDir, resume: Boolean(v.resume), progress: !v['no-progress'] });
   const summary = {
     outDir: result.outDir, algo: config.algo, task: config.task, seed: config.seed, iteration: result.iteration, envSteps: result.envSteps,
-    wallSeconds: Number(result.wallSeconds.toFixed(1)), backend: result.backend, policy: result.policyFile ?? null, eval: result.eval ?? null,
+    wallSeconds: Number(result.wallSeconds.toFixed(1)), backend: result.backend, policy: result.policyFile ?? null, eval: result.eval ?? null, lqrEval: result.lqrEval ?? null,
     interrupted: result.interrupted, metrics: join(result.outDir, 'metrics.csv'), curves: join(result.outDir, 'curves.svg'),
   };
+  if (result.eval && result.lqrEval) console.error(formatAgainstLqr(result.eval, result.lqrEval));
   if (v.json) printJsonLine(summary);
   else {
     console.error(`run written to ${result.outDir} (${result.envSteps} env steps, ${summary.wallSeconds} s)`);

@@ -3,6 +3,7 @@
 // toward its nominal value (level 1 = the full ranges in the file).
 import { z } from 'zod';
 import { loadYamlFile } from './yaml.js';
+import { configPath } from './paths.js';
 
 const interval = (lo: number, hi: number) =>
   z
@@ -30,6 +31,8 @@ export const RandomizationSchema = z.strictObject({
   sensorNoiseScale: interval(0, 10),
   /** Sample a constant gyro bias of up to robot.sensors.imu.gyroBias per axis. */
   imuBias: z.boolean(),
+  /** Multiplier on that gyro bias magnitude (stress sets widen it). */
+  imuBiasScale: z.number().min(0).max(10).default(1),
   /** Sample an IMU mounting misalignment of up to robot.sensors.imu.misalignmentDeg. */
   imuMisalignment: z.boolean(),
   pushes: z.strictObject({
@@ -48,6 +51,8 @@ export const RandomizationSchema = z.strictObject({
 
 export type RandomizationConfig = z.output<typeof RandomizationSchema>;
 
-export function loadRandomizationConfig(file: string): RandomizationConfig {
+/** Ranges by shipped name (configs/randomization/NAME.yaml, e.g. `stress`) or by path to a YAML file. */
+export function loadRandomizationConfig(nameOrFile: string): RandomizationConfig {
+  const file = /^[a-z0-9-]+$/.test(nameOrFile) ? configPath('randomization', `${nameOrFile}.yaml`) : nameOrFile;
   return loadYamlFile(RandomizationSchema, file);
 }

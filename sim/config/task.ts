@@ -9,7 +9,7 @@ const interval = (lo: number, hi: number) =>
     .tuple([z.number().min(lo).max(hi), z.number().min(lo).max(hi)])
     .refine(([a, b]) => a <= b, { message: 'range must be [low, high] with low <= high' });
 
-const RewardWeightsSchema = z.strictObject({
+export const RewardWeightsSchema = z.strictObject({
   /** Per second upright. */
   alive: z.number().default(0),
   /** x tilt^2 (rad^2). */

@@ -122,7 +122,8 @@ export async function sweepJobs(endpoint: RedisEndpoint, sweep: string): Promise
 /** The comparison table and plot of a sweep's finished jobs, one row per variant. */
 export async function sweepReport(endpoint: RedisEndpoint, sweep: string, outDir: string): Promise<{ files: CompareResult['files']; counts: SweepCounts; markdown: string }> {
   // Loaded here, not at the top: enqueueing and --status need no training code (tfjs).
-  const { evaluateLqr, lqrRow, summarize, writeCompareFiles } = await import('../compare.js');
+  const { lqrRow, summarize, writeCompareFiles } = await import('../compare.js');
+  const { evaluateLqr } = await import('../evaluate.js');
   const { isBallbotTask } = await import('../tasks.js');
   const { completed, counts } = await sweepJobs(endpoint, sweep);
   if (completed.length === 0) throw new Error(`sweep '${sweep}' has no finished jobs yet (${counts.pending} pending, ${counts.failed} failed)`);

@@ -10,6 +10,7 @@ import { atomicWriteFile } from '../../common/atomic-write.js';
 import { exportMlpPolicyOnnx } from './onnx-export.js';
 import { isBallbotTask } from '../tasks.js';
 import type { RunPolicy } from './run-policy.js';
+import { parseResidualOptions } from '../../sim/residual-vec-env.js';
 
 export function producerString(): string {
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -39,6 +40,9 @@ export function policyMetadata(policy: RunPolicy): PolicyMetadata {
     normalization: 'folded',
     trainingConfig: { ...policy.config, iteration: policy.iteration, envSteps: policy.envSteps },
     producer: producerString(),
+    ...(robot && policy.config.env.residual !== undefined
+      ? { baseController: { kind: 'lqr' as const, residualScale: parseResidualOptions(policy.config.env.residual, 'training config').scale, robotHash: id.hash } }
+      : {}),
   };
 }
 
