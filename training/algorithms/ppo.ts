@@ -5,13 +5,13 @@
 //
 // Networks: separate actor (Gaussian mean, state-independent log-std) and critic MLPs, all
 // parameters in one flat vector (see flat-params.ts). Rollout inference runs in plain JS on a
-// copy of the parameters; the update runs on tfjs.
+// copy of the parameters (ppo-policy.ts); the update runs on tfjs.
 import type { Rng } from '../../sim/rng.js';
 import { tf } from '../backend.js';
 import { FlatAdam, clipGradNorm, type AdamState } from '../networks/adam.js';
 import type { ParamLayout } from '../networks/flat-params.js';
-import { MlpInference, initMlp, type MlpDef } from '../networks/mlp.js';
-import { ppoNetworks } from '../networks/layouts.js';
+import { initMlp, type MlpDef } from '../networks/mlp.js';
+import { PpoPolicy, type PpoActOutput } from './ppo-policy.js';
 import { mlpTensorFast as mlpTensor, paramTensor } from '../networks/mlp-tensor.js'; // hand-written backward: fewer kernels
 import type { RolloutStorage } from '../storage/rollout-storage.js';
 import type { PpoConfig, TrainConfig } from '../config.js';
@@ -40,62 +40,43 @@ export class PpoAgent {
   readonly actorDef: MlpDef;
   readonly criticDef: MlpDef;
   readonly theta: tf.Variable<tf.Rank.R1>;
-  /** CPU copy of theta for rollout inference; refreshed after every update. */
+  /** The plain-JS networks for rollouts and evaluation; their parameters are refreshed after every update. */
+  readonly policy: PpoPolicy;
+  /** CPU copy of theta (the policy's parameters). */
   readonly values: Float32Array;
   readonly adam: FlatAdam;
-  private readonly actorInf: MlpInference;
-  private readonly criticInf: MlpInference;
   readonly cfg: PpoConfig;
 
   constructor(readonly obsSize: number, readonly criticObsSize: number, readonly actSize: number, config: TrainConfig, rng: Rng, maxBatch: number) {
     this.cfg = config.ppo;
-    const nets = ppoNetworks(config, obsSize, criticObsSize, actSize);
-    this.layout = nets.layout;
-    this.actorDef = nets.actor;
-    this.criticDef = nets.critic;
-    this.values = new Float32Array(this.layout.size);
+    this.policy = new PpoPolicy(config, obsSize, criticObsSize, actSize, maxBatch);
+    this.layout = this.policy.layout;
+    this.actorDef = this.policy.actorDef;
+    this.criticDef = this.policy.criticDef;
+    this.values = this.policy.values;
     initMlp(this.layout, this.values, this.actorDef, rng, 0.01); // small policy head: near-zero initial mean
     initMlp(this.layout, this.values, this.criticDef, rng, 1);
     this.layout.view(this.values, 'logStd').fill(this.cfg.initLogStd);
     this.theta = tf.variable(tf.tensor1d(this.values), true);
     this.adam = new FlatAdam(this.layout.size, this.cfg.lr, 0.9, 0.999, 1e-5); // eps 1e-5 as CleanRL
-    this.actorInf = new MlpInference(this.layout, this.actorDef, maxBatch);
-    this.criticInf = new MlpInference(this.layout, this.criticDef, maxBatch);
   }
 
   get logStd(): Float32Array {
-    return this.layout.view(this.values, 'logStd');
+    return this.policy.logStd;
   }
 
   /** Sample actions for `n` envs; writes actions (unclipped), log-probs, means and values. */
-  act(obs: Float32Array, criticObs: Float32Array, n: number, rng: Rng, out: { actions: Float32Array; logProbs: Float32Array; means: Float32Array; values: Float32Array }): void {
-    const a = this.actSize;
-    const mean = this.actorInf.forward(this.values, obs, n);
-    const logStd = this.logStd;
-    let logStdSum = 0;
-    for (let j = 0; j < a; j++) logStdSum += logStd[j];
-    for (let i = 0; i < n; i++) {
-      let sq = 0;
-      for (let j = 0; j < a; j++) {
-        const eps = rng.normal();
-        const m = mean[i * a + j];
-        out.means[i * a + j] = m;
-        out.actions[i * a + j] = m + Math.exp(logStd[j]) * eps;
-        sq += eps * eps;
-      }
-      out.logProbs[i] = -0.5 * sq - logStdSum - 0.5 * a * LOG_2PI;
-    }
-    this.value(criticObs, n, out.values);
+  act(obs: Float32Array, criticObs: Float32Array, n: number, rng: Rng, out: PpoActOutput): void {
+    this.policy.act(obs, criticObs, n, rng, out);
   }
 
   value(criticObs: Float32Array, n: number, out: Float32Array): void {
-    const v = this.criticInf.forward(this.values, criticObs, n);
-    for (let i = 0; i < n; i++) out[i] = v[i];
+    this.policy.value(criticObs, n, out);
   }
 
   /** Deterministic action (the mean) for evaluation. */
   meanAction(obs: Float32Array, n: number): Float32Array {
-    return this.actorInf.forward(this.values, obs, n);
+    return this.policy.meanAction(obs, n);
   }
 
   /** Run the epochs of minibatch updates on a filled rollout (advantages computed). */

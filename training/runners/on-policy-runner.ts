@@ -3,10 +3,10 @@
 import { RunningNormalizer, RewardScaler } from '../storage/running-normalizer.js';
 import { RolloutStorage } from '../storage/rollout-storage.js';
 import { PpoAgent, type PpoState } from '../algorithms/ppo.js';
-import { computeGae } from '../storage/gae.js';
+import { PpoRolloutCollector } from './ppo-rollout.js';
 import { saveCheckpoint } from '../io/checkpoint.js';
 import { TrainProgress } from '../io/progress.js';
-import { envInfo, envResetSeed, yieldToEventLoop, type EnvInfo, privilegedAfterReset, type RunContext, type TrainedPolicy } from './run-context.js';
+import { envInfo, envResetSeed, yieldToEventLoop, type EnvInfo, type RunContext, type TrainedPolicy } from './run-context.js';
 import type { NormalizerState } from '../storage/running-normalizer.js';
 import type { RngState } from '../../sim/rng.js';
 
@@ -35,8 +35,6 @@ export async function runPpo(ctx: RunContext): Promise<TrainedPolicy> {
   const ad = vec.actionSpace.shape[0];
   const pd = config.network.asymmetricCritic && vec.privilegedSpace ? vec.privilegedSpace.shape[0] : 0;
   const cd = od + pd;
-  const low = vec.actionSpace.low;
-  const high = vec.actionSpace.high;
 
   const agent = new PpoAgent(od, cd, ad, config, rng, N);
   const normalizer = config.normalizeObs ? new RunningNormalizer(od, config.obsClip) : null;
@@ -65,32 +63,8 @@ export async function runPpo(ctx: RunContext): Promise<TrainedPolicy> {
     recentLengths.push(...s.recentLengths);
   }
 
-  // Per-step buffers (allocated once).
-  const raw = new Float32Array(N * od);
-  const rawPriv = new Float32Array(N * Math.max(pd, 1));
-  const normObs = new Float32Array(N * od);
-  const criticObs = new Float32Array(N * cd);
-  const finalCritic = new Float32Array(N * cd);
-  const finalValues = new Float32Array(N);
-  const act = { actions: new Float32Array(N * ad), logProbs: new Float32Array(N), means: new Float32Array(N * ad), values: new Float32Array(N) };
-  const clipped = new Float32Array(N * ad);
-  const lastValues = new Float32Array(N);
-
-  const buildCriticInput = (obsNorm: Float32Array, priv: Float32Array, out: Float32Array, update: boolean) => {
-    if (!pd) {
-      out.set(obsNorm);
-      return;
-    }
-    if (privNormalizer && update) privNormalizer.update(priv, N);
-    const privNorm = privNormalizer ? privNormalizer.normalize(priv.subarray(0, N * pd), new Float32Array(N * pd), N) : priv;
-    for (let i = 0; i < N; i++) {
-      out.set(obsNorm.subarray(i * od, (i + 1) * od), i * cd);
-      out.set(privNorm.subarray(i * pd, (i + 1) * pd), i * cd + od);
-    }
-  };
-
-  raw.set(await vec.reset(envResetSeed(config.seed, iteration)));
-  if (pd) rawPriv.set(privilegedAfterReset(vec) ?? new Float32Array(N * pd));
+  const collector = new PpoRolloutCollector(vec, storage, { obs: normalizer, priv: privNormalizer, reward: rewardScaler }, pd, cfg);
+  await collector.reset(envResetSeed(config.seed, iteration));
 
   const progress = new TrainProgress(numIterations * N * T, envSteps, ctx.progress);
   const start = performance.now();
@@ -110,70 +84,11 @@ export async function runPpo(ctx: RunContext): Promise<TrainedPolicy> {
   while (iteration < numIterations && (ctx.maxIterations === undefined || itersThisProcess < ctx.maxIterations) && !ctx.shouldStop()) {
     const iterStart = performance.now();
     if (cfg.schedule === 'linear') agent.adam.lr = cfg.lr * (1 - iteration / numIterations);
-    const episodesThisIter: { ret: number; len: number }[] = [];
-
-    // ---- Rollout ----
-    for (let t = 0; t < T; t++) {
-      if (normalizer) {
-        normalizer.update(raw, N);
-        normalizer.normalize(raw, normObs, N);
-      } else normObs.set(raw);
-      buildCriticInput(normObs, rawPriv, criticObs, true);
-      agent.act(normObs, criticObs, N, rng, act);
-      const row = t * N;
-      storage.obs.set(normObs, row * od);
-      if (pd) storage.criticObs.set(criticObs, row * cd);
-      storage.actions.set(act.actions, row * ad);
-      storage.logProbs.set(act.logProbs, row);
-      storage.means.set(act.means, row * ad);
-      storage.values.set(act.values, row);
-      // The env gets the sample clipped to its bounds; the log-prob refers to the raw sample.
-      for (let i = 0; i < N * ad; i++) {
-        const j = i % ad;
-        clipped[i] = Math.min(high[j], Math.max(low[j], act.actions[i]));
-      }
-      const step = await vec.step(clipped);
-      const rewards = storage.rewards.subarray(row, row + N);
-      rewards.set(step.rewards);
-      let anyTruncated = false;
-      for (let i = 0; i < N; i++) {
-        storage.terminated[row + i] = step.terminated[i];
-        storage.dones[row + i] = step.terminated[i] | step.truncated[i];
-        if (step.truncated[i] && !step.terminated[i]) anyTruncated = true;
-      }
-      if (rewardScaler) rewardScaler.scale(rewards, storage.dones.subarray(row, row + N));
-      // A time-limit truncation bootstraps from V(final observation).
-      if (anyTruncated) {
-        const finalNorm = normalizer ? normalizer.normalize(step.finalObs, new Float32Array(N * od), N) : step.finalObs;
-        buildCriticInput(finalNorm, step.finalPrivileged ?? rawPriv, finalCritic, false);
-        agent.value(finalCritic, N, finalValues);
-        for (let i = 0; i < N; i++) if (step.truncated[i] && !step.terminated[i]) storage.nextValues[row + i] = finalValues[i];
-      }
-      for (const ep of step.episodes) {
-        episodesThisIter.push({ ret: ep.return, len: ep.length });
-        recentReturns.push(ep.return);
-        recentLengths.push(ep.length);
-      }
-      raw.set(step.obs);
-      if (pd && step.privileged) rawPriv.set(step.privileged);
+    const episodesThisIter = await collector.collect(agent.policy, rng);
+    for (const ep of episodesThisIter) {
+      recentReturns.push(ep.ret);
+      recentLengths.push(ep.len);
     }
-    // Value of the observation after the last step, for the last row's bootstrap.
-    if (normalizer) normalizer.normalize(raw, normObs, N);
-    else normObs.set(raw);
-    buildCriticInput(normObs, rawPriv, criticObs, false);
-    agent.value(criticObs, N, lastValues);
-    for (let t = 0; t < T; t++) {
-      for (let i = 0; i < N; i++) {
-        const k = t * N + i;
-        if (storage.dones[k]) continue; // truncated rows were filled at the step; terminated rows are unused
-        storage.nextValues[k] = t + 1 < T ? storage.values[k + N] : lastValues[i];
-      }
-    }
-    computeGae(
-      { numSteps: T, numEnvs: N, rewards: storage.rewards, values: storage.values, nextValues: storage.nextValues, terminated: storage.terminated, dones: storage.dones, gamma: cfg.gamma, lambda: cfg.gaeLambda },
-      storage.advantages,
-      storage.returns,
-    );
 
     // ---- Update ----
     const stats = agent.update(storage, rng);
