@@ -14,6 +14,7 @@ import { exportRunPolicy } from './io/export-policy.js';
 import { learningCurvesSvg } from './io/learning-curves.js';
 import { MetricsLogger } from './io/metrics.js';
 import { runPpo } from './runners/on-policy-runner.js';
+import { runAsyncPpo } from './runners/async-ppo-runner.js';
 import { loadRunPolicy, specActions, type RunPolicy } from './io/run-policy.js';
 import { runSac } from './runners/sac-runner.js';
 import { runA2c } from './runners/a2c-runner.js';
@@ -51,7 +52,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     throw new Error(`${outDir} already holds a run; use --resume ${outDir} to continue it or choose another --out`);
   }
   atomicWriteFile(join(outDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-  const vec = await makeVecEnv({ task: config.task, envModule: config.envModule, options: config.env }, config.numEnvs, config.seed, config.workers);
+  // Async PPO steps its envs on the rollout actors; the learner's env only describes the spaces.
+  const asyncPpo = config.algo === 'ppo' && config.ppo.mode === 'async';
+  const vec = await makeVecEnv({ task: config.task, envModule: config.envModule, options: config.env }, asyncPpo ? 1 : config.numEnvs, config.seed, asyncPpo ? 0 : config.workers);
   const metrics = new MetricsLogger(outDir, resume ? (resume.state.iteration as number) : undefined);
   let stopRequested = false;
   const onSignal = () => {
@@ -68,7 +71,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       config, vec, outDir, rng: new Rng(config.seed), metrics, resume, maxIterations: opts.maxIterations,
       progress: opts.progress ?? true, shouldStop: () => stopRequested,
     };
-    trained = config.algo === 'ppo' ? await runPpo(ctx) : config.algo === 'sac' ? await runSac(ctx) : config.algo === 'a2c' ? await runA2c(ctx) : await runDeterministic(ctx, config.algo);
+    trained = asyncPpo ? await runAsyncPpo(ctx) : config.algo === 'ppo' ? await runPpo(ctx) : config.algo === 'sac' ? await runSac(ctx) : config.algo === 'a2c' ? await runA2c(ctx) : await runDeterministic(ctx, config.algo);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
