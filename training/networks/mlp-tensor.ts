@@ -24,6 +24,19 @@ function activateTensor(x: tf.Tensor, a: Activation): tf.Tensor {
   }
 }
 
+/**
+ * x @ w + b, differentiable, with a gradient that transposes explicitly: tfjs-wasm's matmul
+ * with a transpose flag (what the built-in matMul gradient uses) runs ~7x slower than a
+ * transpose kernel followed by a plain matmul (measured at 1024 x 128 x 128).
+ */
+const dense = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.fused.matMul({ a: x, b: w, bias: b }),
+    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), tf.sum(dy, 0)],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor) => tf.Tensor2D;
+
 /** tfjs forward: x [B, in] -> [B, out]; the last layer is linear. */
 export function mlpTensor(layout: ParamLayout, theta: tf.Tensor1D, def: MlpDef, x: tf.Tensor2D): tf.Tensor2D {
   let h: tf.Tensor = x;
@@ -31,7 +44,7 @@ export function mlpTensor(layout: ParamLayout, theta: tf.Tensor1D, def: MlpDef, 
   for (let k = 0; k <= last; k++) {
     const w = paramTensor(layout, theta, `${def.prefix}.w${k}`) as tf.Tensor2D;
     const b = paramTensor(layout, theta, `${def.prefix}.b${k}`);
-    h = tf.fused.matMul({ a: h as tf.Tensor2D, b: w, bias: b });
+    h = dense(h as tf.Tensor2D, w, b);
     if (k < last) h = activateTensor(h, def.activation);
   }
   return h as tf.Tensor2D;
