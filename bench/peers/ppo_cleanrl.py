@@ -7,7 +7,8 @@ Gymnasium is not needed: Pendulum-v1 is written out here (numpy, stepped env by 
 gym.vector.SyncVectorEnv does), with the wrappers CleanRL adds (running mean/std of
 observations, clipped to 10; rewards scaled by the running std of the discounted return).
 
-Prints one JSON line: {"envStepsPerSec": ..., "iterations": ..., "torch": ...}.
+Prints one JSON line: {"envStepsPerSec": ..., "envStepsPerCpuSec": ..., "iterations": ..., "torch": ...}
+(wall-clock and process-CPU rates over the iterations after the warm-up ones).
 Usage: python3 ppo_cleanrl.py [--iterations 4] [--skip 1]
 """
 import argparse
@@ -146,9 +147,9 @@ def main():
     values = torch.zeros((num_steps, num_envs))
     next_obs = torch.tensor(envs.reset())
     next_done = torch.zeros(num_envs)
-    steps, secs = 0, 0.0
+    steps, secs, cpu = 0, 0.0, 0.0
     for it in range(args.iterations):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         opt.param_groups[0]["lr"] = lr * (1.0 - it / total_iters)
         for step in range(num_steps):
             obs[step] = next_obs
@@ -197,7 +198,8 @@ def main():
         if it >= args.skip:
             steps += B
             secs += time.perf_counter() - t0
-    print(json.dumps({"envStepsPerSec": steps / secs, "iterations": args.iterations - args.skip, "torch": torch.__version__}))
+            cpu += time.process_time() - c0
+    print(json.dumps({"envStepsPerSec": steps / secs, "envStepsPerCpuSec": steps / cpu, "iterations": args.iterations - args.skip, "torch": torch.__version__}))
 
 
 if __name__ == "__main__":

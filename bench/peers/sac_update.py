@@ -5,7 +5,7 @@ automatic entropy temperature (log alpha, target entropy -|A|), three Adam optim
 stable_baselines3/sac/sac.py train(): alpha loss, critic loss on the min of the target twins,
 actor loss on the min of the twins, then the target update.
 
-Prints one JSON line: {"updatesPerSec": ..., "updates": ..., "torch": ...}.
+Prints one JSON line: {"updatesPerSec": ..., "updatesPerCpuSec": ..., "updates": ..., "torch": ...}.
 Usage: python3 sac_update.py [--updates 200] [--batch 256] [--hidden 128] [--obs 15] [--act 3]
 """
 import argparse
@@ -100,10 +100,11 @@ def main():
 
     for _ in range(10):
         update()  # warm-up, as the bench does for tfjs
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(args.updates):
         update()
-    print(json.dumps({"updatesPerSec": args.updates / (time.perf_counter() - t0), "updates": args.updates, "torch": torch.__version__}))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({"updatesPerSec": args.updates / wall, "updatesPerCpuSec": args.updates / cpu, "updates": args.updates, "torch": torch.__version__}))
 
 
 if __name__ == "__main__":
