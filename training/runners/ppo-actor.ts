@@ -9,7 +9,7 @@ import type { ActorTransport } from '../distributed/transport.js';
 import { PpoPolicy } from '../algorithms/ppo-policy.js';
 import { RolloutStorage } from '../storage/rollout-storage.js';
 import { RewardScaler, RunningNormalizer } from '../storage/running-normalizer.js';
-import { PpoRolloutCollector } from './ppo-rollout.js';
+import { PpoRolloutCollector, ppoSizes } from './ppo-rollout.js';
 import { applyPpoWeights, rolloutTrajectory } from './ppo-exchange.js';
 
 export interface PpoActorOptions {
@@ -29,9 +29,7 @@ export async function runPpoActor(o: PpoActorOptions): Promise<void> {
   const { config, vec, transport } = o;
   const cfg = config.ppo;
   const N = vec.numEnvs;
-  const od = vec.observationSpace.shape[0];
-  const ad = vec.actionSpace.shape[0];
-  const pd = config.network.asymmetricCritic && vec.privilegedSpace ? vec.privilegedSpace.shape[0] : 0;
+  const { obsSize: od, actSize: ad, privSize: pd } = ppoSizes(config, vec);
   const policy = new PpoPolicy(config, od, od + pd, ad, N);
   // Local copies of the learner's normalizers (reset to its statistics with every weights
   // version and updated along the rollout, as in the synchronous runner); reward scaling is

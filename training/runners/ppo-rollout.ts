@@ -3,12 +3,18 @@
 // runner and the rollout actors of the asynchronous one both collect with this class.
 import type { VecEnv } from '../../sim/env.js';
 import type { Rng } from '../../sim/rng.js';
-import type { PpoConfig } from '../config.js';
+import type { PpoConfig, TrainConfig } from '../config.js';
 import type { PpoPolicy } from '../algorithms/ppo-policy.js';
 import { computeGae } from '../storage/gae.js';
 import type { RolloutStorage } from '../storage/rollout-storage.js';
 import type { RewardScaler, RunningNormalizer } from '../storage/running-normalizer.js';
 import { privilegedAfterReset } from './run-context.js';
+
+/** Observation, action and privileged (critic-only; 0 without an asymmetric critic) sizes of a PPO run. */
+export function ppoSizes(config: TrainConfig, vec: VecEnv): { obsSize: number; actSize: number; privSize: number } {
+  const privSize = config.network.asymmetricCritic && vec.privilegedSpace ? vec.privilegedSpace.shape[0] : 0;
+  return { obsSize: vec.observationSpace.shape[0], actSize: vec.actionSpace.shape[0], privSize };
+}
 
 export interface RolloutNormalizers {
   obs: RunningNormalizer | null;

@@ -8,7 +8,7 @@ import { saveCheckpoint } from '../io/checkpoint.js';
 import { TrainProgress } from '../io/progress.js';
 import type { MetricRow } from '../io/metrics.js';
 import type { RngState } from '../../sim/rng.js';
-import type { FinishedEpisode } from './ppo-rollout.js';
+import { ppoSizes, type FinishedEpisode } from './ppo-rollout.js';
 import { envInfo, type EnvInfo, type RunContext, type TrainedPolicy } from './run-context.js';
 
 interface PpoCheckpoint {
@@ -51,9 +51,7 @@ export class PpoRun {
     const { config, vec, rng } = ctx;
     const cfg = config.ppo;
     const N = config.numEnvs;
-    const od = vec.observationSpace.shape[0];
-    const ad = vec.actionSpace.shape[0];
-    const pd = config.network.asymmetricCritic && vec.privilegedSpace ? vec.privilegedSpace.shape[0] : 0;
+    const { obsSize: od, actSize: ad, privSize: pd } = ppoSizes(config, vec);
     this.obsSize = od;
     this.privSize = pd;
     this.agent = new PpoAgent(od, od + pd, ad, config, rng, N);
