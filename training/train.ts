@@ -9,6 +9,7 @@ import { initBackend } from './backend.js';
 import { atomicWriteFile } from '../common/atomic-write.js';
 import { loadCheckpoint } from './io/checkpoint.js';
 import type { TrainConfig } from './config.js';
+import type { LearnerTransport } from './distributed/transport.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { exportRunPolicy } from './io/export-policy.js';
 import { learningCurvesSvg } from './io/learning-curves.js';
@@ -31,6 +32,8 @@ export interface TrainOptions {
   maxIterations?: number;
   /** Skip export and evaluation at the end (tests, benchmarks). */
   skipFinish?: boolean;
+  /** PPO only: learn asynchronously from the actors behind this transport (e.g. over Redis). */
+  transport?: LearnerTransport;
 }
 
 export interface TrainResult {
@@ -53,7 +56,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   atomicWriteFile(join(outDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   // Async PPO steps its envs on the rollout actors; the learner's env only describes the spaces.
-  const asyncPpo = config.algo === 'ppo' && config.ppo.mode === 'async';
+  if (opts.transport && config.algo !== 'ppo') throw new Error(`remote actors train PPO only; this config has algo: ${config.algo}`);
+  const asyncPpo = config.algo === 'ppo' && (config.ppo.mode === 'async' || opts.transport !== undefined);
   const vec = await makeVecEnv({ task: config.task, envModule: config.envModule, options: config.env }, asyncPpo ? 1 : config.numEnvs, config.seed, asyncPpo ? 0 : config.workers);
   const metrics = new MetricsLogger(outDir, resume ? (resume.state.iteration as number) : undefined);
   let stopRequested = false;
@@ -69,7 +73,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   try {
     const ctx = {
       config, vec, outDir, rng: new Rng(config.seed), metrics, resume, maxIterations: opts.maxIterations,
-      progress: opts.progress ?? true, shouldStop: () => stopRequested,
+      progress: opts.progress ?? true, shouldStop: () => stopRequested, transport: opts.transport,
     };
     trained = asyncPpo ? await runAsyncPpo(ctx) : config.algo === 'ppo' ? await runPpo(ctx) : config.algo === 'sac' ? await runSac(ctx) : config.algo === 'a2c' ? await runA2c(ctx) : await runDeterministic(ctx, config.algo);
   } finally {

@@ -14,6 +14,8 @@ import type { Trajectory } from '../../training/distributed/transport.js';
 import { loadCheckpoint } from '../../training/io/checkpoint.js';
 import { checkTrajectory, rolloutWidths } from '../../training/runners/ppo-exchange.js';
 import { train } from '../../training/train.js';
+import { makeVecEnv } from '../../training/tasks.js';
+import { runPpoActor } from '../../training/runners/ppo-actor.js';
 
 before(async () => {
   await initBackend({ quiet: true });
@@ -137,6 +139,31 @@ test('async PPO on two actor threads: lag logged within the bound, resumes, expo
     assert.equal(metricsRows(root).length, 6);
     assert.ok(result.policyFile && existsSync(result.policyFile));
   } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('the learner trains from actors behind a caller-given transport (as remote actors join over Redis)', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'async-ppo-remote-'));
+  const { learner, actor, close } = connected(2);
+  try {
+    const config = asyncConfig({ workers: 0, ppo: { mode: 'sync', stepsPerEnv: 16, epochs: 1, numMinibatches: 2 } });
+    // One actor with all 4 envs, run by the test in this thread: the learner starts no actor threads.
+    const vec = await makeVecEnv({ task: 'pendulum', options: {} }, 4, 99, 0);
+    let stop = false;
+    const acting = runPpoActor({ config, vec, transport: actor, actorId: 'remote-1', seed: 99, shouldStop: () => stop });
+    const result = await train({ config, outDir: root, progress: false, maxIterations: 3, skipFinish: true, transport: learner });
+    stop = true;
+    await actor.close(); // releases the actor's last push
+    await acting;
+    assert.equal(result.iteration, 3);
+    assert.equal(result.envSteps, 3 * 4 * 16);
+    const rows = metricsRows(root);
+    assert.equal(rows.length, 3);
+    assert.ok(rows.every((r) => r.policy_lag >= 0 && r.policy_lag <= 2));
+    assert.ok(learner.status().trajectoriesReceived >= 3);
+  } finally {
+    await close();
     rmSync(root, { recursive: true, force: true });
   }
 });

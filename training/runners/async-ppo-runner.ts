@@ -21,6 +21,12 @@ const POLL_MS = 1000;
 
 export async function runAsyncPpo(ctx: RunContext): Promise<TrainedPolicy & { agent: PpoAgent }> {
   const { config } = ctx;
+  if (ctx.transport) {
+    // Actors elsewhere (other processes or machines) join and leave; the learner waits for them.
+    const run = new PpoRun(ctx, false);
+    await learn(run, ctx, ctx.transport, () => undefined);
+    return run.finish();
+  }
   const actors = Math.max(1, config.workers);
   const N = config.numEnvs;
   if (N % actors !== 0) throw new Error(`ppo.mode async: numEnvs (${N}) must be a multiple of workers (${actors}), the number of rollout actors`);
@@ -54,6 +60,7 @@ export async function learn(run: PpoRun, ctx: RunContext, transport: LearnerTran
     let rollouts = 0;
     let episodes = 0;
     while (rows < rowsPerUpdate) {
+      if (ctx.shouldStop()) return; // asked to stop while waiting for actors: the last update is checkpointed
       checkActors();
       for (const t of await transport.nextTrajectories(1, POLL_MS)) {
         checkTrajectory(t, widths);
