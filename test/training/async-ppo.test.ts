@@ -148,8 +148,9 @@ test('the learner trains from actors behind a caller-given transport (as remote 
   const { learner, actor, close } = connected(2);
   try {
     const config = asyncConfig({ workers: 0, ppo: { mode: 'sync', stepsPerEnv: 16, epochs: 1, numMinibatches: 2 } });
-    // One actor with all 4 envs, run by the test in this thread: the learner starts no actor threads.
-    const vec = await makeVecEnv({ task: 'pendulum', options: {} }, 4, 99, 0);
+    // One actor run by the test in this thread (the learner starts no actor threads), with 6 envs
+    // where an update takes 4 x 16 rows: each update uses the first 64 rows of a 96-row rollout.
+    const vec = await makeVecEnv({ task: 'pendulum', options: {} }, 6, 99, 0);
     let stop = false;
     const acting = runPpoActor({ config, vec, transport: actor, actorId: 'remote-1', seed: 99, shouldStop: () => stop });
     const result = await train({ config, outDir: root, progress: false, maxIterations: 3, skipFinish: true, transport: learner });

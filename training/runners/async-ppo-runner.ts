@@ -64,16 +64,18 @@ export async function learn(run: PpoRun, ctx: RunContext, transport: LearnerTran
       checkActors();
       for (const t of await transport.nextTrajectories(1, POLL_MS)) {
         checkTrajectory(t, widths);
-        if (rows + t.envSteps > rowsPerUpdate) throw new Error(`trajectory from actor ${t.actorId} has ${t.envSteps} env steps; an update takes ${rowsPerUpdate} (numEnvs x ppo.stepsPerEnv) and ${rowsPerUpdate - rows} are left: actors must split numEnvs evenly`);
-        copyTrajectoryRows(t, storage, rows);
-        run.normalizer?.update(t.arrays.rawObs, t.envSteps);
-        if (run.privNormalizer) run.privNormalizer.update(t.arrays.rawPriv, t.envSteps);
+        // Rows are independent samples once the actor computed advantages, so a rollout larger
+        // than what this update still takes (actors of other sizes) gives only its first rows.
+        const used = Math.min(t.envSteps, rowsPerUpdate - rows);
+        copyTrajectoryRows(t, storage, rows, used);
+        run.normalizer?.update(t.arrays.rawObs, used);
+        if (run.privNormalizer) run.privNormalizer.update(t.arrays.rawPriv, used);
         const eps = trajectoryEpisodes(t);
         run.addEpisodes(eps);
         episodes += eps.length;
         lagSum += run.iteration - t.policyVersion;
         rollouts++;
-        rows += t.envSteps;
+        rows += used;
       }
     }
     const stats = agent.update(storage, rng);

@@ -77,19 +77,20 @@ export function checkTrajectory(t: Trajectory, widths: Record<string, number>): 
   }
 }
 
-/** Copy a checked trajectory's rows into the learner's storage from row `first`. */
-export function copyTrajectoryRows(t: Trajectory, storage: RolloutStorage, first: number): void {
+/** Copy the first `count` rows of a checked trajectory into the learner's storage from row `first`. */
+export function copyTrajectoryRows(t: Trajectory, storage: RolloutStorage, first: number, count: number): void {
   const a = t.arrays;
   const od = storage.obsSize;
+  const cd = storage.criticObsSize;
   const ad = storage.actSize;
-  storage.obs.set(a.obs, first * od);
-  if (storage.asymmetric) storage.criticObs.set(a.criticObs, first * storage.criticObsSize);
-  storage.actions.set(a.actions, first * ad);
-  storage.means.set(a.means, first * ad);
-  storage.logProbs.set(a.logProbs, first);
-  storage.values.set(a.values, first);
-  storage.advantages.set(a.advantages, first);
-  storage.returns.set(a.returns, first);
+  storage.obs.set(a.obs.subarray(0, count * od), first * od);
+  if (storage.asymmetric) storage.criticObs.set(a.criticObs.subarray(0, count * cd), first * cd);
+  storage.actions.set(a.actions.subarray(0, count * ad), first * ad);
+  storage.means.set(a.means.subarray(0, count * ad), first * ad);
+  storage.logProbs.set(a.logProbs.subarray(0, count), first);
+  storage.values.set(a.values.subarray(0, count), first);
+  storage.advantages.set(a.advantages.subarray(0, count), first);
+  storage.returns.set(a.returns.subarray(0, count), first);
 }
 
 export function trajectoryEpisodes(t: Trajectory): FinishedEpisode[] {
