@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   const python = pythonWithTorch();
   log(python ? `PyTorch peers: ${python}` : 'PyTorch peers not run: no python3 here imports torch (Debian: apt-get install python3-torch; or set BALLBOT_PYTHON)');
 
-  const fmt = (r: Rate, unit: string) => `${r.wall.toFixed(0)} ${unit}/s (${r.cpu.toFixed(0)} per CPU-second)`;
+  const fmt = (r: Rate, unit: string, digits = 0) => `${r.wall.toFixed(digits)} ${unit}/s (${r.cpu.toFixed(digits)} per CPU-second)`;
   log('PPO pendulum (4 x 1024 steps, 10 epochs, minibatch 64, 64x64 tanh) ...');
   const pendulumSync = await ppoRates(pendulum, 3, 1);
   log(`  sync  ${fmt(pendulumSync, 'env-steps')}`);
@@ -136,12 +136,12 @@ async function main(): Promise<void> {
   const sacCfg = loadTrainConfig(configPath('train', 'sac-balance.yaml'));
   log(`SAC updates (batch ${sacCfg.sac.batchSize}, actor ${sacCfg.network.actor}, critic ${sacCfg.network.critic}) ...`);
   const sac = await sacUpdateRates(sacCfg, 200);
-  log(`  ${fmt(sac, 'updates')}`);
+  log(`  ${fmt(sac, 'updates', 1)}`);
   let torchSac: Rate | null = null;
   if (python) {
     const r = runPeer(python, 'sac_update.py', ['--updates', '200', '--batch', String(sacCfg.sac.batchSize), '--hidden', String(sacCfg.network.critic[0]), '--obs', '15', '--act', '3']);
     torchSac = { wall: r.updatesPerSec, cpu: r.updatesPerCpuSec };
-    log(`  PyTorch SB3-style SAC update, 1 thread: ${fmt(torchSac, 'updates')}; ours / PyTorch: ${ratio(sac.wall, torchSac.wall)}x wall, ${ratio(sac.cpu, torchSac.cpu)}x per CPU-second`);
+    log(`  PyTorch SB3-style SAC update, 1 thread: ${fmt(torchSac, 'updates', 1)}; ours / PyTorch: ${ratio(sac.wall, torchSac.wall)}x wall, ${ratio(sac.cpu, torchSac.cpu)}x per CPU-second`);
   }
   const round = (r: Rate | null, digits = 0) => (r === null ? null : { wall: Number(r.wall.toFixed(digits)), cpu: Number(r.cpu.toFixed(digits)) });
   const result = {
