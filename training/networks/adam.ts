@@ -52,13 +52,6 @@ export class FlatAdam {
   }
 }
 
-/** Scale `grad` so its global L2 norm is at most `maxNorm`; returns [clipped grad, norm tensor]. */
-export function clipGradNorm(grad: tf.Tensor, maxNorm: number): tf.Tensor {
-  const norm = tf.sqrt(tf.sum(tf.square(grad)));
-  const scale = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);
-  return tf.mul(grad, scale);
-}
-
 /**
  * The same Adam on a plain Float32Array (for updates whose gradient is already on the JS
  * side): one loop over the vector instead of a dozen tfjs kernels. Same state format.
