@@ -38,6 +38,13 @@ export const PpoSchema = z.strictObject({
   normAdvantages: z.boolean().default(true),
   initLogStd: z.number().default(0),
   normalizeReward: z.boolean().default(false),
+  /**
+   * sync: rollout and update take turns (bit-reproducible). async: rollout actors on worker
+   * threads (`workers` of them, numEnvs split evenly) collect while the learner updates.
+   */
+  mode: z.enum(['sync', 'async']).default('sync'),
+  /** async: rollouts made by a policy more than this many updates behind the learner are dropped. */
+  maxPolicyLag: int(0).default(2),
 });
 
 export const SacSchema = z.strictObject({

@@ -9,12 +9,14 @@ import { initBackend } from './backend.js';
 import { atomicWriteFile } from '../common/atomic-write.js';
 import { cleanRunDir, loadCheckpoint } from './io/checkpoint.js';
 import type { TrainConfig } from './config.js';
+import type { LearnerTransport } from './distributed/transport.js';
 import { evaluate, evaluateLqr, type EvalResult } from './evaluate.js';
 import { exportRunPolicy, policyMetadata } from './io/export-policy.js';
 import { composeResidualBatch } from '../sim/residual-policy.js';
 import { learningCurvesSvg } from './io/learning-curves.js';
 import { MetricsLogger } from './io/metrics.js';
 import { runPpo } from './runners/on-policy-runner.js';
+import { runAsyncPpo } from './runners/async-ppo-runner.js';
 import { loadRunPolicy, specActions, type RunPolicy } from './io/run-policy.js';
 import { runSac } from './runners/sac-runner.js';
 import { runA2c } from './runners/a2c-runner.js';
@@ -33,6 +35,8 @@ export interface TrainOptions {
   maxIterations?: number;
   /** Skip export and evaluation at the end (tests, benchmarks). */
   skipFinish?: boolean;
+  /** PPO only: learn asynchronously from the actors behind this transport (e.g. over Redis). */
+  transport?: LearnerTransport;
 }
 
 export interface TrainResult {
@@ -59,7 +63,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     checkResumable(resume.state, config, resume.file);
     for (const key of Object.keys(resume.state.sideFiles ?? {})) resume.readSide(key);
   }
-  const vec = await makeVecEnv({ task: config.task, envModule: config.envModule, options: config.env }, config.numEnvs, config.seed, config.workers);
+  // Async PPO steps its envs on the rollout actors; the learner's env only describes the spaces.
+  if (opts.transport && config.algo !== 'ppo') throw new Error(`remote actors train PPO only; this config has algo: ${config.algo}`);
+  const asyncPpo = config.algo === 'ppo' && (config.ppo.mode === 'async' || opts.transport !== undefined);
+  const vec = await makeVecEnv({ task: config.task, envModule: config.envModule, options: config.env }, asyncPpo ? 1 : config.numEnvs, config.seed, asyncPpo ? 0 : config.workers);
   if (resume) {
     try {
       checkSameEnv(resume.state.envInfo as EnvInfo, envInfo(vec), resume.file);
@@ -85,9 +92,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   try {
     const ctx = {
       config, vec, outDir, rng: new Rng(config.seed), metrics, resume, maxIterations: opts.maxIterations,
-      progress: opts.progress ?? true, shouldStop: () => stopRequested,
+      progress: opts.progress ?? true, shouldStop: () => stopRequested, transport: opts.transport,
     };
-    trained = config.algo === 'ppo' ? await runPpo(ctx) : config.algo === 'sac' ? await runSac(ctx) : config.algo === 'a2c' ? await runA2c(ctx) : await runDeterministic(ctx, config.algo);
+    trained = asyncPpo ? await runAsyncPpo(ctx) : config.algo === 'ppo' ? await runPpo(ctx) : config.algo === 'sac' ? await runSac(ctx) : config.algo === 'a2c' ? await runA2c(ctx) : await runDeterministic(ctx, config.algo);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { initBackend, tf } from '../../training/backend.js';
 import { a2cAsPpo, nStepReturns } from '../../training/algorithms/a2c.js';
 import { parseTrainConfig } from '../../training/config.js';
-import { ppoLossTerms } from '../../training/algorithms/ppo.js';
+import { ppoLoss } from '../../training/algorithms/ppo.js';
 
 before(async () => {
   await initBackend({ quiet: true });
@@ -61,14 +61,17 @@ test('A2C as PPO: one epoch, one full-batch minibatch, no value clipping, lambda
 
 test('at ratio 1 the clipped surrogate has the A2C gradient d/dlogp = -A / n (the clip is inactive)', () => {
   const adv = [2, -1, 0.5, -3];
-  const logpValues = [-1.2, -0.3, -2.0, -0.7];
-  const grad = tf.grad((logp: tf.Tensor) => {
-    const t = ppoLossTerms({
-      logp: logp as tf.Tensor1D, oldLogp: tf.tensor1d(logpValues), adv: tf.tensor1d(adv),
-      value: tf.tensor1d([0, 0, 0, 0]), oldValues: tf.tensor1d([0, 0, 0, 0]), returns: tf.tensor1d([0, 0, 0, 0]), clipCoef: 0.2, clipValueLoss: false,
-    });
-    return t.pgLoss;
-  })(tf.tensor1d(logpValues));
-  const g = grad.dataSync();
-  adv.forEach((a, i) => assert.ok(Math.abs(g[i] - -a / 4) < 1e-6, `d loss / d logp[${i}] = ${g[i]}, expected ${-a / 4}`));
+  const mean = Float32Array.from([0.1, -0.2, 0.3, 0]);
+  const actions = Float32Array.from([0.6, -1.2, 0.8, 1]);
+  const std = 1.5;
+  const z = Array.from(actions, (a, i) => (a - mean[i]) / std);
+  // Behaviour log-probs equal to the current policy's: every ratio is 1.
+  const logProbs = Float32Array.from(z, (zi) => -0.5 * zi * zi - Math.log(std) - 0.5 * Math.log(2 * Math.PI));
+  const mb = { actions, means: mean, logProbs, adv: Float32Array.from(adv), returns: new Float32Array(4), values: new Float32Array(4) };
+  const loss = ppoLoss(mb, 4, mean, Float32Array.of(Math.log(std)), new Float32Array(4), Float32Array.of(Math.log(std)), { clipCoef: 0.2, clipValueLoss: false, entCoef: 0, vfCoef: 0.5, schedule: 'fixed' });
+  // d loss / d mean = d loss / d logp * d logp / d mean = (-A / n) * z / std.
+  adv.forEach((a, i) => {
+    const expected = (-a / 4) * (z[i] / std);
+    assert.ok(Math.abs(loss.dMean[i] - expected) < 1e-6, `d loss / d mean[${i}] = ${loss.dMean[i]}, expected ${expected}`);
+  });
 });

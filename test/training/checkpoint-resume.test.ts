@@ -117,7 +117,7 @@ test('exported ONNX actor equals the tfjs actor within 1e-5 on 1000 random obser
     const rng = new Rng(8);
     const obs = Float32Array.from({ length: n * 3 }, () => rng.normal() * 3);
     const x = norm.normalize(obs, new Float32Array(n * 3), n);
-    const ref = tf.tidy(() => tf.clipByValue(mlpTensor(agent.layout, agent.theta, agent.actorDef, tf.tensor2d(x, [n, 3])), -2, 2).dataSync());
+    const ref = tf.tidy(() => tf.clipByValue(mlpTensor(agent.layout, tf.tensor1d(agent.values), agent.actorDef, tf.tensor2d(x, [n, 3])), -2, 2).dataSync());
     const session = await ort.InferenceSession.create(file);
     const out = (await session.run({ obs: new ort.Tensor('float32', obs, [n, 3]) })).action.data as Float32Array;
     let maxErr = 0;

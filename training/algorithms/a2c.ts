@@ -34,6 +34,8 @@ export function a2cAsPpo(config: TrainConfig): PpoConfig {
     normAdvantages: a.normAdvantages,
     initLogStd: a.initLogStd,
     normalizeReward: a.normalizeReward,
+    mode: 'sync',
+    maxPolicyLag: 0,
   };
 }
 

@@ -4,15 +4,17 @@
 // global gradient-norm clipping, linear or adaptive-KL learning rate, target-KL early stop.
 //
 // Networks: separate actor (Gaussian mean, state-independent log-std) and critic MLPs, all
-// parameters in one flat vector (see flat-params.ts). Rollout inference runs in plain JS on a
-// copy of the parameters; the update runs on tfjs.
+// parameters in one flat Float32Array (see flat-params.ts). Rollouts act with it in plain JS
+// (ppo-policy.ts). An update runs the MLPs' matmuls on tfjs (mlp-kernels.ts) and the loss, its
+// gradient with respect to the network outputs, gradient clipping and Adam in plain JS: the
+// loss is per-sample arithmetic on a few numbers, where tfjs would spend a kernel per op.
 import type { Rng } from '../../sim/rng.js';
 import { tf } from '../backend.js';
-import { FlatAdam, clipGradNorm, type AdamState } from '../networks/adam.js';
+import { JsAdam, clipGradNormInPlace, type AdamState } from '../networks/adam.js';
 import type { ParamLayout } from '../networks/flat-params.js';
-import { MlpInference, initMlp, type MlpDef } from '../networks/mlp.js';
-import { ppoNetworks } from '../networks/layouts.js';
-import { mlpTensorFast as mlpTensor, paramTensor } from '../networks/mlp-tensor.js'; // hand-written backward: fewer kernels
+import { initMlp, type MlpDef } from '../networks/mlp.js';
+import { MlpKernels } from '../networks/mlp-kernels.js';
+import { PpoPolicy, type PpoActOutput } from './ppo-policy.js';
 import type { RolloutStorage } from '../storage/rollout-storage.js';
 import type { PpoConfig, TrainConfig } from '../config.js';
 
@@ -35,67 +37,66 @@ export interface PpoState {
   lr: number;
 }
 
+/** One minibatch, row-major, as gathered from the rollout. */
+export interface PpoMinibatch {
+  obs: Float32Array;
+  cobs: Float32Array;
+  actions: Float32Array;
+  means: Float32Array;
+  logProbs: Float32Array;
+  adv: Float32Array;
+  returns: Float32Array;
+  values: Float32Array;
+}
+
 export class PpoAgent {
   readonly layout: ParamLayout;
   readonly actorDef: MlpDef;
   readonly criticDef: MlpDef;
-  readonly theta: tf.Variable<tf.Rank.R1>;
-  /** CPU copy of theta for rollout inference; refreshed after every update. */
+  /** The plain-JS networks for rollouts and evaluation; they read `values`, which the update changes in place. */
+  readonly policy: PpoPolicy;
+  /** The flat parameters (actor, critic, logStd). */
   readonly values: Float32Array;
-  readonly adam: FlatAdam;
-  private readonly actorInf: MlpInference;
-  private readonly criticInf: MlpInference;
+  readonly adam: JsAdam;
   readonly cfg: PpoConfig;
+  private readonly grad: Float32Array;
+  private readonly actorKernels: MlpKernels;
+  private readonly criticKernels: MlpKernels;
+  private readonly logStdOffset: number;
 
   constructor(readonly obsSize: number, readonly criticObsSize: number, readonly actSize: number, config: TrainConfig, rng: Rng, maxBatch: number) {
     this.cfg = config.ppo;
-    const nets = ppoNetworks(config, obsSize, criticObsSize, actSize);
-    this.layout = nets.layout;
-    this.actorDef = nets.actor;
-    this.criticDef = nets.critic;
-    this.values = new Float32Array(this.layout.size);
+    this.policy = new PpoPolicy(config, obsSize, criticObsSize, actSize, maxBatch);
+    this.layout = this.policy.layout;
+    this.actorDef = this.policy.actorDef;
+    this.criticDef = this.policy.criticDef;
+    this.values = this.policy.values;
     initMlp(this.layout, this.values, this.actorDef, rng, 0.01); // small policy head: near-zero initial mean
     initMlp(this.layout, this.values, this.criticDef, rng, 1);
     this.layout.view(this.values, 'logStd').fill(this.cfg.initLogStd);
-    this.theta = tf.variable(tf.tensor1d(this.values), true);
-    this.adam = new FlatAdam(this.layout.size, this.cfg.lr, 0.9, 0.999, 1e-5); // eps 1e-5 as CleanRL
-    this.actorInf = new MlpInference(this.layout, this.actorDef, maxBatch);
-    this.criticInf = new MlpInference(this.layout, this.criticDef, maxBatch);
+    this.adam = new JsAdam(this.layout.size, this.cfg.lr, 0.9, 0.999, 1e-5); // eps 1e-5 as CleanRL
+    this.grad = new Float32Array(this.layout.size);
+    this.actorKernels = new MlpKernels(this.layout, this.actorDef);
+    this.criticKernels = new MlpKernels(this.layout, this.criticDef);
+    this.logStdOffset = this.layout.get('logStd').offset;
   }
 
   get logStd(): Float32Array {
-    return this.layout.view(this.values, 'logStd');
+    return this.policy.logStd;
   }
 
   /** Sample actions for `n` envs; writes actions (unclipped), log-probs, means and values. */
-  act(obs: Float32Array, criticObs: Float32Array, n: number, rng: Rng, out: { actions: Float32Array; logProbs: Float32Array; means: Float32Array; values: Float32Array }): void {
-    const a = this.actSize;
-    const mean = this.actorInf.forward(this.values, obs, n);
-    const logStd = this.logStd;
-    let logStdSum = 0;
-    for (let j = 0; j < a; j++) logStdSum += logStd[j];
-    for (let i = 0; i < n; i++) {
-      let sq = 0;
-      for (let j = 0; j < a; j++) {
-        const eps = rng.normal();
-        const m = mean[i * a + j];
-        out.means[i * a + j] = m;
-        out.actions[i * a + j] = m + Math.exp(logStd[j]) * eps;
-        sq += eps * eps;
-      }
-      out.logProbs[i] = -0.5 * sq - logStdSum - 0.5 * a * LOG_2PI;
-    }
-    this.value(criticObs, n, out.values);
+  act(obs: Float32Array, criticObs: Float32Array, n: number, rng: Rng, out: PpoActOutput): void {
+    this.policy.act(obs, criticObs, n, rng, out);
   }
 
   value(criticObs: Float32Array, n: number, out: Float32Array): void {
-    const v = this.criticInf.forward(this.values, criticObs, n);
-    for (let i = 0; i < n; i++) out[i] = v[i];
+    this.policy.value(criticObs, n, out);
   }
 
   /** Deterministic action (the mean) for evaluation. */
   meanAction(obs: Float32Array, n: number): Float32Array {
-    return this.actorInf.forward(this.values, obs, n);
+    return this.policy.meanAction(obs, n);
   }
 
   /** Run the epochs of minibatch updates on a filled rollout (advantages computed). */
@@ -109,7 +110,7 @@ export class PpoAgent {
     const ad = this.actSize;
     const order = new Uint32Array(total);
     for (let i = 0; i < total; i++) order[i] = i;
-    const mb = {
+    const mb: PpoMinibatch = {
       obs: new Float32Array(mbSize * od),
       cobs: new Float32Array(mbSize * cd),
       actions: new Float32Array(mbSize * ad),
@@ -119,7 +120,7 @@ export class PpoAgent {
       returns: new Float32Array(mbSize),
       values: new Float32Array(mbSize),
     };
-    const oldLogStd = tf.tensor1d(this.logStd.slice());
+    const oldLogStd = this.logStd.slice();
     const sums = { pg: 0, v: 0, ent: 0, kl: 0, clip: 0, n: 0 };
     let epochsRun = 0;
     let lastKl = 0;
@@ -140,16 +141,16 @@ export class PpoAgent {
         }
         if (cfg.normAdvantages) normalizeInPlace(mb.adv);
         const s = this.step(mb, mbSize, storage.asymmetric, oldLogStd);
-        sums.pg += s[0];
-        sums.v += s[1];
-        sums.ent += s[2];
-        sums.kl += s[3];
-        sums.clip += s[4];
+        sums.pg += s.pgLoss;
+        sums.v += s.vLoss;
+        sums.ent += s.entropy;
+        sums.kl += s.approxKl;
+        sums.clip += s.clipFrac;
         sums.n++;
-        epochKl += s[3];
+        epochKl += s.approxKl;
         if (cfg.schedule === 'adaptive') {
           // rsl_rl: move the learning rate to keep the policy KL near desiredKl.
-          const kl = s[5];
+          const kl = s.policyKl;
           if (kl > cfg.desiredKl * 2) this.adam.lr = Math.max(1e-5, this.adam.lr / 1.5);
           else if (kl < cfg.desiredKl / 2 && kl > 0) this.adam.lr = Math.min(1e-2, this.adam.lr * 1.5);
         }
@@ -158,8 +159,6 @@ export class PpoAgent {
       lastKl = epochKl / numMb;
       if (cfg.targetKl !== null && lastKl > cfg.targetKl) break;
     }
-    oldLogStd.dispose();
-    this.values.set(this.theta.dataSync());
     return {
       policyLoss: sums.pg / sums.n,
       valueLoss: sums.v / sums.n,
@@ -172,104 +171,133 @@ export class PpoAgent {
     };
   }
 
-  /**
-   * One fused gradient step on a minibatch: the whole loss (policy + value + entropy) in
-   * one variableGrads over the flat parameter vector. Returns [pg, v, ent, approxKl, clipFrac, policyKl].
-   */
-  private step(
-    mb: { obs: Float32Array; cobs: Float32Array; actions: Float32Array; means: Float32Array; logProbs: Float32Array; adv: Float32Array; returns: Float32Array; values: Float32Array },
-    n: number,
-    asymmetric: boolean,
-    oldLogStd: tf.Tensor1D,
-  ): Float32Array {
-    const cfg = this.cfg;
-    const od = this.obsSize;
-    const ad = this.actSize;
-    let metrics: tf.Tensor | null = null;
-    tf.tidy(() => {
-      const obs = tf.tensor2d(mb.obs, [n, od]);
-      const cobs = asymmetric ? tf.tensor2d(mb.cobs, [n, this.criticObsSize]) : obs;
-      const actions = tf.tensor2d(mb.actions, [n, ad]);
-      const oldLogp = tf.tensor1d(mb.logProbs);
-      const adv = tf.tensor1d(mb.adv);
-      const returns = tf.tensor1d(mb.returns);
-      const oldValues = tf.tensor1d(mb.values);
-      const { grads } = tf.variableGrads(() => {
-        const theta = this.theta;
-        const mean = mlpTensor(this.layout, theta, this.actorDef, obs);
-        const logStd = paramTensor(this.layout, theta, 'logStd') as tf.Tensor1D;
-        const logp = gaussianLogProb(actions, mean, logStd);
-        const value = tf.reshape(mlpTensor(this.layout, theta, this.criticDef, cobs as tf.Tensor2D), [n]) as tf.Tensor1D;
-        const { pgLoss, vLoss, approxKl, clipFrac } = ppoLossTerms({ logp, oldLogp, adv, value, oldValues, returns, clipCoef: cfg.clipCoef, clipValueLoss: cfg.clipValueLoss });
-        const logStdSum = tf.sum(logStd);
-        // Entropy of a diagonal Gaussian with state-independent std: the same for every sample.
-        const entropy = tf.add(logStdSum, 0.5 * ad * (1 + LOG_2PI));
-        const loss = tf.add(tf.sub(pgLoss, tf.mul(entropy, cfg.entCoef)), tf.mul(vLoss, cfg.vfCoef)) as tf.Scalar;
-        // For the adaptive schedule: the analytic KL(old || new) of the Gaussians, as rsl_rl.
-        let policyKl: tf.Tensor = tf.scalar(0);
-        if (cfg.schedule === 'adaptive') {
-          const oldMean = tf.tensor2d(mb.means, [n, ad]);
-          const varNew = tf.exp(tf.mul(logStd, 2));
-          const varOld = tf.exp(tf.mul(oldLogStd, 2));
-          const klEach = tf.add(tf.sub(logStd, oldLogStd), tf.sub(tf.div(tf.add(varOld, tf.squaredDifference(oldMean, mean)), tf.mul(varNew, 2)), 0.5));
-          policyKl = tf.mean(tf.sum(klEach, 1));
-        }
-        metrics = tf.keep(tf.stack([pgLoss, vLoss, entropy, approxKl, clipFrac, policyKl]));
-        return loss;
-      }, [this.theta]);
-      const g = clipGradNorm(grads[this.theta.name], cfg.maxGradNorm);
-      this.adam.step(this.theta, g);
-    });
-    const m = metrics as unknown as tf.Tensor;
-    const out = m.dataSync() as Float32Array;
-    m.dispose();
-    return out;
+  /** One gradient step of actor and critic on a minibatch of `n` rows. */
+  private step(mb: PpoMinibatch, n: number, asymmetric: boolean, oldLogStd: Float32Array): PpoLoss {
+    const obs = tf.tensor2d(mb.obs, [n, this.obsSize]);
+    const cobs = asymmetric ? tf.tensor2d(mb.cobs, [n, this.criticObsSize]) : obs;
+    const actorPass = this.actorKernels.forward(this.values, obs);
+    const criticPass = this.criticKernels.forward(this.values, cobs);
+    const loss = ppoLoss(mb, n, actorPass.out, this.logStd, criticPass.out, oldLogStd, this.cfg);
+    const grad = this.grad.fill(0);
+    this.actorKernels.backward(actorPass, loss.dMean, grad);
+    this.criticKernels.backward(criticPass, loss.dValue, grad);
+    grad.set(loss.dLogStd, this.logStdOffset);
+    obs.dispose();
+    if (asymmetric) cobs.dispose();
+    clipGradNormInPlace(grad, this.cfg.maxGradNorm);
+    this.adam.step(this.values, grad);
+    return loss;
   }
 
   getState(): PpoState {
-    return { theta: this.theta.dataSync() as Float32Array, adam: this.adam.getState(), lr: this.adam.lr };
+    return { theta: this.values.slice(), adam: this.adam.getState(), lr: this.adam.lr };
   }
 
   setState(s: PpoState): void {
     if (s.theta.length !== this.layout.size) throw new Error(`checkpoint has ${s.theta.length} PPO parameters, this network has ${this.layout.size} (different sizes in the config?)`);
-    this.theta.assign(tf.tensor1d(s.theta));
     this.values.set(s.theta);
     this.adam.setState(s.adam);
     this.adam.lr = s.lr;
   }
 }
 
-/** log N(a; mean, exp(logStd)) summed over action dims: [B]. */
-export function gaussianLogProb(actions: tf.Tensor2D, mean: tf.Tensor2D, logStd: tf.Tensor1D): tf.Tensor1D {
-  const ad = actions.shape[1];
-  const z = tf.mul(tf.sub(actions, mean), tf.exp(tf.neg(logStd)));
-  return tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), tf.add(tf.sum(logStd), 0.5 * ad * LOG_2PI)) as tf.Tensor1D;
+/** The PPO loss on a minibatch, its diagnostics, and its gradient with respect to the network outputs. */
+export interface PpoLoss {
+  pgLoss: number;
+  vLoss: number;
+  entropy: number;
+  approxKl: number;
+  clipFrac: number;
+  /** Analytic KL(behaviour || new) of the Gaussians (rsl_rl's adaptive schedule); 0 otherwise. */
+  policyKl: number;
+  dMean: Float32Array; // [n x A]
+  dLogStd: Float32Array; // [A]
+  dValue: Float32Array; // [n]
 }
 
 /**
- * The PPO loss pieces (CleanRL): clipped surrogate  mean(max(-A r, -A clip(r, 1-c, 1+c))),
- * value loss 0.5 mean((V - R)^2) (or the max with the clipped value), and the diagnostics
- * approx KL = mean((r - 1) - log r) and the fraction of clipped ratios.
+ * loss = pgLoss - entCoef * entropy + vfCoef * vLoss, as CleanRL: clipped surrogate
+ * mean(max(-A r, -A clip(r, 1-c, 1+c))) with r = exp(logp - behaviour logp), value loss
+ * 0.5 mean((V - R)^2) (or the max with the value clipped around the rollout's), entropy of the
+ * state-independent diagonal Gaussian; diagnostics approx KL = mean((r - 1) - log r) and the
+ * fraction of clipped ratios. Sub-gradients follow tfjs: max passes to its first argument on
+ * ties, clip passes inside the closed interval.
  */
-export function ppoLossTerms(x: {
-  logp: tf.Tensor1D; oldLogp: tf.Tensor1D; adv: tf.Tensor1D; value: tf.Tensor1D; oldValues: tf.Tensor1D; returns: tf.Tensor1D; clipCoef: number; clipValueLoss: boolean;
-}): { pgLoss: tf.Scalar; vLoss: tf.Scalar; approxKl: tf.Scalar; clipFrac: tf.Scalar } {
-  const c = x.clipCoef;
-  const logRatio = tf.sub(x.logp, x.oldLogp);
-  const ratio = tf.exp(logRatio);
-  const pg1 = tf.mul(tf.neg(x.adv), ratio);
-  const pg2 = tf.mul(tf.neg(x.adv), tf.clipByValue(ratio, 1 - c, 1 + c));
-  const pgLoss = tf.mean(tf.maximum(pg1, pg2)) as tf.Scalar;
-  let vLoss: tf.Scalar;
-  if (x.clipValueLoss) {
-    const clipped = tf.add(x.oldValues, tf.clipByValue(tf.sub(x.value, x.oldValues), -c, c));
-    vLoss = tf.mul(tf.mean(tf.maximum(tf.squaredDifference(x.value, x.returns), tf.squaredDifference(clipped, x.returns))), 0.5) as tf.Scalar;
-  } else {
-    vLoss = tf.mul(tf.mean(tf.squaredDifference(x.value, x.returns)), 0.5) as tf.Scalar;
+export function ppoLoss(
+  mb: Pick<PpoMinibatch, 'actions' | 'means' | 'logProbs' | 'adv' | 'returns' | 'values'>,
+  n: number, mean: Float32Array, logStd: Float32Array, value: Float32Array, oldLogStd: Float32Array,
+  cfg: Pick<PpoConfig, 'clipCoef' | 'clipValueLoss' | 'entCoef' | 'vfCoef' | 'schedule'>,
+): PpoLoss {
+  const A = logStd.length;
+  const c = cfg.clipCoef;
+  const dMean = new Float32Array(n * A);
+  const dLogStd = new Float64Array(A);
+  const dValue = new Float32Array(n);
+  const invStd = Float64Array.from(logStd, (l) => Math.exp(-l));
+  let logStdSum = 0;
+  for (let j = 0; j < A; j++) logStdSum += logStd[j];
+  let pgSum = 0;
+  let vSum = 0;
+  let klSum = 0;
+  let clipped = 0;
+  let policyKl = 0;
+  for (let i = 0; i < n; i++) {
+    // Gaussian log-prob of the behaviour action under the new policy.
+    let sq = 0;
+    for (let j = 0; j < A; j++) {
+      const z = (mb.actions[i * A + j] - mean[i * A + j]) * invStd[j];
+      sq += z * z;
+    }
+    const logp = -0.5 * sq - logStdSum - 0.5 * A * LOG_2PI;
+    const logRatio = logp - mb.logProbs[i];
+    const ratio = Math.exp(logRatio);
+    const adv = mb.adv[i];
+    const ratioClipped = Math.min(1 + c, Math.max(1 - c, ratio));
+    const pg1 = -adv * ratio;
+    const pg2 = -adv * ratioClipped;
+    pgSum += Math.max(pg1, pg2);
+    const dRatio = pg1 >= pg2 ? -adv / n : ratio >= 1 - c && ratio <= 1 + c ? -adv / n : 0;
+    const dLogp = dRatio * ratio;
+    for (let j = 0; j < A; j++) {
+      const z = (mb.actions[i * A + j] - mean[i * A + j]) * invStd[j];
+      dMean[i * A + j] = dLogp * z * invStd[j];
+      dLogStd[j] += dLogp * (z * z - 1);
+    }
+    klSum += ratio - 1 - logRatio;
+    if (Math.abs(ratio - 1) > c) clipped++;
+    // Value loss.
+    const v = value[i];
+    const ret = mb.returns[i];
+    const e1 = v - ret;
+    let dv = e1 / n;
+    let vTerm = e1 * e1;
+    if (cfg.clipValueLoss) {
+      const old = mb.values[i];
+      const delta = v - old;
+      const vClipped = old + Math.min(c, Math.max(-c, delta));
+      const e2 = vClipped - ret;
+      if (e1 * e1 < e2 * e2) {
+        vTerm = e2 * e2;
+        dv = delta >= -c && delta <= c ? e2 / n : 0;
+      }
+    }
+    vSum += vTerm;
+    dValue[i] = cfg.vfCoef * dv;
+    if (cfg.schedule === 'adaptive') {
+      for (let j = 0; j < A; j++) {
+        const varNew = Math.exp(2 * logStd[j]);
+        const varOld = Math.exp(2 * oldLogStd[j]);
+        const dm = mb.means[i * A + j] - mean[i * A + j];
+        policyKl += logStd[j] - oldLogStd[j] + (varOld + dm * dm) / (2 * varNew) - 0.5;
+      }
+    }
   }
-  const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio)) as tf.Scalar;
-  const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), c), 'float32')) as tf.Scalar;
-  return { pgLoss, vLoss, approxKl, clipFrac };
+  const entropy = logStdSum + 0.5 * A * (1 + LOG_2PI);
+  for (let j = 0; j < A; j++) dLogStd[j] -= cfg.entCoef;
+  return {
+    pgLoss: pgSum / n, vLoss: (0.5 * vSum) / n, entropy, approxKl: klSum / n, clipFrac: clipped / n, policyKl: policyKl / n,
+    dMean, dLogStd: Float32Array.from(dLogStd), dValue,
+  };
 }
 
 function shuffle(a: Uint32Array, rng: Rng): void {

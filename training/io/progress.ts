@@ -11,20 +11,21 @@ export class TrainProgress {
     if (process.stderr.isTTY) {
       this.bar = new cliProgress.SingleBar(
         {
-          format: 'train [{bar}] {percentage}% | {value}/{total} steps | {sps} steps/s | ETA {eta_formatted} | return {ret}',
+          format: 'train [{bar}] {percentage}% | {value}/{total} steps | {sps} steps/s | ETA {eta_formatted} | return {ret}{note}',
           stream: process.stderr,
           etaBuffer: 20,
           hideCursor: true,
         },
         cliProgress.Presets.shades_classic,
       );
-      this.bar.start(total, start, { sps: '-', ret: '-' });
+      this.bar.start(total, start, { sps: '-', ret: '-', note: '' });
     }
   }
 
-  update(steps: number, sps: number, ret: number): void {
+  /** `note`: extra text after the return (e.g. ' | lag 1.0'). */
+  update(steps: number, sps: number, ret: number, note = ''): void {
     if (!this.enabled) return;
-    const payload = { sps: sps.toFixed(0), ret: Number.isFinite(ret) ? ret.toFixed(1) : '-' };
+    const payload = { sps: sps.toFixed(0), ret: Number.isFinite(ret) ? ret.toFixed(1) : '-', note };
     if (this.bar) {
       this.bar.update(Math.min(steps, this.total), payload);
       return;
@@ -32,7 +33,7 @@ export class TrainProgress {
     const pct = Math.floor((100 * steps) / this.total / 5) * 5;
     if (pct > this.lastPrintedPct) {
       this.lastPrintedPct = pct;
-      process.stderr.write(`train ${pct}% | ${steps}/${this.total} steps | ${payload.sps} steps/s | return ${payload.ret}\n`);
+      process.stderr.write(`train ${pct}% | ${steps}/${this.total} steps | ${payload.sps} steps/s | return ${payload.ret}${note}\n`);
     }
   }
 

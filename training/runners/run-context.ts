@@ -1,6 +1,7 @@
 // What a runner needs from the training command: the resolved config, the vectorized env,
 // the output directory, the seeded RNG, logging, and (on --resume) the checkpoint to load.
 import type { VecEnv } from '../../sim/env.js';
+import type { LearnerTransport } from '../distributed/transport.js';
 import type { Rng } from '../../sim/rng.js';
 import type { TrainConfig } from '../config.js';
 import type { LoadedCheckpoint } from '../io/checkpoint.js';
@@ -19,6 +20,8 @@ export interface RunContext {
   progress: boolean;
   /** Called when the process is asked to stop (SIGINT): finish the iteration, checkpoint, return. */
   shouldStop: () => boolean;
+  /** Async PPO: learn from the actors behind this transport instead of starting actor threads. */
+  transport?: LearnerTransport;
 }
 
 /** What every runner hands back for export and evaluation. */
