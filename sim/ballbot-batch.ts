@@ -8,7 +8,7 @@ import { nominalParams, sampleParams } from './episode-params.js';
 import { yawOf } from './math3.js';
 import { ACTION_SIZE, buildObservation, OBS_SIZE } from './observation.js';
 import { Rng } from './rng.js';
-import { generateTerrain } from './terrain.js';
+import { episodeTerrain } from './terrain.js';
 import { BallbotWorld } from './world.js';
 
 /** Per-episode statistics reported when an episode ends (one row of EPISODE_FIELDS). */
@@ -124,8 +124,8 @@ export class BallbotBatch {
     const sim = this.world.robots[i];
     const p = randomization ? sampleParams(robot, randomization, rng, this.curriculumLevel) : nominalParams(robot);
     sim.setParams(p);
-    if (task.terrain === 'rough') sim.setTerrain(generateTerrain(rng.nextU32(), p.terrainRoughness));
-    else if (sim.terrain) sim.setTerrain(null);
+    const terrain = episodeTerrain(task.terrain, rng, p.terrainRoughness, task.terrainDifficulty, this.curriculumLevel);
+    if (terrain || sim.terrain) sim.setTerrain(terrain);
     const tilt = (rng.uniform(task.initTiltDeg[0], task.initTiltDeg[1]) * Math.PI) / 180;
     sim.resetPose(0, 0, tilt, rng.uniform(0, 2 * Math.PI), rng.uniform(-Math.PI, Math.PI));
     this.steps[i] = 0;

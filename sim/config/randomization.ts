@@ -2,6 +2,7 @@
 // seed and held for the whole episode. A curriculum level in [0, 1] shrinks every range
 // toward its nominal value (level 1 = the full ranges in the file).
 import { z } from 'zod';
+import { PerceptionRandomizationSchema } from '../perception/config.js';
 import { loadYamlFile } from './yaml.js';
 
 const interval = (lo: number, hi: number) =>
@@ -40,6 +41,8 @@ export const RandomizationSchema = z.strictObject({
   }),
   /** Terrain amplitude multiplier for rough terrain (1 = the task's nominal roughness). */
   terrainRoughness: interval(0, 3),
+  /** Perception errors (sim/perception); absent = the sensors' nominal noise and no pose error. */
+  perception: PerceptionRandomizationSchema.optional(),
 });
 
 export type RandomizationConfig = z.output<typeof RandomizationSchema>;

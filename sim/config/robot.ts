@@ -2,6 +2,7 @@
 // source of every number; this schema is the single definition of what a robot config is.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { PerceptionConfigSchema } from '../perception/config.js';
 import { loadYamlFile } from './yaml.js';
 
 const pos = (what: string) => z.number().positive({ message: `${what} must be > 0` });
@@ -73,6 +74,8 @@ export const RobotConfigSchema = z.strictObject({
     rateHz: range(10, 1000),
     physicsDt: range(0.0002, 0.02),
   }),
+  /** Depth camera and height scan (sim/perception); absent = a blind robot. */
+  perception: PerceptionConfigSchema.optional(),
 });
 
 export type RobotConfig = z.output<typeof RobotConfigSchema>;
