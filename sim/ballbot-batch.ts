@@ -7,6 +7,7 @@ import type { TaskConfig } from './config/task.js';
 import { nominalParams, sampleParams } from './episode-params.js';
 import { yawOf } from './math3.js';
 import { ACTION_SIZE, buildObservation, OBS_SIZE } from './observation.js';
+import { PerceptionBatch } from './perception/perception-batch.js';
 import { Rng } from './rng.js';
 import { episodeTerrain } from './terrain.js';
 import { BallbotWorld } from './world.js';
@@ -50,6 +51,8 @@ export class BallbotBatch {
   readonly episodeStats: Float64Array;
   readonly controlDt: number;
   curriculumLevel = 1;
+  /** Depth image and height scan, when the task asks for them (null = blind). */
+  readonly perception: PerceptionBatch | null;
 
   private readonly rngs: Rng[];
   private readonly steps: Int32Array;
@@ -99,6 +102,7 @@ export class BallbotBatch {
     this.epMaxTilt = new Float64Array(n);
     this.actionDelta2 = new Float64Array(n);
     this.tiltLimit = (options.task.tiltLimitDeg * Math.PI) / 180;
+    this.perception = PerceptionBatch.forTask(options.robot, options.task, options.randomization, n, world.controlDt);
   }
 
   static async create(options: BatchOptions): Promise<BallbotBatch> {
@@ -142,6 +146,7 @@ export class BallbotBatch {
     this.epActionChange[i] = 0;
     this.epMaxTilt[i] = 0;
     this.observe(i, this.controlDt);
+    this.perception?.beginEpisode(i, sim, rng.nextU32());
   }
 
   private sampleCommand(i: number): void {
@@ -236,6 +241,7 @@ export class BallbotBatch {
     const sim = this.world.robots[i];
     this.steps[i]++;
     this.observe(i, dt);
+    this.perception?.step(i, sim);
     const priv = this.privileged.subarray(i * PRIV_SIZE, (i + 1) * PRIV_SIZE);
     const tilt = priv[7];
     const vx = priv[0], vy = priv[1];
@@ -286,6 +292,7 @@ export class BallbotBatch {
       s[row + 7] = (this.epMaxTilt[i] * 180) / Math.PI;
       this.finalObs.set(this.obs.subarray(i * OBS_SIZE, (i + 1) * OBS_SIZE), i * OBS_SIZE);
       this.finalPrivileged.set(priv, i * PRIV_SIZE);
+      this.perception?.saveFinal(i);
       this.resetEnv(i);
     }
   }

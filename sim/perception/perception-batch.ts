@@ -1,0 +1,145 @@
+// Perception for a batch of envs: the depth image and the height scan a task asks for,
+// each rendered at its own rate, corrupted (noise, dropout), and delayed by its latency
+// in control ticks. Made only when the task asks for perception, so a blind batch does no
+// extra work. Every buffer is allocated here, once.
+import type { RandomizationConfig } from '../config/randomization.js';
+import type { RobotConfig } from '../config/robot.js';
+import type { TaskConfig } from '../config/task.js';
+import { Rng } from '../rng.js';
+import type { RobotSim } from '../robot-sim.js';
+import { tensorSize, type TensorSpace } from '../spaces.js';
+import { MISSING_READING, PerceptionRandomizationSchema } from './config.js';
+import { DelayLine } from './delay-line.js';
+import { DepthCamera } from './depth-camera.js';
+import { HeightScan } from './height-scan.js';
+import { SensorEpisodes } from './sensor-errors.js';
+import { TerrainRays } from './terrain-rays.js';
+
+/** Names of the extra observations (also the policy's input names). */
+export const DEPTH_INPUT = 'depth';
+export const HEIGHT_SCAN_INPUT = 'height_scan';
+
+interface Sensor {
+  readonly name: string;
+  readonly space: TensorSpace;
+  readonly size: number;
+  readonly errors: SensorEpisodes;
+  readonly line: DelayLine;
+  /** Depth noise grows with range; heights have a flat noise floor. */
+  readonly noisePerUnit: number;
+  render(i: number, sim: RobotSim, rays: TerrainRays, out: Float32Array): void;
+  sampleEpisode(i: number, rng: Rng): void;
+  /** Batch output [n * size] and the last frame of ended episodes. */
+  readonly out: Float32Array;
+  readonly finalOut: Float32Array;
+}
+
+export class PerceptionBatch {
+  readonly rays = new TerrainRays();
+  readonly sensors: Sensor[] = [];
+  private readonly rngs: Rng[];
+  private readonly ticks: Int32Array;
+
+  private constructor(readonly n: number, private readonly controlDt: number) {
+    this.rngs = Array.from({ length: n }, () => new Rng(0));
+    this.ticks = new Int32Array(n);
+  }
+
+  /** The perception a task asks for, or null for a blind task. */
+  static forTask(robot: RobotConfig, task: TaskConfig, randomization: RandomizationConfig | null, n: number, controlDt: number): PerceptionBatch | null {
+    const want = task.perception;
+    if (!want || (!want.depth && !want.heightScan)) return null;
+    const missing = (key: string) =>
+      new Error(`task '${task.name}' sets perception.${key === 'depthCamera' ? 'depth' : 'heightScan'}: true, but robot config '${robot.name}' has no perception.${key} section`);
+    const random = randomization ? (randomization.perception ?? PerceptionRandomizationSchema.parse({})) : null;
+    const batch = new PerceptionBatch(n, controlDt);
+    if (want.depth) {
+      const c = robot.perception?.depthCamera;
+      if (!c) throw missing('depthCamera');
+      const camera = new DepthCamera(c, n, random);
+      batch.add(DEPTH_INPUT, {
+        shape: [c.height, c.width], low: 0, high: c.maxRange, units: 'm', missing: MISSING_READING, rateHz: c.rateHz,
+        layout: 'row-major [row][column], row 0 at the top, column 0 on the left; z-depth along the optical axis',
+      }, new SensorEpisodes(n, c, random), c.noisePerMetre, {
+        render: (i, sim, rays, out) => camera.render(i, sim, rays, out),
+        sampleEpisode: (i, rng) => camera.sampleMount(i, rng),
+      });
+    }
+    if (want.heightScan) {
+      const c = robot.perception?.heightScan;
+      if (!c) throw missing('heightScan');
+      const scan = new HeightScan(c, n, random);
+      batch.add(HEIGHT_SCAN_INPUT, {
+        shape: [c.countY, c.countX], low: -Infinity, high: Infinity, units: 'm', missing: MISSING_READING, rateHz: c.rateHz,
+        layout: `row-major [y][x] in the heading frame, ${c.spacing} m apart, x forward (column 0 behind), y left (row 0 right); height above the ball's contact point`,
+      }, new SensorEpisodes(n, c, random), 0, {
+        render: (i, sim, rays, out) => scan.render(i, sim, rays, out),
+        sampleEpisode: (i, rng) => scan.sampleError(i, rng),
+      });
+    }
+    return batch;
+  }
+
+  private add(name: string, space: TensorSpace, errors: SensorEpisodes, noisePerUnit: number, fns: Pick<Sensor, 'render' | 'sampleEpisode'>): void {
+    const size = tensorSize(space);
+    this.sensors.push({
+      name, space, size, errors, noisePerUnit, ...fns,
+      line: new DelayLine(this.n, size, errors.maxLatency),
+      out: new Float32Array(this.n * size),
+      finalOut: new Float32Array(this.n * size),
+    });
+  }
+
+  /** Spaces of the extra observations, by name. */
+  spaces(): Record<string, TensorSpace> {
+    return Object.fromEntries(this.sensors.map((s) => [s.name, s.space]));
+  }
+
+  output(name: string, final = false): Float32Array {
+    const s = this.sensors.find((x) => x.name === name);
+    if (!s) throw new Error(`no perception input '${name}': this env has ${this.sensors.map((x) => x.name).join(', ') || 'none'}`);
+    return final ? s.finalOut : s.out;
+  }
+
+  /** A new episode for env i (after its pose is reset): draw errors, render the first frame. */
+  beginEpisode(i: number, sim: RobotSim, seed: number): void {
+    const rng = this.rngs[i];
+    rng.seed(seed);
+    this.ticks[i] = 0;
+    for (const s of this.sensors) {
+      s.errors.sample(i, rng);
+      s.sampleEpisode(i, rng);
+      const frame = s.line.advance(i);
+      s.render(i, sim, this.rays, frame);
+      s.errors.corrupt(i, frame, rng, s.noisePerUnit);
+      s.line.prime(i);
+      this.publish(s, i);
+    }
+  }
+
+  /** One control tick of env i: a new frame where the sensor's rate says so, then the delayed output. */
+  step(i: number, sim: RobotSim): void {
+    const t = ++this.ticks[i];
+    for (const s of this.sensors) {
+      const period = s.space.rateHz * this.controlDt;
+      const due = Math.floor(t * period + 1e-9) !== Math.floor((t - 1) * period + 1e-9);
+      if (due) {
+        const frame = s.line.advance(i);
+        s.render(i, sim, this.rays, frame);
+        s.errors.corrupt(i, frame, this.rngs[i], s.noisePerUnit);
+      } else {
+        s.line.hold(i);
+      }
+      this.publish(s, i);
+    }
+  }
+
+  /** Keep env i's current outputs as the last frame of its ending episode. */
+  saveFinal(i: number): void {
+    for (const s of this.sensors) s.finalOut.set(s.out.subarray(i * s.size, (i + 1) * s.size), i * s.size);
+  }
+
+  private publish(s: Sensor, i: number): void {
+    s.out.set(s.line.read(i, s.errors.latency[i]), i * s.size);
+  }
+}
