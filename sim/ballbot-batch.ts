@@ -146,7 +146,7 @@ export class BallbotBatch {
     this.epActionChange[i] = 0;
     this.epMaxTilt[i] = 0;
     this.observe(i, this.controlDt);
-    this.perception?.beginEpisode(i, sim, rng.nextU32());
+    this.perception?.beginEpisode(i, sim, rng);
   }
 
   private sampleCommand(i: number): void {

@@ -101,10 +101,15 @@ export class PerceptionBatch {
     return final ? s.finalOut : s.out;
   }
 
-  /** A new episode for env i (after its pose is reset): draw errors, render the first frame. */
-  beginEpisode(i: number, sim: RobotSim, seed: number): void {
+  /**
+   * A new episode for env i (after its pose is reset): draw errors, render the first frame.
+   * The perception stream is seeded from the env's stream without drawing from it, so
+   * turning perception on never changes an episode's physics or proprioception.
+   */
+  beginEpisode(i: number, sim: RobotSim, envRng: Rng): void {
+    const { s } = envRng.getState();
     const rng = this.rngs[i];
-    rng.seed(seed);
+    rng.seed((s[0] ^ Math.imul(s[1], 0x9e3779b1) ^ s[2]) >>> 0);
     this.ticks[i] = 0;
     for (const s of this.sensors) {
       s.errors.sample(i, rng);
