@@ -120,15 +120,21 @@ export const TERRAIN_HARDEST = {
   bumpHeightM: 0.08,
 } as const;
 
-/** Ridges of planar ramps (a triangle wave along a random direction, 3 m period). */
+/**
+ * The new kinds keep a flat start area of this radius in their own pattern (blending a
+ * tall pattern down to the pad would make a cliff around it).
+ */
+const START_FLAT_M = 1;
+
+/** Ridges of planar ramps: a triangle wave along a random direction, period 2.5-4 m. */
 export function generateSlopes(seed: number, difficulty: number): Terrain {
   const { size, cells } = TERRAIN_DEFAULTS;
   const rng = new Rng(seed);
-  const dir = rng.uniform(0, Math.PI), phase = rng.uniform(0, 1);
-  const period = 3;
+  const dir = rng.uniform(0, Math.PI), period = rng.uniform(2.5, 4);
   const rise = Math.tan((difficulty * TERRAIN_HARDEST.slopeDeg * Math.PI) / 180) * (period / 2);
   return fillPatch(size, cells, (x, y) => {
-    const u = (x * Math.cos(dir) + y * Math.sin(dir)) / period + phase;
+    // Flat in a strip through the start, ramps from its edges outward.
+    const u = Math.max(0, Math.abs(x * Math.cos(dir) + y * Math.sin(dir)) - START_FLAT_M) / period;
     const f = u - Math.floor(u);
     return rise * (1 - Math.abs(2 * f - 1));
   });
@@ -143,6 +149,7 @@ export function generateSteps(seed: number, difficulty: number): Terrain {
   const level = Uint8Array.from({ length: blocks * blocks }, () => rng.int(3));
   const step = difficulty * TERRAIN_HARDEST.stepHeightM;
   return fillPatch(size, cells, (x, y) => {
+    if (Math.max(Math.abs(x), Math.abs(y)) < START_FLAT_M) return 0;
     const bx = Math.min(blocks - 1, Math.floor((x + size / 2) / block));
     const by = Math.min(blocks - 1, Math.floor((y + size / 2) / block));
     return step * level[by * blocks + bx];
@@ -156,10 +163,17 @@ export function generateBumps(seed: number, difficulty: number): Terrain {
   const count = 80;
   const bumps = new Float64Array(4 * count); // x, y, height, sigma
   for (let k = 0; k < count; k++) {
-    bumps[4 * k] = rng.uniform(-size / 2, size / 2);
-    bumps[4 * k + 1] = rng.uniform(-size / 2, size / 2);
+    const s = rng.uniform(0.2, 0.5);
+    let x = 0, y = 0;
+    // Keep the start area clear: a bump's centre lies three sigmas beyond it.
+    while (Math.hypot(x, y) < START_FLAT_M + 3 * s) {
+      x = rng.uniform(-size / 2, size / 2);
+      y = rng.uniform(-size / 2, size / 2);
+    }
+    bumps[4 * k] = x;
+    bumps[4 * k + 1] = y;
     bumps[4 * k + 2] = difficulty * TERRAIN_HARDEST.bumpHeightM * rng.uniform(0.5, 1);
-    bumps[4 * k + 3] = rng.uniform(0.2, 0.5);
+    bumps[4 * k + 3] = s;
   }
   return fillPatch(size, cells, (x, y) => {
     let h = 0;
