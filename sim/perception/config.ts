@@ -91,3 +91,8 @@ export type TaskPerception = z.output<typeof TaskPerceptionSchema>;
 
 /** Value of a depth pixel or height-scan cell with no reading (dropout, no return, out of range). */
 export const MISSING_READING = 0;
+
+/** A robot config with a validated perception section (defaults: 32x24 depth at 30 Hz, 11x11 scan). */
+export function withPerception<R extends object>(robot: R, section: unknown = { depthCamera: {}, heightScan: {} }): R & { perception: PerceptionConfig } {
+  return { ...robot, perception: PerceptionConfigSchema.parse(section) };
+}

@@ -5,14 +5,14 @@ import { DEFAULT_ROBOT_CONFIG } from '../../sim/config/paths.js';
 import { loadTask, type TaskConfig } from '../../sim/config/task.js';
 import type { RandomizationConfig } from '../../sim/config/randomization.js';
 import { nominalParams } from '../../sim/episode-params.js';
-import { PerceptionConfigSchema } from '../../sim/perception/config.js';
+import { withPerception } from '../../sim/perception/config.js';
 import { PerceptionBatch } from '../../sim/perception/perception-batch.js';
 import { Rng } from '../../sim/rng.js';
 import type { Terrain } from '../../sim/terrain.js';
 import { BallbotWorld } from '../../sim/world.js';
 
-export function perceptiveRobot(section: unknown = { depthCamera: {}, heightScan: {} }): RobotConfig {
-  return { ...loadRobotConfig(DEFAULT_ROBOT_CONFIG), perception: PerceptionConfigSchema.parse(section) };
+export function perceptiveRobot(section?: unknown): RobotConfig {
+  return withPerception(loadRobotConfig(DEFAULT_ROBOT_CONFIG), section);
 }
 
 export function perceptiveTask(name = 'balance', depth = true, heightScan = true): TaskConfig {
