@@ -37,7 +37,7 @@ export const DepthCameraSchema = z.strictObject({
   dropout: range(0, 1).default(0.01),
   /** Frames reach the policy this many control ticks after they are rendered. */
   latencyTicks: ticks(MAX_PERCEPTION_LATENCY_TICKS).default(2),
-});
+}).refine((c) => c.minRange < c.maxRange, { message: 'minRange must be less than maxRange', path: ['minRange'] });
 
 export const HeightScanSchema = z.strictObject({
   /** Grid points along the heading (x) and across it (y). */

@@ -53,9 +53,14 @@ export class PerceptionBatch {
       new Error(`task '${task.name}' sets perception.${key === 'depthCamera' ? 'depth' : 'heightScan'}: true, but robot config '${robot.name}' has no perception.${key} section`);
     const random = randomization ? (randomization.perception ?? PerceptionRandomizationSchema.parse({})) : null;
     const batch = new PerceptionBatch(n, controlDt);
+    const checkRate = (key: string, rateHz: number) => {
+      // At most one reading per control tick: a faster sensor would silently drop frames.
+      if (rateHz * controlDt > 1 + 1e-9) throw new Error(`robot config '${robot.name}': perception.${key}.rateHz ${rateHz} exceeds control.rateHz ${1 / controlDt}`);
+    };
     if (want.depth) {
       const c = robot.perception?.depthCamera;
       if (!c) throw missing('depthCamera');
+      checkRate('depthCamera', c.rateHz);
       const camera = new DepthCamera(c, n, random);
       batch.add(DEPTH_INPUT, {
         shape: [c.height, c.width], low: 0, high: c.maxRange, units: 'm', missing: MISSING_READING, rateHz: c.rateHz,
@@ -68,6 +73,7 @@ export class PerceptionBatch {
     if (want.heightScan) {
       const c = robot.perception?.heightScan;
       if (!c) throw missing('heightScan');
+      checkRate('heightScan', c.rateHz);
       const scan = new HeightScan(c, n, random);
       batch.add(HEIGHT_SCAN_INPUT, {
         shape: [c.countY, c.countX], low: -Infinity, high: Infinity, units: 'm', missing: MISSING_READING, rateHz: c.rateHz,

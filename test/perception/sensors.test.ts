@@ -9,6 +9,7 @@ import { loadRandomizationConfig, RandomizationSchema } from '../../sim/config/r
 import { DEFAULT_RANDOMIZATION_CONFIG } from '../../sim/config/paths.js';
 import { BallbotEnv } from '../../sim/ballbot-env.js';
 import { makeBallbotVecEnv } from '../../sim/vec-env.js';
+import { SyncVecEnv } from '../../sim/sync-vec-env.js';
 import { MISSING_READING, PerceptionRandomizationSchema } from '../../sim/perception/config.js';
 import { DEPTH_INPUT, HEIGHT_SCAN_INPUT, PerceptionBatch } from '../../sim/perception/perception-batch.js';
 import { perceptiveRobot, perceptiveTask, rig, terrainFrom } from './helpers.js';
@@ -171,6 +172,8 @@ test('perception config errors name the key; a task asking for a sensor the robo
   const blindRobot = perceptiveRobot({});
   assert.throws(() => PerceptionBatch.forTask(blindRobot, perceptiveTask('balance', true, false), null, 1, 0.01), /perception\.depthCamera/);
   assert.equal(PerceptionBatch.forTask(blindRobot, perceptiveTask('balance', false, false), null, 1, 0.01), null);
+  assert.throws(() => PerceptionBatch.forTask(perceptiveRobot({ heightScan: { rateHz: 200 } }), perceptiveTask('balance', false, true), null, 1, 0.01), /perception\.heightScan\.rateHz 200 exceeds control\.rateHz 100/);
+  assert.throws(() => perceptiveRobot({ depthCamera: { minRange: 2, maxRange: 1 } }), /minRange must be less than maxRange/);
 });
 
 test('the vec env hands out extra observation batches and the final frame of an ended episode', async () => {
@@ -193,5 +196,15 @@ test('the vec env hands out extra observation batches and the final frame of an 
   assert.deepEqual(step.finalExtras![DEPTH_INPUT], finalDepth, 'finalExtras holds the last frame of the old episode');
   assert.notDeepEqual(step.extras![DEPTH_INPUT], finalDepth, 'extras already holds the new episode');
   await vec.close();
+  // The generic SyncVecEnv over single envs hands out the same batches.
+  const sync = new SyncVecEnv([await BallbotEnv.create({ robot, task, seed: 9 }), await BallbotEnv.create({ robot, task, seed: 10 })]);
+  sync.reset(9);
+  let syncStep = sync.step(new Float32Array([...action, ...action]));
+  for (let t = 1; t < 10; t++) syncStep = sync.step(new Float32Array([...action, ...action]));
+  assert.equal(syncStep.truncated[0], 1);
+  assert.deepEqual(syncStep.finalExtras![DEPTH_INPUT].subarray(0, finalDepth.length), finalDepth, 'SyncVecEnv: final frame of env 0');
+  assert.deepEqual(syncStep.extras![DEPTH_INPUT].subarray(0, finalDepth.length), sync.envs[0].extraObservation!(DEPTH_INPUT), 'SyncVecEnv: env 0 already in its new episode');
+  assert.notDeepEqual(syncStep.extras![DEPTH_INPUT].subarray(0, finalDepth.length), finalDepth);
+  sync.close();
   await assert.rejects(makeBallbotVecEnv({ robot, task, numEnvs: 2, workers: 2 }), /workers: 2 is not supported with a perception task/);
 });
