@@ -5,14 +5,18 @@
 import type { RobotSim } from '../robot-sim.js';
 import type { Rng } from '../rng.js';
 import { quatFromAxisAngle, quatMultiply, rotate } from '../math3.js';
-import type { DepthCameraConfig, PerceptionRandomization } from './config.js';
+import { MISSING_READING, type DepthCameraConfig, type PerceptionRandomization } from './config.js';
+import type { SensorRenderer } from './perception-batch.js';
+import type { TensorSpace } from '../spaces.js';
 import { symmetric } from './sensor-errors.js';
 import type { TerrainRays } from './terrain-rays.js';
 
 const DEG = Math.PI / 180;
 
-export class DepthCamera {
+export class DepthCamera implements SensorRenderer {
   readonly pixels: number;
+  readonly space: TensorSpace;
+  readonly noisePerUnit: number;
   /** Unit ray directions in the camera frame (x forward, y left, z up), [pixels * 3]. */
   private readonly rays: Float64Array;
   /** Cosine between each ray and the optical axis (ray length -> z-depth). */
@@ -29,6 +33,11 @@ export class DepthCamera {
   constructor(readonly config: DepthCameraConfig, numEnvs: number, private readonly random: PerceptionRandomization | null) {
     const { width, height } = config;
     this.pixels = width * height;
+    this.noisePerUnit = config.noisePerMetre;
+    this.space = {
+      shape: [height, width], low: 0, high: config.maxRange, units: 'm', missing: MISSING_READING, rateHz: config.rateHz,
+      layout: 'row-major [row][column], row 0 at the top, column 0 on the left; z-depth along the optical axis',
+    };
     this.rays = new Float64Array(this.pixels * 3);
     this.along = new Float64Array(this.pixels);
     const tx = Math.tan((config.horizontalFovDeg * DEG) / 2), tz = Math.tan((config.verticalFovDeg * DEG) / 2);
@@ -49,7 +58,7 @@ export class DepthCamera {
   }
 
   /** Draw this episode's mounting error (position and angles) for env i. */
-  sampleMount(i: number, rng: Rng): void {
+  sampleEpisode(i: number, rng: Rng): void {
     const r = this.random;
     if (!r) return;
     const dp = r.cameraPositionErrorM, da = r.cameraAngleErrorDeg;

@@ -6,7 +6,9 @@
 import type { RobotSim } from '../robot-sim.js';
 import type { Rng } from '../rng.js';
 import { yawOf } from '../math3.js';
-import type { HeightScanConfig, PerceptionRandomization } from './config.js';
+import { MISSING_READING, type HeightScanConfig, type PerceptionRandomization } from './config.js';
+import type { SensorRenderer } from './perception-batch.js';
+import type { TensorSpace } from '../spaces.js';
 import { symmetric } from './sensor-errors.js';
 import type { TerrainRays } from './terrain-rays.js';
 
@@ -14,8 +16,11 @@ import type { TerrainRays } from './terrain-rays.js';
 const SCAN_ABOVE_M = 2;
 const SCAN_REACH_M = 6;
 
-export class HeightScan {
+export class HeightScan implements SensorRenderer {
   readonly cells: number;
+  readonly space: TensorSpace;
+  /** Height noise has a flat floor. */
+  readonly noisePerUnit = 0;
   /** Grid point offsets in the heading frame, [cells * 2], m. */
   private readonly grid: Float64Array;
   /** Per env registration error for this episode: x, y offset (m) and yaw (rad), [n * 3]. */
@@ -25,6 +30,10 @@ export class HeightScan {
   constructor(readonly config: HeightScanConfig, numEnvs: number, private readonly random: PerceptionRandomization | null) {
     const { countX, countY, spacing } = config;
     this.cells = countX * countY;
+    this.space = {
+      shape: [countY, countX], low: -Infinity, high: Infinity, units: 'm', missing: MISSING_READING, rateHz: config.rateHz,
+      layout: `row-major [y][x] in the heading frame, ${spacing} m apart, x forward (column 0 behind), y left (row 0 right); height above the ball's contact point`,
+    };
     this.grid = new Float64Array(this.cells * 2);
     for (let iy = 0; iy < countY; iy++) {
       for (let ix = 0; ix < countX; ix++) {
@@ -36,7 +45,7 @@ export class HeightScan {
   }
 
   /** Draw this episode's registration error for env i. */
-  sampleError(i: number, rng: Rng): void {
+  sampleEpisode(i: number, rng: Rng): void {
     const r = this.random;
     if (!r) return;
     this.error[3 * i] = symmetric(rng, r.scanPositionErrorM);

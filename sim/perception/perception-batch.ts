@@ -8,7 +8,7 @@ import type { TaskConfig } from '../config/task.js';
 import { Rng } from '../rng.js';
 import type { RobotSim } from '../robot-sim.js';
 import { tensorSize, type TensorSpace } from '../spaces.js';
-import { MISSING_READING, PerceptionRandomizationSchema } from './config.js';
+import { PerceptionRandomizationSchema, type PerceptionConfig } from './config.js';
 import { DelayLine } from './delay-line.js';
 import { DepthCamera } from './depth-camera.js';
 import { HeightScan } from './height-scan.js';
@@ -19,16 +19,23 @@ import { TerrainRays } from './terrain-rays.js';
 export const DEPTH_INPUT = 'depth';
 export const HEIGHT_SCAN_INPUT = 'height_scan';
 
+/** What the batch needs of a sensor model (DepthCamera, HeightScan). */
+export interface SensorRenderer {
+  readonly space: TensorSpace;
+  /** Noise std growth per unit of the reading (depth noise grows with range). */
+  readonly noisePerUnit: number;
+  /** Env i's clean frame, NaN where there is no reading. */
+  render(i: number, sim: RobotSim, rays: TerrainRays, out: Float32Array): void;
+  /** Draw env i's pose errors for a new episode. */
+  sampleEpisode(i: number, rng: Rng): void;
+}
+
 interface Sensor {
   readonly name: string;
-  readonly space: TensorSpace;
+  readonly model: SensorRenderer;
   readonly size: number;
   readonly errors: SensorEpisodes;
   readonly line: DelayLine;
-  /** Depth noise grows with range; heights have a flat noise floor. */
-  readonly noisePerUnit: number;
-  render(i: number, sim: RobotSim, rays: TerrainRays, out: Float32Array): void;
-  sampleEpisode(i: number, rng: Rng): void;
   /** Batch output [n * size] and the last frame of ended episodes. */
   readonly out: Float32Array;
   readonly finalOut: Float32Array;
@@ -57,39 +64,27 @@ export class PerceptionBatch {
       // At most one reading per control tick: a faster sensor would silently drop frames.
       if (rateHz * controlDt > 1 + 1e-9) throw new Error(`robot config '${robot.name}': perception.${key}.rateHz ${rateHz} exceeds control.rateHz ${1 / controlDt}`);
     };
+    const required = <K extends 'depthCamera' | 'heightScan'>(key: K): NonNullable<PerceptionConfig[K]> => {
+      const c = robot.perception?.[key];
+      if (!c) throw missing(key);
+      checkRate(key, c.rateHz);
+      return c as NonNullable<PerceptionConfig[K]>;
+    };
     if (want.depth) {
-      const c = robot.perception?.depthCamera;
-      if (!c) throw missing('depthCamera');
-      checkRate('depthCamera', c.rateHz);
-      const camera = new DepthCamera(c, n, random);
-      batch.add(DEPTH_INPUT, {
-        shape: [c.height, c.width], low: 0, high: c.maxRange, units: 'm', missing: MISSING_READING, rateHz: c.rateHz,
-        layout: 'row-major [row][column], row 0 at the top, column 0 on the left; z-depth along the optical axis',
-      }, new SensorEpisodes(n, c, random), c.noisePerMetre, {
-        render: (i, sim, rays, out) => camera.render(i, sim, rays, out),
-        sampleEpisode: (i, rng) => camera.sampleMount(i, rng),
-      });
+      const c = required('depthCamera');
+      batch.add(DEPTH_INPUT, new DepthCamera(c, n, random), new SensorEpisodes(n, c, random));
     }
     if (want.heightScan) {
-      const c = robot.perception?.heightScan;
-      if (!c) throw missing('heightScan');
-      checkRate('heightScan', c.rateHz);
-      const scan = new HeightScan(c, n, random);
-      batch.add(HEIGHT_SCAN_INPUT, {
-        shape: [c.countY, c.countX], low: -Infinity, high: Infinity, units: 'm', missing: MISSING_READING, rateHz: c.rateHz,
-        layout: `row-major [y][x] in the heading frame, ${c.spacing} m apart, x forward (column 0 behind), y left (row 0 right); height above the ball's contact point`,
-      }, new SensorEpisodes(n, c, random), 0, {
-        render: (i, sim, rays, out) => scan.render(i, sim, rays, out),
-        sampleEpisode: (i, rng) => scan.sampleError(i, rng),
-      });
+      const c = required('heightScan');
+      batch.add(HEIGHT_SCAN_INPUT, new HeightScan(c, n, random), new SensorEpisodes(n, c, random));
     }
     return batch;
   }
 
-  private add(name: string, space: TensorSpace, errors: SensorEpisodes, noisePerUnit: number, fns: Pick<Sensor, 'render' | 'sampleEpisode'>): void {
-    const size = tensorSize(space);
+  private add(name: string, model: SensorRenderer, errors: SensorEpisodes): void {
+    const size = tensorSize(model.space);
     this.sensors.push({
-      name, space, size, errors, noisePerUnit, ...fns,
+      name, model, size, errors,
       line: new DelayLine(this.n, size, errors.maxLatency),
       out: new Float32Array(this.n * size),
       finalOut: new Float32Array(this.n * size),
@@ -98,7 +93,7 @@ export class PerceptionBatch {
 
   /** Spaces of the extra observations, by name. */
   spaces(): Record<string, TensorSpace> {
-    return Object.fromEntries(this.sensors.map((s) => [s.name, s.space]));
+    return Object.fromEntries(this.sensors.map((s) => [s.name, s.model.space]));
   }
 
   output(name: string, final = false): Float32Array {
@@ -119,10 +114,10 @@ export class PerceptionBatch {
     this.ticks[i] = 0;
     for (const s of this.sensors) {
       s.errors.sample(i, rng);
-      s.sampleEpisode(i, rng);
+      s.model.sampleEpisode(i, rng);
       const frame = s.line.advance(i);
-      s.render(i, sim, this.rays, frame);
-      s.errors.corrupt(i, frame, rng, s.noisePerUnit);
+      s.model.render(i, sim, this.rays, frame);
+      s.errors.corrupt(i, frame, rng, s.model.noisePerUnit);
       s.line.prime(i);
       this.publish(s, i);
     }
@@ -132,12 +127,12 @@ export class PerceptionBatch {
   step(i: number, sim: RobotSim): void {
     const t = ++this.ticks[i];
     for (const s of this.sensors) {
-      const period = s.space.rateHz * this.controlDt;
+      const period = s.model.space.rateHz * this.controlDt;
       const due = Math.floor(t * period + 1e-9) !== Math.floor((t - 1) * period + 1e-9);
       if (due) {
         const frame = s.line.advance(i);
-        s.render(i, sim, this.rays, frame);
-        s.errors.corrupt(i, frame, this.rngs[i], s.noisePerUnit);
+        s.model.render(i, sim, this.rays, frame);
+        s.errors.corrupt(i, frame, this.rngs[i], s.model.noisePerUnit);
       } else {
         s.line.hold(i);
       }
