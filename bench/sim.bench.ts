@@ -12,6 +12,7 @@ import { BallbotWorld } from '../sim/world.js';
 import { loadRobotConfig } from '../sim/config/robot.js';
 import { DEFAULT_ROBOT_CONFIG } from '../sim/config/paths.js';
 import { nominalParams } from '../sim/episode-params.js';
+import { heapGrowth, interleaved } from './measure.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -79,40 +80,6 @@ async function physicsSteps(): Promise<{ step: () => void; heapBytesPerStep: () 
   return { step, heapBytesPerStep, close: () => world.close() };
 }
 
-/** Heap growth per call; a GC in between hides growth, so take the smallest non-negative try. */
-function heapGrowth(f: () => void): number {
-  let best = Infinity;
-  for (let k = 0; k < 8; k++) {
-    const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < 5000; i++) f();
-    const after = process.memoryUsage().heapUsed;
-    if (after >= before) best = Math.min(best, (after - before) / 5000);
-  }
-  return best;
-}
-
-/** Alternate short rounds of each candidate and take each one's median rate, so a busy
- *  machine slows both alike and the ratio stays meaningful. */
-function interleaved(candidates: (() => void)[], rounds = 7): number[] {
-  const rates = candidates.map(() => [] as number[]);
-  const saved = budget;
-  for (let r = 0; r < rounds; r++) {
-    candidates.forEach((step, i) => rates[i].push(rateFor(step, saved / rounds)));
-  }
-  return rates.map((list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]);
-}
-
-function rateFor(step: () => void, seconds: number): number {
-  for (let i = 0; i < 200; i++) step();
-  let calls = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) {
-    for (let i = 0; i < 100; i++) step();
-    calls += 100;
-  }
-  return calls / ((performance.now() - t0) / 1000);
-}
-
 async function envSteps(): Promise<number> {
   const env = await makeBallbotEnv({ seed: 1 });
   env.reset(1);
@@ -149,7 +116,7 @@ async function vecEnvSteps(): Promise<{ rate: number; numEnvs: number; workers: 
 log('bench:sim  bare Rapier baseline vs ballbot physics substep (interleaved rounds) ...');
 const baseline = await rapierBaseline();
 const model = await physicsSteps();
-const [rapierBaselineStepsPerSec, physicsRate] = interleaved([baseline.step, model.step]);
+const [rapierBaselineStepsPerSec, physicsRate] = interleaved([baseline.step, model.step], budget);
 const physics = { rate: physicsRate, heapBytesPerStep: model.heapBytesPerStep() };
 baseline.close();
 model.close();

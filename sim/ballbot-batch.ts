@@ -8,6 +8,7 @@ import { envSeed, startEpisode } from './episode-start.js';
 import { yawOf } from './math3.js';
 import { ACTION_SIZE, actionToTorque, buildObservation, clipAction, OBS_SIZE } from './observation.js';
 import { newRewardState, stepReward, trackingError2 } from './reward.js';
+import { PerceptionBatch } from './perception/perception-batch.js';
 import { Rng } from './rng.js';
 import { BallbotWorld } from './world.js';
 
@@ -56,6 +57,8 @@ export class BallbotBatch {
   readonly episodeStats: Float64Array;
   readonly controlDt: number;
   curriculumLevel = 1;
+  /** Depth image and height scan, when the task asks for them (null = blind). */
+  readonly perception: PerceptionBatch | null;
 
   private readonly rngs: Rng[];
   private readonly steps: Int32Array;
@@ -107,6 +110,7 @@ export class BallbotBatch {
     this.epMaxTilt = new Float64Array(n);
     this.actionDelta2 = new Float64Array(n);
     this.tiltLimit = (options.task.tiltLimitDeg * Math.PI) / 180;
+    this.perception = PerceptionBatch.forTask(options.robot, options.task, options.randomization, n, world.controlDt);
   }
 
   static async create(options: BatchOptions): Promise<BallbotBatch> {
@@ -130,7 +134,7 @@ export class BallbotBatch {
     const { robot, task, randomization } = this.options;
     const rng = this.rngs[i];
     const sim = this.world.robots[i];
-    const p = startEpisode(sim, rng, { robot, randomization, level: this.curriculumLevel, terrain: task.terrain === 'rough' ? 'rough' : 'flat', initTiltDeg: task.initTiltDeg, randomPose: true });
+    const p = startEpisode(sim, rng, { robot, randomization, level: this.curriculumLevel, terrain: task.terrain, terrainDifficulty: task.terrainDifficulty, initTiltDeg: task.initTiltDeg, randomPose: true });
     this.steps[i] = 0;
     this.prevAction.fill(0, i * ACTION_SIZE, (i + 1) * ACTION_SIZE);
     this.command.fill(0, i * 3, i * 3 + 3);
@@ -145,6 +149,7 @@ export class BallbotBatch {
     this.epActionChange[i] = 0;
     this.epMaxTilt[i] = 0;
     this.observe(i, this.controlDt);
+    this.perception?.beginEpisode(i, sim, rng);
   }
 
   private sampleCommand(i: number): void {
@@ -238,6 +243,7 @@ export class BallbotBatch {
     const sim = this.world.robots[i];
     this.steps[i]++;
     this.observe(i, dt);
+    this.perception?.step(i, sim);
     const priv = this.privileged.subarray(i * PRIV_SIZE, (i + 1) * PRIV_SIZE);
     const P = PRIV_INDEX, rs = this.rewardState;
     rs.tiltRad = priv[P.tiltRad];
@@ -277,6 +283,7 @@ export class BallbotBatch {
       s[row + 7] = (this.epMaxTilt[i] * 180) / Math.PI;
       this.finalObs.set(this.obs.subarray(i * OBS_SIZE, (i + 1) * OBS_SIZE), i * OBS_SIZE);
       this.finalPrivileged.set(priv, i * PRIV_SIZE);
+      this.perception?.saveFinal(i);
       this.resetEnv(i);
     }
   }

@@ -8,7 +8,7 @@ import { DEFAULT_RANDOMIZATION_CONFIG, DEFAULT_ROBOT_CONFIG } from './config/pat
 import { BallbotBatch, EPISODE_FIELDS, EPISODE_STRIDE, PRIV_SIZE, PRIVILEGED_LAYOUT } from './ballbot-batch.js';
 import type { Env, StepResult } from './env.js';
 import { ACTION_LAYOUT, ACTION_SIZE, OBS_SIZE, OBSERVATION_LAYOUT } from './observation.js';
-import { box, type BoxSpace } from './spaces.js';
+import { box, type BoxSpace, type TensorSpace } from './spaces.js';
 
 export interface BallbotEnvOptions {
   /** Built-in task name ('balance' | 'velocity' | 'terrain'), a YAML path, or a config. */
@@ -68,10 +68,14 @@ export class BallbotEnv implements Env {
   readonly dt: number;
   private seedCounter: number;
   private readonly action = new Float32Array(ACTION_SIZE);
+  readonly observationSpaces?: Readonly<Record<string, TensorSpace>>;
+  /** The last step ended the episode: extra observations come from the final frame. */
+  private ended = false;
 
   private constructor(private readonly batch: BallbotBatch, seed: number) {
     this.dt = batch.controlDt;
     this.seedCounter = seed;
+    if (batch.perception) this.observationSpaces = batch.perception.spaces();
   }
 
   static async create(options: BallbotEnvOptions = {}): Promise<BallbotEnv> {
@@ -88,6 +92,7 @@ export class BallbotEnv implements Env {
   reset(seed?: number): Float32Array {
     // Without a seed, each reset draws a fresh episode (a new seed from the counter).
     this.seedCounter = seed ?? this.seedCounter + 1;
+    this.ended = false;
     return this.batch.resetAll(this.seedCounter).slice();
   }
 
@@ -96,6 +101,7 @@ export class BallbotEnv implements Env {
     const b = this.batch;
     b.step(this.action);
     const ended = b.terminated[0] === 1 || b.truncated[0] === 1;
+    this.ended = ended;
     // The batch auto-resets; a single Env returns the final observation and waits for reset().
     const obs = ended ? b.finalObs.slice(0, OBS_SIZE) : b.obs.slice();
     return {
@@ -109,6 +115,12 @@ export class BallbotEnv implements Env {
 
   privileged(): Float32Array {
     return this.batch.privileged.slice();
+  }
+
+  extraObservation(name: string): Float32Array {
+    const perception = this.batch.perception;
+    if (!perception) throw new Error(`extraObservation('${name}'): this task has no perception inputs (task key 'perception')`);
+    return perception.output(name, this.ended).slice();
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 // The Env and VecEnv interfaces: Gymnasium semantics. Training depends on sim only
 // through these, so any module that implements them can be trained.
-import type { BoxSpace } from './spaces.js';
+import type { BoxSpace, TensorSpace } from './spaces.js';
 
 export interface StepResult {
   obs: Float32Array;
@@ -23,6 +23,13 @@ export interface Env {
   step(action: Float32Array): StepResult;
   /** Privileged observation for the current state, if the env has one. */
   privileged?(): Float32Array;
+  /**
+   * Dictionary observations beside `obs` (e.g. 'depth', 'height_scan'), when the task asks
+   * for them. `obs` stays the proprioceptive vector, so blind code never sees a change.
+   */
+  readonly observationSpaces?: Readonly<Record<string, TensorSpace>>;
+  /** The named extra observation matching the last obs returned by reset or step. */
+  extraObservation?(name: string): Float32Array;
   close?(): void;
 }
 
@@ -44,6 +51,9 @@ export interface VecStep {
   /** Privileged obs batch [n * privSize] when the env has a privileged block. */
   privileged?: Float32Array;
   finalPrivileged?: Float32Array;
+  /** Extra observation batches by name [n * size] (see Env.observationSpaces), and their final values. */
+  extras?: Readonly<Record<string, Float32Array>>;
+  finalExtras?: Readonly<Record<string, Float32Array>>;
   /** Per-env info for envs whose episode just ended (episode return, length, ...). */
   episodes: EpisodeInfo[];
 }
@@ -61,6 +71,7 @@ export interface VecEnv {
   readonly observationSpace: BoxSpace;
   readonly actionSpace: BoxSpace;
   readonly privilegedSpace?: BoxSpace;
+  readonly observationSpaces?: Readonly<Record<string, TensorSpace>>;
   readonly dt: number;
   reset(seed?: number): Promise<Float32Array> | Float32Array;
   /** actions: [n * actSize]. The returned buffers may be reused by the next call. */

@@ -6,7 +6,7 @@ import type { RobotConfig } from './config/robot.js';
 import { nominalParams, sampleParams, type EpisodeParams } from './episode-params.js';
 import type { Rng } from './rng.js';
 import type { RobotSim } from './robot-sim.js';
-import { generateTerrain } from './terrain.js';
+import { episodeTerrain, type TerrainKind } from './terrain.js';
 
 export interface EpisodeStartOptions {
   robot: RobotConfig;
@@ -14,7 +14,9 @@ export interface EpisodeStartOptions {
   randomization: RandomizationConfig | null;
   /** Curriculum level in [0, 1] (sim/episode-params.ts). */
   level: number;
-  terrain: 'flat' | 'rough';
+  terrain: TerrainKind;
+  /** Difficulty range of the generated terrain kinds, scaled by the curriculum level (sim/terrain.ts). */
+  terrainDifficulty?: readonly [number, number];
   /** Start tilt range, degrees. */
   initTiltDeg: readonly [number, number];
   /**
@@ -33,8 +35,8 @@ export function envSeed(seed: number, index: number): number {
 export function startEpisode(sim: RobotSim, rng: Rng, o: EpisodeStartOptions): EpisodeParams {
   const p = o.randomization ? sampleParams(o.robot, o.randomization, rng, o.level) : nominalParams(o.robot);
   sim.setParams(p);
-  if (o.terrain === 'rough') sim.setTerrain(generateTerrain(rng.nextU32(), p.terrainRoughness));
-  else if (sim.terrain) sim.setTerrain(null);
+  const terrain = episodeTerrain(o.terrain, rng, p.terrainRoughness, o.terrainDifficulty, o.level);
+  if (terrain || sim.terrain) sim.setTerrain(terrain);
   const tilt = (rng.uniform(o.initTiltDeg[0], o.initTiltDeg[1]) * Math.PI) / 180;
   const tiltAxis = rng.uniform(0, 2 * Math.PI), heading = rng.uniform(-Math.PI, Math.PI);
   sim.resetPose(0, 0, tilt, o.randomPose ? tiltAxis : 0, o.randomPose ? heading : 0);

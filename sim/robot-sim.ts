@@ -39,6 +39,8 @@ export class RobotSim {
   private readonly ballCollider: RAPIER.Collider;
   private terrainBody: RAPIER.RigidBody | null = null;
   terrain: Terrain | null = null;
+  /** This robot's terrain collider, for sensor ray casts (null on the flat slab). */
+  terrainCollider: RAPIER.Collider | null = null;
 
   params!: EpisodeParams;
   private J!: Float64Array;
@@ -125,6 +127,7 @@ export class RobotSim {
   setTerrain(terrain: Terrain | null): void {
     if (this.terrainBody) this.world.removeRigidBody(this.terrainBody);
     this.terrainBody = null;
+    this.terrainCollider = null;
     this.terrain = terrain;
     if (!terrain) return;
     const R = this.R;
@@ -138,7 +141,7 @@ export class RobotSim {
     this.terrainBody = this.world.createRigidBody(
       R.RigidBodyDesc.fixed().setTranslation(this.originX, this.originY, 0).setRotation({ x: s, y: 0, z: 0, w: s }),
     );
-    this.world.createCollider(
+    this.terrainCollider = this.world.createCollider(
       R.ColliderDesc.heightfield(terrain.cells, terrain.cells, h, { x: terrain.size, y: 1, z: terrain.size })
         .setFriction(1)
         .setCollisionGroups(terrainGroups(this.terrainClass)),

@@ -13,3 +13,25 @@ export function box(size: number, low: number | ArrayLike<number>, high: number 
     typeof v === 'number' ? new Float32Array(size).fill(v) : Float32Array.from(v as ArrayLike<number>);
   return { shape: [size], low: fill(low), high: fill(high), names };
 }
+
+/**
+ * A named extra observation beside the flat `obs` vector (a depth image, a height scan):
+ * a float32 tensor per env, row-major in `shape`, with its units and the value that marks a
+ * missing reading. Batches hold n such tensors back to back.
+ */
+export interface TensorSpace {
+  readonly shape: readonly number[];
+  readonly low: number;
+  readonly high: number;
+  readonly units: string;
+  /** How the elements are ordered (row-major axes and their directions). */
+  readonly layout: string;
+  /** Value of an element with no reading. */
+  readonly missing: number;
+  /** New readings per second (held between readings). */
+  readonly rateHz: number;
+}
+
+export function tensorSize(space: TensorSpace): number {
+  return space.shape.reduce((a, b) => a * b, 1);
+}

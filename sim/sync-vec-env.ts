@@ -3,13 +3,14 @@
 // "final_observation"), so a truncated episode can be bootstrapped. Works for any Env,
 // including bring-your-own env modules; the ballbot uses worker threads instead.
 import type { Env, EpisodeInfo, VecEnv, VecStep } from './env.js';
-import type { BoxSpace } from './spaces.js';
+import { tensorSize, type BoxSpace, type TensorSpace } from './spaces.js';
 
 export class SyncVecEnv implements VecEnv {
   readonly numEnvs: number;
   readonly observationSpace: BoxSpace;
   readonly actionSpace: BoxSpace;
   readonly privilegedSpace?: BoxSpace;
+  readonly observationSpaces?: Readonly<Record<string, TensorSpace>>;
   readonly dt: number;
   private readonly obsSize: number;
   private readonly actSize: number;
@@ -47,6 +48,13 @@ export class SyncVecEnv implements VecEnv {
       finalPrivileged: this.privSize ? new Float32Array(n * this.privSize) : undefined,
       episodes: [],
     };
+    if (first.observationSpaces && first.extraObservation) {
+      const spaces = first.observationSpaces;
+      this.observationSpaces = spaces;
+      const batches = () => Object.fromEntries(Object.entries(spaces).map(([name, space]) => [name, new Float32Array(n * tensorSize(space))]));
+      this.result.extras = batches();
+      this.result.finalExtras = batches();
+    }
     this.action = new Float32Array(this.actSize);
     this.returns = new Float64Array(n);
     this.lengths = new Int32Array(n);
@@ -58,6 +66,7 @@ export class SyncVecEnv implements VecEnv {
     this.envs.forEach((env, i) => {
       this.writeObs(i, env.reset(seed === undefined ? undefined : seed + i));
       this.writePrivileged(i, env, this.result.privileged);
+      this.writeExtras(i, env, this.result.extras);
       this.returns[i] = 0;
       this.lengths[i] = 0;
     });
@@ -86,6 +95,7 @@ export class SyncVecEnv implements VecEnv {
       if (s.terminated || s.truncated) {
         r.finalObs.set(s.obs, i * obsSize);
         this.writePrivileged(i, env, r.finalPrivileged);
+        this.writeExtras(i, env, r.finalExtras);
         const episode: EpisodeInfo = { ...s.info, env: i, return: this.returns[i], length: this.lengths[i], terminated: s.terminated };
         r.episodes.push(episode);
         this.returns[i] = 0;
@@ -97,6 +107,7 @@ export class SyncVecEnv implements VecEnv {
         this.writeObs(i, s.obs);
       }
       this.writePrivileged(i, env, r.privileged);
+      this.writeExtras(i, env, r.extras);
     }
     return r;
   }
@@ -111,5 +122,16 @@ export class SyncVecEnv implements VecEnv {
 
   private writePrivileged(i: number, env: Env, out: Float32Array | undefined): void {
     if (out && env.privileged) out.set(env.privileged(), i * this.privSize);
+  }
+
+  /** Env i's extra observations (after a step that ended an episode: its final ones). */
+  private writeExtras(i: number, env: Env, out: Readonly<Record<string, Float32Array>> | undefined): void {
+    if (!out || !env.extraObservation) return;
+    for (const name in out) {
+      const value = env.extraObservation(name);
+      const size = out[name].length / this.numEnvs;
+      if (value.length !== size) throw new Error(`env ${i} returned '${name}' of ${value.length} values, env 0's space says ${size}`);
+      out[name].set(value, i * size);
+    }
   }
 }

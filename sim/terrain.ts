@@ -42,6 +42,12 @@ export function generateTerrain(seed: number, roughness: number, options: Terrai
     amp *= 0.5;
     wl *= 0.5;
   }
+  return finishPatch(heights, size, cells);
+}
+
+/** Flatten the start pad and lift the patch onto the slab; every terrain kind ends here. */
+function finishPatch(heights: Float32Array, size: number, cells: number): Terrain {
+  const n = cells + 1;
   // Flatten a small pad at the centre so every episode starts on level ground.
   const pad = 0.5;
   for (let iy = 0; iy < n; iy++) {
@@ -97,4 +103,117 @@ export function terrainSlopesDeg(t: Terrain): Float32Array {
     }
   }
   return out;
+}
+
+// Harder terrain kinds for the curriculum. Each is a heightfield on the same patch as the
+// rough terrain, scaled by a difficulty in [0, 1] (1 = the hardest the task should see).
+export const TERRAIN_KINDS = ['flat', 'rough', 'slopes', 'steps', 'bumps', 'mixed'] as const;
+export type TerrainKind = (typeof TERRAIN_KINDS)[number];
+
+/** What difficulty 1 means for each kind. */
+export const TERRAIN_HARDEST = {
+  /** Ramp angle of the slopes, deg. */
+  slopeDeg: 12,
+  /** Step height, m (a third of the default ball radius). */
+  stepHeightM: 0.04,
+  /** Peak height of a bump, m. */
+  bumpHeightM: 0.08,
+} as const;
+
+/**
+ * The new kinds keep a flat start area of this radius in their own pattern (blending a
+ * tall pattern down to the pad would make a cliff around it).
+ */
+const START_FLAT_M = 1;
+
+/** Ridges of planar ramps: a triangle wave along a random direction, period 2.5-4 m. */
+export function generateSlopes(seed: number, difficulty: number): Terrain {
+  const { size, cells } = TERRAIN_DEFAULTS;
+  const rng = new Rng(seed);
+  const dir = rng.uniform(0, Math.PI), period = rng.uniform(2.5, 4);
+  const rise = Math.tan((difficulty * TERRAIN_HARDEST.slopeDeg * Math.PI) / 180) * (period / 2);
+  return fillPatch(size, cells, (x, y) => {
+    // Flat in a strip through the start, ramps from its edges outward.
+    const u = Math.max(0, Math.abs(x * Math.cos(dir) + y * Math.sin(dir)) - START_FLAT_M) / period;
+    const f = u - Math.floor(u);
+    return rise * (1 - Math.abs(2 * f - 1));
+  });
+}
+
+/** Blocks of 1 m with heights of 0, 1 or 2 steps: steps up and down in every direction. */
+export function generateSteps(seed: number, difficulty: number): Terrain {
+  // A finer grid keeps the step faces steep (one 0.1 m cell wide).
+  const size = TERRAIN_DEFAULTS.size, cells = 240, block = 1;
+  const rng = new Rng(seed);
+  const blocks = Math.ceil(size / block);
+  const level = Uint8Array.from({ length: blocks * blocks }, () => rng.int(3));
+  const step = difficulty * TERRAIN_HARDEST.stepHeightM;
+  return fillPatch(size, cells, (x, y) => {
+    if (Math.max(Math.abs(x), Math.abs(y)) < START_FLAT_M) return 0;
+    const bx = Math.min(blocks - 1, Math.floor((x + size / 2) / block));
+    const by = Math.min(blocks - 1, Math.floor((y + size / 2) / block));
+    return step * level[by * blocks + bx];
+  });
+}
+
+/** Round bumps (Gaussian profiles) scattered over the patch. */
+export function generateBumps(seed: number, difficulty: number): Terrain {
+  const { size, cells } = TERRAIN_DEFAULTS;
+  const rng = new Rng(seed);
+  const count = 80;
+  const bumps = new Float64Array(4 * count); // x, y, height, sigma
+  for (let k = 0; k < count; k++) {
+    const s = rng.uniform(0.2, 0.5);
+    let x = 0, y = 0;
+    // Keep the start area clear: a bump's centre lies three sigmas beyond it.
+    while (Math.hypot(x, y) < START_FLAT_M + 3 * s) {
+      x = rng.uniform(-size / 2, size / 2);
+      y = rng.uniform(-size / 2, size / 2);
+    }
+    bumps[4 * k] = x;
+    bumps[4 * k + 1] = y;
+    bumps[4 * k + 2] = difficulty * TERRAIN_HARDEST.bumpHeightM * rng.uniform(0.5, 1);
+    bumps[4 * k + 3] = s;
+  }
+  return fillPatch(size, cells, (x, y) => {
+    let h = 0;
+    for (let k = 0; k < count; k++) {
+      const dx = x - bumps[4 * k], dy = y - bumps[4 * k + 1], s = bumps[4 * k + 3];
+      h += bumps[4 * k + 2] * Math.exp(-(dx * dx + dy * dy) / (2 * s * s));
+    }
+    return h;
+  });
+}
+
+function fillPatch(size: number, cells: number, heightAt: (x: number, y: number) => number): Terrain {
+  const n = cells + 1;
+  const heights = new Float32Array(n * n);
+  for (let iy = 0; iy < n; iy++) {
+    for (let ix = 0; ix < n; ix++) heights[iy * n + ix] = heightAt((ix / cells - 0.5) * size, (iy / cells - 0.5) * size);
+  }
+  return finishPatch(heights, size, cells);
+}
+
+/**
+ * The terrain of one episode: null for flat ground. `rough` draws exactly as before
+ * (one seed from rng, amplitude = roughness); the other kinds draw a difficulty from
+ * `difficulty` shrunk by the curriculum level, and `mixed` picks one kind per episode.
+ */
+export function episodeTerrain(
+  kind: TerrainKind,
+  rng: Rng,
+  roughness: number,
+  difficulty: readonly [number, number] = [1, 1],
+  curriculumLevel = 1,
+): Terrain | null {
+  if (kind === 'flat') return null;
+  if (kind === 'rough') return generateTerrain(rng.nextU32(), roughness);
+  const [lo, hi] = difficulty;
+  const d = rng.uniform(lo, lo + (hi - lo) * Math.min(Math.max(curriculumLevel, 0), 1));
+  const picked = kind === 'mixed' ? (['rough', 'slopes', 'steps', 'bumps'] as const)[rng.int(4)] : kind;
+  const seed = rng.nextU32();
+  if (picked === 'rough') return generateTerrain(seed, roughness * d);
+  if (picked === 'slopes') return generateSlopes(seed, d);
+  if (picked === 'steps') return generateSteps(seed, d);
+  return generateBumps(seed, d);
 }

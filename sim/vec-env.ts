@@ -9,6 +9,7 @@ import {
   type BallbotEnvOptions,
 } from './ballbot-env.js';
 import type { EpisodeInfo, VecEnv, VecStep } from './env.js';
+import type { TensorSpace } from './spaces.js';
 import { ACTION_SIZE, OBS_SIZE } from './observation.js';
 
 export interface BallbotVecEnvOptions extends BallbotEnvOptions {
@@ -56,6 +57,8 @@ abstract class BallbotVecEnvBase implements VecEnv {
   readonly observationSpace = ballbotObservationSpace();
   readonly actionSpace = ballbotActionSpace();
   readonly privilegedSpace = ballbotPrivilegedSpace();
+  /** Depth image, height scan, ... when the task asks for perception (in-process envs only). */
+  observationSpaces?: Readonly<Record<string, TensorSpace>>;
   abstract readonly dt: number;
   protected readonly result: VecStep;
 
@@ -89,6 +92,14 @@ class InProcessBallbotVecEnv extends BallbotVecEnvBase {
     super(batch.n, allocateBuffers(batch.n, false));
     this.dt = batch.controlDt;
     copyBatchOut(batch, this.buf, 0);
+    const perception = batch.perception;
+    if (perception) {
+      // The batch's own perception buffers: rows for all envs, no copy.
+      this.observationSpaces = perception.spaces();
+      const names = Object.keys(this.observationSpaces);
+      this.result.extras = Object.fromEntries(names.map((name) => [name, perception.output(name)]));
+      this.result.finalExtras = Object.fromEntries(names.map((name) => [name, perception.output(name, true)]));
+    }
   }
   reset(seed = 0): Float32Array {
     this.batch.resetAll(seed);
@@ -213,11 +224,17 @@ export type BallbotVecEnv = InProcessBallbotVecEnv | WorkerBallbotVecEnv;
 export async function makeBallbotVecEnv(options: BallbotVecEnvOptions): Promise<BallbotVecEnv> {
   if (!Number.isInteger(options.numEnvs) || options.numEnvs < 1) throw new Error(`numEnvs must be a positive integer, got ${options.numEnvs}`);
   const cores = availableParallelism();
-  const workers = options.workers === 'auto' || options.workers === undefined
+  const config = resolveEnvConfig(options);
+  // Perception buffers are not shared with worker threads yet: perceptive tasks step in-process.
+  const wants = config.task.perception;
+  const perceptive = !!wants && (wants.depth || wants.heightScan);
+  if (perceptive && typeof options.workers === 'number' && options.workers > 0) {
+    throw new Error(`workers: ${options.workers} is not supported with a perception task yet; use workers: 0`);
+  }
+  const workers = perceptive ? 0 : options.workers === 'auto' || options.workers === undefined
     ? options.numEnvs >= 2 * cores ? cores : 0
     : Math.min(options.workers, options.numEnvs);
   if (workers <= 0) {
-    const config = resolveEnvConfig(options);
     return new InProcessBallbotVecEnv(await BallbotBatch.create({ ...config, numEnvs: options.numEnvs, seed: options.seed ?? 0 }));
   }
   return WorkerBallbotVecEnv.create(options, workers);

@@ -4,10 +4,11 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Env, EnvFactory, VecEnv } from '../sim/env.js';
+import { BUILTIN_TASKS as BALLBOT_TASK_NAMES } from '../sim/config/task.js';
 import { SyncVecEnv } from '../sim/sync-vec-env.js';
 import { makePendulumEnv } from './envs/pendulum.js';
 
-export const BALLBOT_TASKS = ['balance', 'velocity', 'terrain'] as const;
+export const BALLBOT_TASKS = BALLBOT_TASK_NAMES;
 export const BUILTIN_TASKS = ['pendulum', ...BALLBOT_TASKS] as const;
 
 export function isBallbotTask(task: string): boolean {

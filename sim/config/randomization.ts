@@ -2,6 +2,7 @@
 // seed and held for the whole episode. A curriculum level in [0, 1] shrinks every range
 // toward its nominal value (level 1 = the full ranges in the file).
 import { z } from 'zod';
+import { PerceptionRandomizationSchema } from '../perception/config.js';
 import { loadYamlFile } from './yaml.js';
 import { configPath } from './paths.js';
 
@@ -47,6 +48,8 @@ export const RandomizationSchema = z.strictObject({
   wheelFrictionScale: interval(0.1, 5).optional(),
   /** Roller friction multiplier (robots with `drive.model: traction`); optional. */
   rollerDampingScale: interval(0, 10).optional(),
+  /** Perception errors (sim/perception); absent = the sensors' nominal noise and no pose error. */
+  perception: PerceptionRandomizationSchema.optional(),
 });
 
 export type RandomizationConfig = z.output<typeof RandomizationSchema>;

@@ -2,6 +2,7 @@
 // source of every number; this schema is the single definition of what a robot config is.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { PerceptionConfigSchema } from '../perception/config.js';
 import { loadYamlFile } from './yaml.js';
 
 const pos = (what: string) => z.number().positive({ message: `${what} must be > 0` });
@@ -93,6 +94,8 @@ export const RobotConfigSchema = z.strictObject({
     path: ['physicsDt'],
     message: 'must divide the control period 1/control.rateHz into a whole number of physics steps (e.g. 0.002 at 100 Hz is 5 steps)',
   }),
+  /** Depth camera and height scan (sim/perception); absent = a blind robot. */
+  perception: PerceptionConfigSchema.optional(),
 });
 
 /** Physics steps per control period, or null when physicsDt does not divide it (to 1e-6 of a step). */

@@ -2,6 +2,8 @@
 // ends. Reward terms are generic; a task is a set of weights (0 disables a term).
 import { z } from 'zod';
 import { configPath } from './paths.js';
+import { TaskPerceptionSchema } from '../perception/config.js';
+import { TERRAIN_KINDS } from '../terrain.js';
 import { loadYamlFile } from './yaml.js';
 
 const interval = (lo: number, hi: number) =>
@@ -40,7 +42,12 @@ const TaskSchema = z.strictObject({
   tiltLimitDeg: z.number().min(1).max(89),
   /** Initial tilt magnitude (deg), uniform in the range, random direction. */
   initTiltDeg: interval(0, 30),
-  terrain: z.enum(['flat', 'rough']),
+  terrain: z.enum(TERRAIN_KINDS),
+  /**
+   * Terrain difficulty in [0, 1] for slopes, steps, bumps and mixed: each episode draws it
+   * uniformly from [low, low + (high - low) * curriculum level]. Default [1, 1].
+   */
+  terrainDifficulty: interval(0, 1).optional(),
   commands: z
     .strictObject({
       vx: interval(-5, 5),
@@ -54,12 +61,14 @@ const TaskSchema = z.strictObject({
     .nullable(),
   /** Reward = dt * sum(weight * term) each step (+ fall once). */
   reward: RewardWeightsSchema,
+  /** Which perception inputs the env computes (the robot config must carry the sensors). */
+  perception: TaskPerceptionSchema.optional(),
 });
 
 export type TaskConfig = z.output<typeof TaskSchema>;
 export type RewardWeights = z.output<typeof RewardWeightsSchema>;
 
-export const BUILTIN_TASKS = ['balance', 'velocity', 'terrain'] as const;
+export const BUILTIN_TASKS = ['balance', 'velocity', 'terrain', 'terrain-slopes', 'terrain-steps', 'terrain-mixed'] as const;
 
 /** A task by built-in name (configs/tasks/NAME.yaml) or by path to a YAML file. */
 export function loadTask(nameOrFile: string): TaskConfig {
