@@ -56,7 +56,7 @@ export function readMcapJsonMessages(file: string): McapJson {
   }
   const truncated = !reader.done();
   if (truncated && messages.length === 0) {
-    throw new Error(`${file}: no message could be read: the data from byte ${offset()} on (${reader.bytesRemaining()} bytes) is not a complete MCAP record`);
+    throw new Error(`${file}: no message could be read (cut short or damaged): the data from byte ${offset()} on (${reader.bytesRemaining()} bytes) is not a complete MCAP record`);
   }
   return { messages, metadata, truncated };
 }

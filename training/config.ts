@@ -105,7 +105,7 @@ export const TrainConfigSchema = z.strictObject({
 /** The `env:` keys each built-in task reads (seed and task come from the run); a custom --env module takes any. */
 const BUILTIN_ENV_KEYS: Record<string, readonly string[]> = {
   pendulum: [],
-  ...Object.fromEntries(BALLBOT_TASKS.map((task) => [task, ['robot', 'randomize']])),
+  ...Object.fromEntries(BALLBOT_TASKS.map((task) => [task, ['robot', 'randomize', 'residual', 'reward']])),
 };
 
 function checkTaskAndEnv(config: { task: string; envModule?: string; env: Record<string, unknown> }, ctx: z.RefinementCtx): void {

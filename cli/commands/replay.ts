@@ -18,6 +18,7 @@ ball velocity the sensors imply.
                  configs/robot/default.yaml); must be the same robot (name, rate)
   --window S     open-loop window, s (default 0.2)
   --json         print the result as one JSON object on the last line`,
+  positionals: true,
   options: { robot: { type: 'string' }, window: { type: 'string' }, json: { type: 'boolean' } },
 } as const;
 

@@ -26,6 +26,7 @@ the estimates (widths from the uncertainties).
   --window S              open-loop replay window, s (default 0.2)
   --iterations N          Levenberg-Marquardt iterations (default 15)
   --json                  print the result as one JSON object on the last line`,
+  positionals: true,
   options: {
     out: { type: 'string' }, 'randomization-out': { type: 'string' }, robot: { type: 'string' }, randomization: { type: 'string' },
     params: { type: 'string' }, window: { type: 'string' }, iterations: { type: 'string' }, json: { type: 'boolean' },

@@ -113,8 +113,10 @@ test('normalization outside the graph is refused: nothing applies it', async () 
   for (const caller of CALLERS) await refusedByLoader(unfolded, caller, /normalization: the artifact keeps \{mean, std, clip\} outside the graph/);
 });
 
-test('a residual artifact is refused, naming the key, where no caller can compose its base controller', async () => {
-  await refusedByLoader(residual, CALLERS[0], /'ballbot.base_controller': the artifact is a residual on base controller 'lqr'/);
+test('a residual artifact loads where the base can be composed and is refused, naming the key, where it cannot', async () => {
+  const p = await OnnxPolicy.load(residual, CALLERS[0]);
+  p.close();
+  await refusedByLoader(residual, { ...CALLERS[0], baseControllers: [] }, /'ballbot.base_controller': the artifact is a residual on base controller 'lqr'/);
 });
 
 test('malformed optional metadata names the key', () => {
