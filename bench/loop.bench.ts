@@ -32,7 +32,10 @@ const rateHz = Number(values.rate ?? 200);
 const spinUs = Number(values['spin-us'] ?? 0);
 
 const base = loadRobotConfig(new URL('../../configs/robot/default.yaml', import.meta.url).pathname);
-const robot = { ...base, control: { ...base.control, rateHz } }; // the sim steps at the loop rate too
+// The sim steps at the loop rate too, with the largest physics step <= the configured one that
+// divides the period (the robot schema refuses one that does not).
+const substeps = Math.max(1, Math.ceil(1 / rateHz / base.control.physicsDt - 1e-9));
+const robot = { ...base, control: { ...base.control, rateHz, physicsDt: 1 / rateHz / substeps } };
 const policyFile = writeRandomPolicy({ robot, rateHz, seed: 1, dir: mkdtempSync(join(tmpdir(), 'ballbot-bench-')) });
 
 // Inference alone, in a tight loop, for comparison with inference inside the loop.
