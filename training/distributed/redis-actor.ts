@@ -11,8 +11,11 @@ import { checkRunIdentity, currentPackageVersion, DEFAULT_RUN_PREFIX, runKeys, s
 import type { ActorTransport, PolicyWeights, Trajectory } from './transport.js';
 
 export interface RedisActorOptions extends RedisEndpoint {
-  /** Observation/action layout this actor's code feeds (must match the learner's). */
-  layout: string;
+  /**
+   * Observation/action layout this actor's code feeds (must match the learner's), or a function
+   * of the run's config that gives it (an actor that builds its envs from the run's config).
+   */
+  layout: string | ((runConfig: unknown) => Promise<string>);
   /** A config this actor was started with, if any: it must match the run's. */
   config?: unknown;
   prefix?: string;
@@ -51,9 +54,10 @@ export class RedisActorTransport implements ActorTransport {
     const cmd = await connectRedis(opts);
     try {
       const run = await waitForRun(cmd, keys, opts.joinTimeoutMs ?? 30_000, opts.url);
+      const layout = typeof opts.layout === 'string' ? opts.layout : await opts.layout(JSON.parse(run.config));
       checkRunIdentity(run, {
         packageVersion: currentPackageVersion(),
-        layoutHash: shortHash(opts.layout),
+        layoutHash: shortHash(layout),
         configHash: opts.config === undefined ? undefined : shortHash(canonicalJson(opts.config)),
       }, redactUrl(opts.url));
       const subscriber = await connectRedis(opts);

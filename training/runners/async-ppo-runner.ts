@@ -85,7 +85,8 @@ export async function learn(run: PpoRun, ctx: RunContext, transport: LearnerTran
     iterStart = now;
     const lag = lagSum / rollouts;
     const status = transport.status();
-    run.finishIteration(stats, episodes, sps, { policy_lag: lag, dropped_stale: status.trajectoriesDroppedStale }, ` | lag ${lag.toFixed(1)} | actors ${status.actorsAlive}`);
+    const rate = status.trajectoriesPerSecond === undefined ? '' : ` | ${status.trajectoriesPerSecond.toFixed(1)} traj/s`;
+    run.finishIteration(stats, episodes, sps, { policy_lag: lag, dropped_stale: status.trajectoriesDroppedStale }, ` | lag ${lag.toFixed(1)} | actors ${status.actorsAlive}${rate}`);
     await yieldToEventLoop();
   }
 }
