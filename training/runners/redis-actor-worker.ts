@@ -73,6 +73,7 @@ while (!stopping) {
 }
 await closeEnvs();
 log('stopped');
+port.close(); // the message listener would keep this thread alive
 
 async function closeEnvs(): Promise<void> {
   await envs?.vec.close();
