@@ -18,7 +18,7 @@ const { values } = parseArgs({
 });
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'ballbot.js');
-const config = values.config ?? 'configs/train/ppo-balance.yaml';
+const config = values.config ?? 'configs/train/ppo-balance-mlp.yaml';
 const iterations = Number(values.iterations ?? 8);
 const warmup = Number(values.warmup ?? 2);
 const actorCounts = (values.actors ?? '1,2,4').split(',').map(Number);
