@@ -36,7 +36,7 @@ function exited(p: ChildProcess, what: string): Promise<void> {
 }
 
 /** env-steps/s of the learner after the warm-up updates, from its metrics.csv. */
-function learnerRate(outDir: string): { envStepsPerSecond: number; meanPolicyLag: number } {
+function learnerRate(outDir: string): { envStepsPerSecond: number; meanPolicyLag: number; droppedStale: number } {
   const [header, ...rows] = readFileSync(join(outDir, 'metrics.csv'), 'utf8').trim().split('\n');
   const cols = header.split(',');
   const at = (row: string, name: string) => Number(row.split(',')[cols.indexOf(name)]);
@@ -46,6 +46,7 @@ function learnerRate(outDir: string): { envStepsPerSecond: number; meanPolicyLag
   return {
     envStepsPerSecond: (at(last, 'env_steps') - at(first, 'env_steps')) / (at(last, 'wall_s') - at(first, 'wall_s')),
     meanPolicyLag: lags.reduce((a, b) => a + b, 0) / lags.length,
+    droppedStale: at(last, 'dropped_stale'),
   };
 }
 
@@ -53,7 +54,7 @@ const train = loadTrainConfig(join(ROOT, config));
 const stepsPerIteration = train.numEnvs * train.ppo.stepsPerEnv;
 const server = await localRedisServer();
 const dir = mkdtempSync(join(tmpdir(), 'ballbot-bench-actors-'));
-const results: { actors: number; envStepsPerSecond: number; meanPolicyLag: number; wallSeconds: number }[] = [];
+const results: (ReturnType<typeof learnerRate> & { actors: number; wallSeconds: number })[] = [];
 try {
   for (const [k, n] of actorCounts.entries()) {
     const outDir = join(dir, `actors-${n}`);
@@ -73,7 +74,7 @@ try {
     const rate = learnerRate(outDir);
     const row = { actors: n, ...rate, wallSeconds: (performance.now() - started) / 1000 };
     results.push(row);
-    console.error(`${n} actor process(es): ${row.envStepsPerSecond.toFixed(0)} env-steps/s at the learner, mean policy lag ${row.meanPolicyLag.toFixed(2)} (${row.wallSeconds.toFixed(1)} s wall-clock)`);
+    console.error(`${n} actor process(es): ${row.envStepsPerSecond.toFixed(0)} env-steps/s at the learner, mean policy lag ${row.meanPolicyLag.toFixed(2)}, ${row.droppedStale} rollouts dropped as stale (${row.wallSeconds.toFixed(1)} s wall-clock)`);
   }
 } finally {
   server.stop();
