@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { startRedisServer } from './redis-server.js';
 import { waitFor } from './helpers.js';
 
@@ -107,5 +108,35 @@ test('actor-learner over Redis: actors die, the learner dies and resumes, the ru
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('train --redis and actor: usage errors name the flag; an actor of another code version is refused and exits', { timeout: 60_000 }, async () => {
+  const sac = ballbot(['train', '--algo', 'sac', '--task', 'pendulum', '--out', join(tmpdir(), 'never-written'), '--redis', 'redis://127.0.0.1:1']);
+  assert.equal((await sac.exit).code, 2);
+  assert.match(sac.output(), /--redis trains PPO only; this config has algo: sac/);
+  const noRedis = ballbot(['actor', '--workers', '2']);
+  assert.equal((await noRedis.exit).code, 2);
+  assert.match(noRedis.output(), /--redis is required/);
+  const caAlone = ballbot(['train', ...TINY, '--out', join(tmpdir(), 'never-written'), '--redis-ca', 'ca.pem']);
+  assert.equal((await caAlone.exit).code, 2);
+  assert.match(caAlone.output(), /--redis-ca and --redis-lock-ms need --redis URL/);
+
+  const server = await startRedisServer();
+  const redis = new Redis(server.url);
+  try {
+    // A run as a learner of another release would write it.
+    await redis.hset('ballbot:train:run', { packageVersion: '0.0.0-other', layoutHash: 'x', configHash: 'y', config: '{}', startedAt: new Date().toISOString() });
+    const actor = ballbot(['actor', '--redis', server.url, '--workers', '2']);
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([actor.exit, new Promise<null>((r) => (timer = setTimeout(() => r(null), 30_000)))]);
+    clearTimeout(timer);
+    if (!result) actor.child.kill('SIGKILL');
+    assert.ok(result, `the refused actor did not exit:\n${actor.output()}`);
+    assert.equal(result.code, 1);
+    assert.match(actor.output(), /refused to join the run at redis:\/\/127\.0\.0\.1:\d+: code version: the learner runs ballbot 0\.0\.0-other, this actor \d/);
+  } finally {
+    redis.disconnect();
+    await server.stop();
   }
 });

@@ -54,6 +54,8 @@ export class RedisActorTransport implements ActorTransport {
     const cmd = await connectRedis(opts);
     try {
       const run = await waitForRun(cmd, keys, opts.joinTimeoutMs ?? 30_000, opts.url);
+      // The code version first: a config of another version may not even be readable by this code.
+      if (run.packageVersion !== currentPackageVersion()) checkRunIdentity(run, { packageVersion: currentPackageVersion(), layoutHash: run.layoutHash }, redactUrl(opts.url));
       const layout = typeof opts.layout === 'string' ? opts.layout : await opts.layout(JSON.parse(run.config));
       checkRunIdentity(run, {
         packageVersion: currentPackageVersion(),
