@@ -81,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
   let result;
   try {
     result = await train({ config, outDir, resume: Boolean(v.resume), progress: !v['no-progress'], transport });
+    if (!result.interrupted) await transport?.markFinished();
   } finally {
     await transport?.close();
   }

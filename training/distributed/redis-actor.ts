@@ -95,7 +95,8 @@ export class RedisActorTransport implements ActorTransport {
     const announced = this.notifiedVersion > haveVersion;
     if (!announced && now - this.lastPollAt < (this.opts.weightsPollMs ?? 1000)) return null;
     this.lastPollAt = now;
-    const run = await this.cmd.hget(this.keys.run, 'configHash');
+    const [run, finishedAt] = await this.cmd.hmget(this.keys.run, 'configHash', 'finishedAt');
+    if (finishedAt !== null && run === this.run.configHash) throw new Error(`the run at ${redactUrl(this.opts.url)} finished at ${finishedAt}`);
     if (run !== null && run !== this.run.configHash) {
       throw new Error(`the run at ${redactUrl(this.opts.url)} changed config (${this.run.configHash} -> ${run}): this actor stops; start it again to join the new run`);
     }
@@ -126,13 +127,13 @@ async function waitForRun(cmd: Redis, keys: RunKeys, timeoutMs: number, url: str
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const h = await cmd.hgetall(keys.run);
-    if (h.configHash) {
+    if (h.configHash && !h.finishedAt) {
       return {
         packageVersion: h.packageVersion, layoutHash: h.layoutHash, configHash: h.configHash, config: h.config, startedAt: h.startedAt,
         maxStreamLength: Number(h.maxStreamLength) || 1000,
       };
     }
-    if (Date.now() >= deadline) throw new Error(`no training run at ${redactUrl(url)} (key ${keys.run}) after ${timeoutMs} ms: start the learner first (ballbot train --redis URL)`);
+    if (Date.now() >= deadline) throw new Error(`no training run${h.finishedAt ? ' (the last one finished)' : ''} at ${redactUrl(url)} (key ${keys.run}) after ${timeoutMs} ms: start the learner first (ballbot train --redis URL)`);
     await new Promise((r) => setTimeout(r, Math.min(200, Math.max(1, deadline - Date.now()))));
   }
 }
