@@ -7,13 +7,9 @@
 // Against `--redis URL` (any server, e.g. across machines) or a local redis-server it starts on
 // a free loopback port. Prints one JSON object on the last stdout line.
 //   npm run bench:redis -- [--redis URL [--redis-ca FILE]] [--trajectories 200] [--json]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectRedis } from '../training/distributed/redis-connection.js';
+import { localRedisServer } from './redis-server.js';
 import { RedisActorTransport } from '../training/distributed/redis-actor.js';
 import { RedisLearnerTransport } from '../training/distributed/redis-learner.js';
 import type { Trajectory } from '../training/distributed/transport.js';
@@ -30,29 +26,6 @@ function ballbotTrajectory(actorId: string): Trajectory {
   return { actorId, policyVersion: 1, envSteps: STEPS, arrays: { obs: f(STEPS * 15), actions: f(STEPS * 3), logp: f(STEPS), rewards: f(STEPS), dones: f(STEPS), values: f(STEPS) } };
 }
 const BYTES = (15 + 3 + 4) * STEPS * 4;
-
-/** A throwaway local redis-server (no persistence) on a free port; resolves when it answers. */
-async function localServer(): Promise<{ url: string; stop: () => void }> {
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'ballbot-bench-redis-'));
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      (await connectRedis({ url }, { retryStrategy: () => null })).disconnect();
-      break;
-    } catch (err) {
-      if (i > 100) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return { url, stop: () => (proc.kill('SIGKILL'), rmSync(dir, { recursive: true, force: true })) };
-}
 
 async function pushOnly(url: string, actors: number, prefix: string): Promise<number> {
   const learner = await RedisLearnerTransport.open({ url, caFile, prefix, config: { bench: prefix }, layout: LAYOUT, maxPolicyLag: 1000, maxStreamLength: N + 10 });
@@ -103,7 +76,7 @@ async function weightsRoundTrip(url: string, params: number, prefix: string): Pr
   return Math.round(times[Math.floor(times.length / 2)] * 1000) / 1000;
 }
 
-const server = values.redis ? null : await localServer();
+const server = values.redis ? null : await localRedisServer();
 const url = values.redis ?? server!.url;
 try {
   const tag = `bench:${process.pid}`;

@@ -12,6 +12,7 @@ interface Command {
 const commands: Record<string, Command> = {
   sim: { summary: 'run the ballbot simulation with a controller (LQR, zero, or a policy)', load: () => import('./commands/sim.js') },
   train: { summary: 'train a policy with PPO or SAC (or A2C, TD3, DDPG)', load: () => import('./commands/train.js') },
+  actor: { summary: 'join a distributed PPO run in Redis and collect rollouts for its learner', load: () => import('./commands/actor.js') },
   eval: { summary: 'evaluate a run or an ONNX policy on held-out randomized episodes', load: () => import('./commands/eval.js') },
   export: { summary: 'export a trained run to a single ONNX policy artifact', load: () => import('./commands/export.js') },
   deploy: { summary: 'run an ONNX policy in the real-time control loop with safety and e-stop', load: () => import('./commands/deploy.js') },

@@ -106,7 +106,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const result: TrainResult = {
     outDir, iteration: trained.iteration, envSteps: trained.envSteps, wallSeconds: (performance.now() - start) / 1000, backend, interrupted: stopRequested,
   };
-  if (opts.skipFinish) return result;
+  // Stopped before the first update (e.g. no actors came): there is no policy to export.
+  if (opts.skipFinish || (result.interrupted && !existsSync(join(outDir, 'checkpoints', 'latest.json')))) return result;
   const policy = loadRunPolicy(outDir);
   result.policyFile = join(outDir, 'policy.onnx');
   exportRunPolicy(policy, result.policyFile);

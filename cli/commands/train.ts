@@ -1,7 +1,8 @@
 // `ballbot train`: train a policy with PPO or SAC on a built-in task or a user env module.
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag } from '../args.js';
+import { inputFileFlag, numberFlag, parseCommand, printJsonLine, UsageError, seedFlag } from '../args.js';
+import { openRedisLearner } from '../../training/runners/redis-ppo.js';
 import { configPath } from '../../sim/config/paths.js';
 import { applyOverrides } from '../../sim/config/yaml.js';
 import { loadTrainConfig, parseTrainConfig, type TrainConfig } from '../../training/config.js';
@@ -11,7 +12,7 @@ import { formatAgainstLqr } from '../../training/evaluate.js';
 
 const usage = `usage: ballbot train [--config FILE | --algo ppo|sac|a2c|td3|ddpg --task TASK] --out runs/NAME
                     [--seed S] [--steps N] [--env MODULE] [--resume DIR] [--set key.path=value ...]
-                    [--no-progress] [--json]
+                    [--no-progress] [--json] [--redis URL [--redis-ca FILE] [--redis-lock-ms MS]]
 
   --config FILE    training config (YAML, configs/train/*.yaml); default configs/train/<algo>-<task>.yaml
   --algo, --task   pick the shipped config for an algorithm and task (pendulum, balance, velocity, terrain)
@@ -21,7 +22,11 @@ const usage = `usage: ballbot train [--config FILE | --algo ppo|sac|a2c|td3|ddpg
   --env MODULE     bring-your-own env: a module whose default export is an EnvFactory (sim/env.ts)
   --resume DIR     continue the run in DIR exactly from its latest checkpoint
   --set k=v        override any config key, e.g. --set ppo.lr=1e-3 --set network.actor=[128,128]
-  --json           print one JSON summary object on the last line of stdout`;
+  --json           print one JSON summary object on the last line of stdout
+  --redis URL      be the learner of a distributed PPO run: actors (\`ballbot actor --redis URL\`) on any
+                   machine collect the rollouts; redis://[user:password@]HOST:PORT or rediss://... (TLS)
+  --redis-ca FILE  PEM of the CA that signed the Redis server's certificate
+  --redis-lock-ms MS  one-learner lock TTL: a learner restarted after a kill waits at most this long (default 30000)`;
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(
@@ -31,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
         config: { type: 'string' }, algo: { type: 'string' }, task: { type: 'string' }, out: { type: 'string' },
         seed: { type: 'string' }, steps: { type: 'string' }, env: { type: 'string' }, resume: { type: 'string' },
         set: { type: 'string', multiple: true }, 'no-progress': { type: 'boolean' }, json: { type: 'boolean' },
+        redis: { type: 'string' }, 'redis-ca': { type: 'string' }, 'redis-lock-ms': { type: 'string' },
       },
     },
     argv,
@@ -66,7 +72,19 @@ export async function run(argv: string[]): Promise<number> {
     if (v.task && v.config) overrides.push(`task=${v.task}`);
     config = loadTrainConfig(file, overrides);
   }
-  const result = await train({ config, outDir, resume: Boolean(v.resume), progress: !v['no-progress'] });
+  if (!v.redis && (v['redis-ca'] !== undefined || v['redis-lock-ms'] !== undefined)) throw new UsageError('--redis-ca and --redis-lock-ms need --redis URL');
+  if (v.redis && config.algo !== 'ppo') throw new UsageError(`--redis trains PPO only; this config has algo: ${config.algo}`);
+  const transport = v.redis
+    ? await openRedisLearner({ url: v.redis, caFile: inputFileFlag(v['redis-ca'], 'redis-ca'), config, lockTtlMs: numberFlag(v['redis-lock-ms'], 'redis-lock-ms', 30_000, { integer: true, min: 200 }) })
+    : undefined;
+  if (transport) console.error(`${transport.describe()}: waiting for actors (ballbot actor --redis URL)`);
+  let result;
+  try {
+    result = await train({ config, outDir, resume: Boolean(v.resume), progress: !v['no-progress'], transport });
+    if (!result.interrupted) await transport?.markFinished();
+  } finally {
+    await transport?.close();
+  }
   const summary = {
     outDir: result.outDir, algo: config.algo, task: config.task, seed: config.seed, iteration: result.iteration, envSteps: result.envSteps,
     wallSeconds: Number(result.wallSeconds.toFixed(1)), backend: result.backend, policy: result.policyFile ?? null, eval: result.eval ?? null, lqrEval: result.lqrEval ?? null,

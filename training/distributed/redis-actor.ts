@@ -11,8 +11,11 @@ import { checkRunIdentity, currentPackageVersion, DEFAULT_RUN_PREFIX, runKeys, s
 import type { ActorTransport, PolicyWeights, Trajectory } from './transport.js';
 
 export interface RedisActorOptions extends RedisEndpoint {
-  /** Observation/action layout this actor's code feeds (must match the learner's). */
-  layout: string;
+  /**
+   * Observation/action layout this actor's code feeds (must match the learner's), or a function
+   * of the run's config that gives it (an actor that builds its envs from the run's config).
+   */
+  layout: string | ((runConfig: unknown) => Promise<string>);
   /** A config this actor was started with, if any: it must match the run's. */
   config?: unknown;
   prefix?: string;
@@ -51,9 +54,12 @@ export class RedisActorTransport implements ActorTransport {
     const cmd = await connectRedis(opts);
     try {
       const run = await waitForRun(cmd, keys, opts.joinTimeoutMs ?? 30_000, opts.url);
+      // The code version first: a config of another version may not even be readable by this code.
+      if (run.packageVersion !== currentPackageVersion()) checkRunIdentity(run, { packageVersion: currentPackageVersion(), layoutHash: run.layoutHash }, redactUrl(opts.url));
+      const layout = typeof opts.layout === 'string' ? opts.layout : await opts.layout(JSON.parse(run.config));
       checkRunIdentity(run, {
         packageVersion: currentPackageVersion(),
-        layoutHash: shortHash(opts.layout),
+        layoutHash: shortHash(layout),
         configHash: opts.config === undefined ? undefined : shortHash(canonicalJson(opts.config)),
       }, redactUrl(opts.url));
       const subscriber = await connectRedis(opts);
@@ -89,7 +95,8 @@ export class RedisActorTransport implements ActorTransport {
     const announced = this.notifiedVersion > haveVersion;
     if (!announced && now - this.lastPollAt < (this.opts.weightsPollMs ?? 1000)) return null;
     this.lastPollAt = now;
-    const run = await this.cmd.hget(this.keys.run, 'configHash');
+    const [run, finishedAt] = await this.cmd.hmget(this.keys.run, 'configHash', 'finishedAt');
+    if (finishedAt !== null && run === this.run.configHash) throw new Error(`the run at ${redactUrl(this.opts.url)} finished at ${finishedAt}`);
     if (run !== null && run !== this.run.configHash) {
       throw new Error(`the run at ${redactUrl(this.opts.url)} changed config (${this.run.configHash} -> ${run}): this actor stops; start it again to join the new run`);
     }
@@ -120,13 +127,13 @@ async function waitForRun(cmd: Redis, keys: RunKeys, timeoutMs: number, url: str
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const h = await cmd.hgetall(keys.run);
-    if (h.configHash) {
+    if (h.configHash && !h.finishedAt) {
       return {
         packageVersion: h.packageVersion, layoutHash: h.layoutHash, configHash: h.configHash, config: h.config, startedAt: h.startedAt,
         maxStreamLength: Number(h.maxStreamLength) || 1000,
       };
     }
-    if (Date.now() >= deadline) throw new Error(`no training run at ${redactUrl(url)} (key ${keys.run}) after ${timeoutMs} ms: start the learner first (ballbot train --redis URL)`);
+    if (Date.now() >= deadline) throw new Error(`no training run${h.finishedAt ? ' (the last one finished)' : ''} at ${redactUrl(url)} (key ${keys.run}) after ${timeoutMs} ms: start the learner first (ballbot train --redis URL)`);
     await new Promise((r) => setTimeout(r, Math.min(200, Math.max(1, deadline - Date.now()))));
   }
 }

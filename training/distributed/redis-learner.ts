@@ -54,6 +54,7 @@ export class RedisLearnerTransport implements LearnerTransport {
   private lastActorCountAt = 0;
   private lagSum = 0;
   private closed = false;
+  private finished = false;
   private readonly counts: RedisTransportStatus = {
     actorsAlive: 0, trajectoriesReceived: 0, trajectoriesDroppedStale: 0, trajectoriesDroppedDuplicate: 0,
     trajectoriesMalformed: 0, trajectoriesReclaimed: 0, meanLag: 0, trajectoriesPerSecond: 0,
@@ -107,6 +108,7 @@ export class RedisLearnerTransport implements LearnerTransport {
     for (const [k, v] of Object.entries(this.record)) fields.push(k, v as string);
     fields.push('maxStreamLength', this.opts.maxStreamLength ?? 1000);
     await this.cmd.hset(this.keys.run, ...fields);
+    if (!this.finished) await this.cmd.hdel(this.keys.run, 'finishedAt');
     try {
       await this.cmd.xgroup('CREATE', this.keys.trajectories, this.keys.group, '0', 'MKSTREAM');
     } catch (err) {
@@ -245,6 +247,12 @@ export class RedisLearnerTransport implements LearnerTransport {
     this.lastActorCountAt = Date.now();
     this.counts.actorsAlive = await countKeys(this.cmd, `${this.keys.actorPrefix}*`);
     return this.counts.actorsAlive;
+  }
+
+  /** Mark the run finished: actors stop collecting for it and wait for the next run. */
+  async markFinished(): Promise<void> {
+    this.finished = true;
+    await this.cmd.hset(this.keys.run, 'finishedAt', new Date().toISOString());
   }
 
   status(): RedisTransportStatus {

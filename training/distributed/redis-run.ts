@@ -87,3 +87,9 @@ export function checkRunIdentity(run: RunIdentity, mine: Omit<RunIdentity, 'conf
   if (mine.configHash !== undefined && run.configHash !== mine.configHash) problems.push(`config version: the learner's config hashes to ${run.configHash}, this actor's to ${mine.configHash}`);
   if (problems.length) throw new RunMismatchError(`refused to join the run at ${where}: ${problems.join('; ')}`);
 }
+
+/** The layout of an env's spaces, as the learner and each actor hash it. */
+export function envLayout(spaces: { observationSpace: { shape: readonly [number]; names?: readonly string[] }; actionSpace: { shape: readonly [number]; names?: readonly string[] } }): string {
+  const { observationSpace: o, actionSpace: a } = spaces;
+  return observationActionLayout(o.names ?? o.shape[0], a.names ?? a.shape[0]);
+}

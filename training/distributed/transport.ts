@@ -47,4 +47,6 @@ export interface TransportStatus {
   trajectoriesReceived: number;
   /** Dropped because their policy version lagged the learner by more than the bound. */
   trajectoriesDroppedStale: number;
+  /** Trajectories received per second recently (transports that measure it). */
+  trajectoriesPerSecond?: number;
 }

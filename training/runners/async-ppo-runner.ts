@@ -10,7 +10,7 @@ import { RolloutStorage } from '../storage/rollout-storage.js';
 import type { PpoAgent } from '../algorithms/ppo.js';
 import type { TrainConfig } from '../config.js';
 import { LocalLearnerTransport } from '../distributed/local-transport.js';
-import type { LearnerTransport } from '../distributed/transport.js';
+import type { LearnerTransport, TransportStatus } from '../distributed/transport.js';
 import { checkTrajectory, copyTrajectoryRows, ppoWeights, rolloutWidths, trajectoryEpisodes } from './ppo-exchange.js';
 import type { PpoActorWorkerData } from './ppo-actor-worker.js';
 import { PpoRun } from './ppo-run.js';
@@ -53,6 +53,7 @@ export async function learn(run: PpoRun, ctx: RunContext, transport: LearnerTran
   const norms = { obs: run.normalizer, priv: run.privNormalizer };
   await transport.publishWeights(ppoWeights(run.iteration, agent.values, norms));
   let iterStart = performance.now();
+  const waiting = new WaitingNote(ctx.progress);
   while (run.running) {
     run.scheduleLearningRate();
     let rows = 0;
@@ -62,7 +63,9 @@ export async function learn(run: PpoRun, ctx: RunContext, transport: LearnerTran
     while (rows < rowsPerUpdate) {
       if (ctx.shouldStop()) return; // asked to stop while waiting for actors: the last update is checkpointed
       checkActors();
-      for (const t of await transport.nextTrajectories(1, POLL_MS)) {
+      const batch = await transport.nextTrajectories(1, POLL_MS);
+      waiting.note(batch.length > 0, transport.status());
+      for (const t of batch) {
         checkTrajectory(t, widths);
         // Rows are independent samples once the actor computed advantages, so a rollout larger
         // than what this update still takes (actors of other sizes) gives only its first rows.
@@ -85,8 +88,28 @@ export async function learn(run: PpoRun, ctx: RunContext, transport: LearnerTran
     iterStart = now;
     const lag = lagSum / rollouts;
     const status = transport.status();
-    run.finishIteration(stats, episodes, sps, { policy_lag: lag, dropped_stale: status.trajectoriesDroppedStale }, ` | lag ${lag.toFixed(1)} | actors ${status.actorsAlive}`);
+    const rate = status.trajectoriesPerSecond === undefined ? '' : ` | ${status.trajectoriesPerSecond.toFixed(1)} traj/s`;
+    run.finishIteration(stats, episodes, sps, { policy_lag: lag, dropped_stale: status.trajectoriesDroppedStale }, ` | lag ${lag.toFixed(1)} | actors ${status.actorsAlive}${rate}`);
     await yieldToEventLoop();
+  }
+}
+
+/** A line on stderr every WAIT_NOTE_MS while no rollout arrives (no actors yet, all dead, or a slow one). */
+const WAIT_NOTE_MS = 10_000;
+class WaitingNote {
+  private since = performance.now();
+  private lastNote = 0;
+  constructor(private readonly enabled: boolean) {}
+
+  note(arrived: boolean, status: TransportStatus): void {
+    const now = performance.now();
+    if (arrived) {
+      this.since = now;
+      return;
+    }
+    if (!this.enabled || now - this.since < WAIT_NOTE_MS || now - this.lastNote < WAIT_NOTE_MS) return;
+    this.lastNote = now;
+    process.stderr.write(`waiting for rollouts for ${((now - this.since) / 1000).toFixed(0)} s | actors alive ${status.actorsAlive} | dropped as stale ${status.trajectoriesDroppedStale}\n`);
   }
 }
 
