@@ -237,7 +237,9 @@ export class RedisLearnerTransport implements LearnerTransport {
 
   private async refreshActorCount(): Promise<void> {
     const now = Date.now();
-    if (now - this.lastActorCountAt < 1000) return;
+    // Once a second is enough, except while none is counted: trajectories arriving mean an
+    // actor has joined since the last count.
+    if (this.counts.actorsAlive > 0 && now - this.lastActorCountAt < 1000) return;
     this.lastActorCountAt = now;
     this.counts.actorsAlive = await countKeys(this.cmd, `${this.keys.actorPrefix}*`);
   }
