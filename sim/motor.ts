@@ -1,5 +1,7 @@
 // Motor model for the three wheel motors: command latency, first-order torque response,
 // torque falling with speed (back-EMF), viscous and Coulomb friction. Allocation-free.
+import type { RobotConfig } from './config/robot.js';
+import type { EpisodeParams } from './episode-params.js';
 
 export interface MotorParams {
   /** Per-wheel stall torque after strength randomization, N m. */
@@ -12,6 +14,22 @@ export interface MotorParams {
   timeConstant: number;
   /** Command latency in physics substeps. */
   delaySteps: number;
+}
+
+/**
+ * An episode's motor parameters, derived once when the episode starts (read every substep):
+ * strength is the randomized stall torque over the robot's rating.
+ */
+export function episodeMotorParams(robot: RobotConfig, p: EpisodeParams, physicsDt: number): MotorParams {
+  return {
+    maxTorque: p.motorMaxTorque,
+    strength: p.motorMaxTorque.map((t) => t / robot.motor.maxTorque),
+    noLoadSpeed: robot.motor.noLoadSpeed,
+    viscousFriction: robot.motor.viscousFriction,
+    coulombFriction: robot.motor.coulombFriction,
+    timeConstant: p.motorTimeConstant,
+    delaySteps: Math.round(p.actionLatency / physicsDt),
+  };
 }
 
 /** Wheel speed below which Coulomb friction is smoothed (avoids chatter at rest), rad/s. */

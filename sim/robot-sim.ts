@@ -8,7 +8,7 @@ import type { RobotConfig } from './config/robot.js';
 import type { EpisodeParams } from './episode-params.js';
 import { ballTorqueFromWheels, omniwheelJacobian, wheelSpeedsFromRelative } from './kinematics.js';
 import { quatFromAxisAngle, quatMultiply, rotate, rotateInverse } from './math3.js';
-import { MotorBank, type MotorParams } from './motor.js';
+import { episodeMotorParams, MotorBank, type MotorParams } from './motor.js';
 import type { PlantTruth } from './plant-api.js';
 import { SensorModel } from './sensors.js';
 import { WheelContact } from './wheel-contact.js';
@@ -43,6 +43,8 @@ export class RobotSim {
   terrainCollider: RAPIER.Collider | null = null;
 
   params!: EpisodeParams;
+  /** Derived from `params` in setParams, read every substep. */
+  private motorParams!: MotorParams;
   private J!: Float64Array;
   /** Motor torque command (N m), held between control steps. */
   readonly command = new Float64Array(3);
@@ -113,6 +115,7 @@ export class RobotSim {
   /** Install an episode's physical parameters (mass, inertia, radius, friction, ...). */
   setParams(p: EpisodeParams): void {
     this.params = p;
+    this.motorParams = episodeMotorParams(this.robot, p, this.physicsDt);
     this.J = omniwheelJacobian(this.robot, p.ballRadius);
     this.contact = p.drive === 'traction' ? new WheelContact(this.robot, p) : null;
     const I = p.ballInertia;
@@ -236,15 +239,7 @@ export class RobotSim {
     w[2] = this.wBall[2] - this.wBody[2];
     rotateInverse(q, w, w);
     wheelSpeedsFromRelative(this.J, w, this.wheelSpeed);
-    const mp = motorParams;
-    mp.maxTorque = p.motorMaxTorque;
-    for (let i = 0; i < 3; i++) mp.strength[i] = p.motorMaxTorque[i] / this.robot.motor.maxTorque;
-    mp.noLoadSpeed = this.robot.motor.noLoadSpeed;
-    mp.viscousFriction = this.robot.motor.viscousFriction;
-    mp.coulombFriction = this.robot.motor.coulombFriction;
-    mp.timeConstant = p.motorTimeConstant;
-    mp.delaySteps = Math.round(p.actionLatency / this.physicsDt);
-    this.motors.step(mp, this.activeCommand, this.wheelSpeed, this.physicsDt, this.wheelTorque);
+    this.motors.step(this.motorParams, this.activeCommand, this.wheelSpeed, this.physicsDt, this.wheelTorque);
     this.contact?.limitTraction(this.wheelTorque);
     // Torque on the ball from the wheels, body frame -> world frame.
     ballTorqueFromWheels(this.J, this.wheelTorque, this.tau);
@@ -357,16 +352,6 @@ export class RobotSim {
   }
 }
 
-// One shared parameter object: filled per call, never allocated on the hot path.
-const motorParams: MotorParams = {
-  maxTorque: new Float64Array(3),
-  strength: new Float64Array(3),
-  noLoadSpeed: 1,
-  viscousFriction: 0,
-  coulombFriction: 0,
-  timeConstant: 0,
-  delaySteps: 0,
-};
 
 export function newTruth(): PlantTruth {
   return {

@@ -8,7 +8,7 @@ import { substepsPerControl } from '../config/robot.js';
 import type { EpisodeParams } from '../episode-params.js';
 import { ballTorqueFromWheels, omniwheelJacobian, wheelSpeedsFromRelative } from '../kinematics.js';
 import { rotate, rotateInverse } from '../math3.js';
-import { MotorBank, type MotorParams } from '../motor.js';
+import { episodeMotorParams, MotorBank, type MotorParams } from '../motor.js';
 import type { SensorState } from '../observation.js';
 import type { Rng } from '../rng.js';
 import { SensorModel } from '../sensors.js';
@@ -55,11 +55,7 @@ export class MujocoBallbot {
     this.motors = new MotorBank(maxDelay);
     this.contact = params.drive === 'traction' ? new WheelContact(robot, params) : null;
     this.sensorModel = new SensorModel(maxDelay);
-    this.motorParams = {
-      maxTorque: params.motorMaxTorque, strength: params.motorMaxTorque.map((t) => t / robot.motor.maxTorque), noLoadSpeed: robot.motor.noLoadSpeed, viscousFriction: robot.motor.viscousFriction,
-      coulombFriction: robot.motor.coulombFriction, timeConstant: params.motorTimeConstant,
-      delaySteps: Math.round(params.actionLatency / robot.control.physicsDt),
-    };
+    this.motorParams = episodeMotorParams(robot, params, robot.control.physicsDt);
   }
 
   static async create(robot: RobotConfig, params: EpisodeParams, rng: Rng): Promise<MujocoBallbot> {
