@@ -70,22 +70,20 @@ describe('ballbot hil --virtual --target qemu', () => {
       assert.ok(counter('firmware boots').firmware! >= 1);
       // The board's counters and the host's agree on the injected losses, as on the host target.
       const corruption = scenario('corruption');
-      if (corruption.metrics) {
-        assert.ok(corruption.metrics.framesCorrupted > 0, corruption.detail);
-        assert.equal(corruption.metrics.framesLostSeen, corruption.metrics.framesLostInjected, 'host counters = injected losses');
-      } else assert.match(corruption.detail, /could not arm/, corruption.detail);
+      assert.ok(corruption.passed && corruption.metrics, corruption.detail);
+      assert.ok(corruption.metrics.framesCorrupted > 0, corruption.detail);
+      assert.equal(corruption.metrics.framesLostSeen, corruption.metrics.framesLostInjected, 'host counters = injected losses');
       // Link cut: the watchdog running from the board's timer zeroes torque, never early.
       const cut = scenario('link cut');
-      if (cut.metrics) {
-        assert.ok(cut.metrics.firmwareZeroAfterLastCommandMs >= 300, `firmware zeroed torque before its watchdog: ${cut.detail}`);
-        assert.ok(Number.isFinite(cut.metrics.hostEstopAfterLastStateMs), 'host latched its e-stop');
-      } else assert.match(cut.detail, /could not arm/, cut.detail);
-      // The control scenarios pass, or (on a starved machine) stop safely through a link or
-      // timing rule, or the board's own watchdog: never by falling under a running controller.
+      assert.ok(cut.passed && cut.metrics, cut.detail);
+      assert.ok(cut.metrics.firmwareZeroAfterLastCommandMs >= 300, `firmware zeroed torque before its watchdog: ${cut.detail}`);
+      assert.ok(Number.isFinite(cut.metrics.hostEstopAfterLastStateMs), 'host latched its e-stop');
+      // Every scenario passes: the suite's verdict, not only its exit code.
       for (const part of ['balance', 'push recovery', 're-arm', 'operator e-stop']) {
         const s = scenario(part);
-        assert.ok(s.passed || /staleState|linkHealth|deadlineOverruns|robotFault|could not arm|did not re-arm/.test(s.detail), `${s.name}: ${s.detail}`);
+        assert.ok(s.passed, `${s.name}: ${s.detail}`);
       }
+      assert.ok(result.passed, 'the suite passed on the QEMU board');
       assert.ok(existsSync(junit));
       const xml = readFileSync(junit, 'utf8');
       assert.match(xml, /<testsuite name="ballbot-hil \(virtual robot on QEMU lm3s6965evb\)" tests="7" failures="\d+"/);
