@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import type * as OrtModule from 'onnxruntime-node';
 import { loadOptionalDependency } from '../common/optional-dependency.js';
 import { assertArtifactUsable, type CallerCapabilities, type GraphSignature, type GraphTensor } from '../sim/artifact-check.js';
-import { artifactInputs, readArtifactMetadata, type PolicyMetadata, type RecurrentState } from '../sim/policy-artifact.js';
+import { artifactInputs, readArtifactMetadata, type ArtifactInput, type PolicyMetadata, type RecurrentState } from '../sim/policy-artifact.js';
 import type { Policy } from './policy.js';
 import { composeAction, residualBaseFor, type ResidualBase } from '../sim/residual-policy.js';
 
@@ -32,7 +32,7 @@ interface NativeBinding {
   initOrt(): void;
 }
 
-/** The input every current caller builds: the observation vector (the check refuses artifacts asking for more). */
+/** The proprioceptive observation input; any other named input (depth, height scan) comes through act()'s extras. */
 const OBS_INPUT = 'obs';
 
 function loadOrt(): Promise<Ort> {
@@ -58,7 +58,10 @@ export class OnnxPolicy implements Policy {
   readonly obsSize: number;
   readonly actionSize: number;
   readonly maxTorqueNm: number;
+  readonly extraInputs: readonly ArtifactInput[];
   private readonly inputData: Float32Array;
+  /** One preallocated buffer per extra input, bound to its graph tensor. */
+  private readonly extraData: { name: string; data: Float32Array }[];
   private readonly outputData: Float32Array;
   private readonly states: CarriedState[];
   private readonly feeds: Record<string, Tensor> = {};
@@ -85,6 +88,12 @@ export class OnnxPolicy implements Policy {
     this.inputData = new Float32Array(this.obsSize);
     this.outputData = new Float32Array(this.actionSize);
     this.feeds[OBS_INPUT] = new ort.Tensor('float32', this.inputData, obs.shape);
+    this.extraInputs = artifactInputs(metadata).filter((i) => i.name !== OBS_INPUT);
+    this.extraData = this.extraInputs.map((input) => {
+      const data = new Float32Array(input.layout.length);
+      this.feeds[input.name] = new ort.Tensor('float32', data, input.shape);
+      return { name: input.name, data };
+    });
     const actionOutput = graph.outputs.find((t) => !(metadata.recurrentState ?? []).some((s) => s.output === t.name))!;
     this.fetches[actionOutput.name] = new ort.Tensor('float32', this.outputData, [1, this.actionSize]);
     this.states = (metadata.recurrentState ?? []).map((spec) => {
@@ -149,8 +158,15 @@ export class OnnxPolicy implements Policy {
     this.session.run(this.feeds, this.warmFetches, this.runOptions);
   }
 
-  act(obs: Float32Array, out: Float32Array): void {
+  act(obs: Float32Array, out: Float32Array, extras?: Readonly<Record<string, Float32Array>>): void {
     this.inputData.set(obs);
+    for (const e of this.extraData) {
+      const given = extras?.[e.name];
+      if (!given || given.length !== e.data.length) {
+        throw new Error(`policy ${this.file}: input '${e.name}' needs ${e.data.length} values each tick, got ${given ? given.length : 'none'}`);
+      }
+      e.data.set(given);
+    }
     this.session.run(this.feeds, this.fetches, this.runOptions);
     for (const s of this.states) s.input.set(s.output);
     if (this.base) {

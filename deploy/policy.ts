@@ -1,5 +1,6 @@
 // What the control loop runs each tick: observation in, action in [-1, 1] out. An ONNX
 // policy and the LQR baseline both implement it, so both go through the same safety layer.
+import type { ArtifactInput } from '../sim/policy-artifact.js';
 
 export interface Policy {
   readonly name: string;
@@ -14,7 +15,15 @@ export interface Policy {
   reset(): void;
   /** Optional: run once on scratch data, result and state untouched, to warm caches before a tick. */
   warm?(): void;
-  /** Write the action for `obs` into `out`. Synchronous and allocation-free: it runs inside the tick. */
-  act(obs: Float32Array, out: Float32Array): void;
+  /**
+   * Named inputs besides 'obs' the policy needs every tick (the artifact's 'ballbot.inputs', e.g.
+   * 'depth', 'height_scan'); absent or empty for a proprioceptive policy.
+   */
+  readonly extraInputs?: readonly ArtifactInput[];
+  /**
+   * Write the action for `obs` into `out`. Synchronous and allocation-free: it runs inside the tick.
+   * `extras` carries every input of `extraInputs` by name; a policy that needs one it is not given throws.
+   */
+  act(obs: Float32Array, out: Float32Array, extras?: Readonly<Record<string, Float32Array>>): void;
   close(): void;
 }
