@@ -73,6 +73,26 @@ export const DeployConfigSchema = z.strictObject({
     /** Tilt injected by `--inject tilt@T` (the IMU reports the body tipped by this much), deg. */
     injectTiltDeg: range(1, 89).default(40),
   }).prefault({}),
+  /** Perception inputs (depth, height scan) of a perceptive policy: where frames come from, how long a late one is held. */
+  perception: z.strictObject({
+    /**
+     * link: the control link carries them (sim: rendered from its plant; ros2: its perception
+     * topics). ros2: a perception-only ROS 2 node on the ROS 2 config's perception topics, beside
+     * any link (the serial link carries no images).
+     */
+    source: z.enum(['link', 'ros2']).default('link'),
+    /** The ROS 2 config (perception topics) for source ros2, relative to this file (default configs/deploy/ros2.yaml). */
+    ros2Config: z.string().min(1).optional(),
+    /**
+     * Per input: how long its newest frame may be fed again after it is overdue (older than one
+     * sensor period), ms; after that zero torque and the e-stop latches (perceptionStale).
+     * Absent: 3 sensor periods.
+     */
+    holdMs: z.strictObject({
+      depth: range(0, 5000).optional(),
+      height_scan: range(0, 5000).optional(),
+    }).prefault({}),
+  }).prefault({}),
   telemetry: z.strictObject({
     /** MCAP chunk size, bytes: a crash loses at most the chunk being filled. */
     chunkBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
@@ -81,7 +101,14 @@ export const DeployConfigSchema = z.strictObject({
   }).prefault({}),
 });
 
-export type DeployConfig = z.output<typeof DeployConfigSchema> & { /** Absolute robot config path. */ robotFile: string; source: string };
+export type DeployConfig = z.output<typeof DeployConfigSchema> & {
+  /** Absolute robot config path. */ robotFile: string;
+  source: string;
+  /** Absolute ROS 2 config path for perception.source ros2 (absent: the package default). */ perceptionRos2File?: string;
+};
+
+/** Sensor periods a late perception frame is held by default (perception.holdMs). */
+export const DEFAULT_PERCEPTION_HOLD_PERIODS = 3;
 
 export const DEFAULT_DEPLOY_CONFIG = fileURLToPath(new URL('../../configs/deploy/default.yaml', import.meta.url));
 
@@ -90,7 +117,11 @@ export function loadDeployConfig(file: string = DEFAULT_DEPLOY_CONFIG, overrides
   const cfg = loadYamlFile(DeployConfigSchema, file, overrides);
   const robotFile = cfg.robot === undefined ? DEFAULT_ROBOT_CONFIG : resolve(dirname(file), cfg.robot);
   if (!existsSync(robotFile)) throw new ConfigError(file, [`robot: '${cfg.robot}' resolves to ${robotFile}, which does not exist (the path is relative to this file)`]);
-  return { ...cfg, robotFile, source: file };
+  const perceptionRos2File = cfg.perception.ros2Config === undefined ? undefined : resolve(dirname(file), cfg.perception.ros2Config);
+  if (perceptionRos2File && !existsSync(perceptionRos2File)) {
+    throw new ConfigError(file, [`perception.ros2Config: '${cfg.perception.ros2Config}' resolves to ${perceptionRos2File}, which does not exist (the path is relative to this file)`]);
+  }
+  return { ...cfg, robotFile, source: file, ...(perceptionRos2File ? { perceptionRos2File } : {}) };
 }
 
 /** The defaults without a file (tests, programmatic use). */

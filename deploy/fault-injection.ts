@@ -3,7 +3,8 @@
 // injected fault from a real one, which is the point. Times count from the first state read
 // (the first tick) on the loop's clock, so lockstep runs inject at exact ticks.
 import { SimClock, type Clock } from './clock.js';
-import type { FaultSpec } from './faults.js';
+import { PERCEPTION_FAULT_INPUT, type FaultSpec } from './faults.js';
+import type { PerceptionFrame, PerceptionSource } from './perception.js';
 import type { Policy } from './policy.js';
 import type { LinkCounters, LinkHealth, RobotLink, RobotMode, TimedSensorState } from './robot-link.js';
 import type { EstopRule } from './safety/decisions.js';
@@ -38,11 +39,71 @@ export class FaultInjectingPolicy implements Policy {
   get maxTorqueNm(): number { return this.inner.maxTorqueNm; }
   reset(): void { this.inner.reset(); }
   warm(): void { this.inner.warm?.(); }
-  act(obs: Float32Array, out: Float32Array): void {
-    this.inner.act(obs, out);
+  get extraInputs() { return this.inner.extraInputs; }
+  act(obs: Float32Array, out: Float32Array, extras?: Readonly<Record<string, Float32Array>>): void {
+    this.inner.act(obs, out, extras);
     if (this.nanOutput) out[0] = NaN;
   }
   close(): void { this.inner.close(); }
+}
+
+/** Frames kept for a delayed input: enough for any delay a test or demo asks for at sensor rates. */
+const DELAY_SLOTS = 64;
+
+interface DelayedInput {
+  delayMs: number;
+  slots: PerceptionFrame[];
+  count: number;
+  lastSeq: number;
+  /** The frame the loop sees: the newest one whose delay has passed (at first, the last one before the fault). */
+  released: PerceptionFrame | null;
+}
+
+/**
+ * The perception source as the loop sees it. drop-*: no new frame of that input arrives after
+ * the fault (the last one ages); delay-*: each frame arrives ARG ms after it would have. Capture
+ * stamps are never changed, so the staleness watchdog sees the true age, as it would on a robot.
+ */
+export class FaultInjectingPerception implements PerceptionSource {
+  readonly name: string;
+  private readonly delayed = new Map<string, DelayedInput>();
+  constructor(readonly inner: PerceptionSource, private readonly clock: Clock) { this.name = inner.name; }
+  get inputs(): readonly string[] { return this.inner.inputs; }
+  counters() { return this.inner.counters?.() ?? {}; }
+
+  /** From now on `input`'s frames arrive `delayMs` late (Infinity: never). */
+  delay(input: string, delayMs: number): void {
+    const now = this.inner.latestFrame(input);
+    const size = now ? now.data.length : 0;
+    const copy = (f: PerceptionFrame | null): PerceptionFrame => ({ stampMs: f ? f.stampMs : NaN, seq: f ? f.seq : NaN, data: f ? Float32Array.from(f.data) : new Float32Array(size) });
+    this.delayed.set(input, {
+      delayMs, count: 0, lastSeq: now ? now.seq : NaN, released: now ? copy(now) : null,
+      slots: Array.from({ length: DELAY_SLOTS }, () => copy(null)),
+    });
+  }
+
+  latestFrame(input: string): PerceptionFrame | null {
+    const frame = this.inner.latestFrame(input);
+    const d = this.delayed.get(input);
+    if (!d) return frame;
+    if (frame && frame.seq !== d.lastSeq && d.delayMs !== Infinity) {
+      d.lastSeq = frame.seq;
+      const slot = d.slots[d.count++ % DELAY_SLOTS];
+      slot.stampMs = frame.stampMs; slot.seq = frame.seq;
+      if (slot.data.length !== frame.data.length) slot.data = new Float32Array(frame.data.length);
+      slot.data.set(frame.data);
+    }
+    // The newest frame whose delay has passed (frames arrive in stamp order).
+    const now = this.clock.now();
+    for (let k = d.count - 1; k >= Math.max(0, d.count - DELAY_SLOTS); k--) {
+      const slot = d.slots[k % DELAY_SLOTS];
+      if (slot.stampMs + d.delayMs <= now) {
+        if (!d.released || slot.seq !== d.released.seq) d.released = slot;
+        break;
+      }
+    }
+    return d.released;
+  }
 }
 
 /**
@@ -71,9 +132,13 @@ export class FaultInjectingLink implements RobotLink {
   private downSinceMs = NaN;
 
   constructor(readonly inner: RobotLink, faults: readonly FaultSpec[], private readonly o: {
-    clock: Clock; sim: SimControls | null; policy: FaultInjectingPolicy | null; tiltDeg: number; log?: (line: string) => void;
+    clock: Clock; sim: SimControls | null; policy: FaultInjectingPolicy | null; perception: FaultInjectingPerception | null; tiltDeg: number; log?: (line: string) => void;
   }) {
     this.name = inner.name;
+    for (const f of faults) {
+      const input = PERCEPTION_FAULT_INPUT[f.kind];
+      if (input && !o.perception?.inputs.includes(input)) throw new Error(`--inject ${f.kind} needs a perceptive policy fed '${input}' frames`);
+    }
     this.tiltHalfRad = (o.tiltDeg * Math.PI) / 360;
     for (const f of faults) {
       if (f.kind === 'push' && !o.sim) throw new Error(`--inject push needs --link sim (the ${inner.name} link cannot push a real robot)`);
@@ -92,6 +157,8 @@ export class FaultInjectingLink implements RobotLink {
       case 'push': this.o.sim!.push(f.arg ?? 0, 0); break;
       case 'stall': this.stallMs = f.arg ?? 0; break;
       case 'nan-action': this.o.policy!.nanOutput = true; break;
+      case 'drop-depth': case 'drop-height-scan': this.o.perception!.delay(PERCEPTION_FAULT_INPUT[f.kind]!, Infinity); break;
+      case 'delay-depth': case 'delay-height-scan': this.o.perception!.delay(PERCEPTION_FAULT_INPUT[f.kind]!, f.arg ?? 0); break;
     }
   }
 
@@ -160,11 +227,12 @@ function copyState(from: TimedSensorState, to: TimedSensorState): TimedSensorSta
   return to;
 }
 
-/** Wrap the link and the policy for the given faults (none: both returned as they are). */
-export function injectFaults(link: RobotLink, policy: Policy, faults: readonly FaultSpec[], o: {
+/** Wrap the link, the policy and the perception source for the given faults (none: all returned as they are). */
+export function injectFaults(link: RobotLink, policy: Policy, perception: PerceptionSource | null, faults: readonly FaultSpec[], o: {
   clock: Clock; sim: SimControls | null; tiltDeg: number; log?: (line: string) => void;
-}): { link: RobotLink; policy: Policy } {
-  if (faults.length === 0) return { link, policy };
+}): { link: RobotLink; policy: Policy; perception: PerceptionSource | null } {
+  if (faults.length === 0) return { link, policy, perception };
   const p = faults.some((f) => f.kind === 'nan-action') ? new FaultInjectingPolicy(policy) : null;
-  return { link: new FaultInjectingLink(link, faults, { ...o, policy: p }), policy: p ?? policy };
+  const frames = perception && faults.some((f) => PERCEPTION_FAULT_INPUT[f.kind]) ? new FaultInjectingPerception(perception, o.clock) : null;
+  return { link: new FaultInjectingLink(link, faults, { ...o, policy: p, perception: frames }), policy: p ?? policy, perception: frames ?? perception };
 }

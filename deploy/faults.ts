@@ -1,12 +1,18 @@
 // `--inject KIND@TIME[:ARG]`: faults made to happen at a time after the loop starts, for
 // tests and demos. They are applied by decorating the link and the policy
 // (deploy/fault-injection.ts); all work on any link except push, which needs the sim.
-export type FaultKind = 'stale' | 'nan' | 'tilt' | 'push' | 'linkdown' | 'stall' | 'nan-action';
+export type FaultKind = 'stale' | 'nan' | 'tilt' | 'push' | 'linkdown' | 'stall' | 'nan-action'
+  | 'drop-depth' | 'drop-height-scan' | 'delay-depth' | 'delay-height-scan';
+
+/** The perception input a perception fault acts on. */
+export const PERCEPTION_FAULT_INPUT: Partial<Record<FaultKind, string>> = {
+  'drop-depth': 'depth', 'delay-depth': 'depth', 'drop-height-scan': 'height_scan', 'delay-height-scan': 'height_scan',
+};
 
 export interface FaultSpec {
   kind: FaultKind;
   atS: number;
-  /** push: velocity kick m/s; stall: extra compute per tick, ms. */
+  /** push: velocity kick m/s; stall: extra compute per tick, ms; delay-*: extra frame delay, ms. */
   arg?: number;
 }
 
@@ -18,6 +24,10 @@ export const FAULT_HELP: Record<FaultKind, string> = {
   linkdown: 'the link reports itself down and goes silent',
   stall: 'the control step burns MS ms each tick from then on (stall@T:MS), to overrun deadlines',
   'nan-action': 'the policy output is replaced by NaN from then on',
+  'drop-depth': 'no new depth frame arrives from then on (the last one ages)',
+  'drop-height-scan': 'no new height-scan frame arrives from then on (the last one ages)',
+  'delay-depth': 'depth frames arrive MS ms late from then on (delay-depth@T:MS; capture stamps unchanged)',
+  'delay-height-scan': 'height-scan frames arrive MS ms late from then on (delay-height-scan@T:MS)',
 };
 
 const TIME = /^(\d+(?:\.\d+)?)(ms|s)?$/;
@@ -37,6 +47,8 @@ export function parseFault(text: string): FaultSpec {
     if (!Number.isFinite(arg)) throw bad(`argument '${m[3]}' is not a number`);
   }
   if (kind === 'push' && arg === undefined) throw bad('push needs a magnitude, e.g. push@5s:0.8');
-  if (kind === 'stall' && !(arg !== undefined && arg > 0)) throw bad('stall needs a positive duration in ms, e.g. stall@5s:30');
+  if ((kind === 'stall' || kind === 'delay-depth' || kind === 'delay-height-scan') && !(arg !== undefined && arg > 0)) {
+    throw bad(`${kind} needs a positive duration in ms, e.g. ${kind}@5s:30`);
+  }
   return { kind, atS, arg };
 }

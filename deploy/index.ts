@@ -28,7 +28,10 @@
  * runDeploy() steps until `seconds`. Deterministic whatever the machine's load.
  */
 import { loadRobotConfig, robotIdentity, type RobotConfig } from '../sim/config/robot.js';
-import { ballbotCaller } from '../sim/artifact-check.js';
+import { ballbotCaller, PolicyMismatchError } from '../sim/artifact-check.js';
+import { perceptionFeed } from './perception-feed.js';
+import { perceptionOf, type PerceptionSource } from './perception.js';
+import { sensorsFor } from './links/plant-perception.js';
 import { defaultDeployConfig, loadDeployConfig, type DeployConfig } from './config.js';
 import type { FaultSpec } from './faults.js';
 import { injectFaults } from './fault-injection.js';
@@ -42,7 +45,8 @@ import type { Policy } from './policy.js';
 import type { RobotLink } from './robot-link.js';
 import { ControlLoop, type LoopSummary, type SafetyEvent, type TickRecord } from './runtime.js';
 import { simControlsOf } from './links/sim-link.js';
-import { Telemetry, type ChannelName } from './telemetry.js';
+import { Telemetry, TELEMETRY_CHANNELS, type ChannelName } from './telemetry.js';
+import type { Ros2PerceptionNode } from './links/ros2/perception-node.js';
 import type { Mode } from './safety/state-machine.js';
 
 export type { LoopSummary, SafetyEvent, TickRecord } from './runtime.js';
@@ -111,14 +115,30 @@ function resolveConfig(o: DeployOptions): { cfg: DeployConfig; robot: RobotConfi
   return { cfg, robot: o.robot ?? loadRobotConfig(cfg.robotFile) };
 }
 
-/** Load the policy and refuse it before anything is armed when it was made for something else. */
-async function loadPolicy(o: Pick<DeployOptions, 'policy' | 'controller'>, cfg: DeployConfig, robot: RobotConfig): Promise<Policy> {
+/**
+ * Load the policy and refuse it before anything is armed when it was made for something else,
+ * or asks for perception inputs nothing in this run can feed.
+ */
+async function loadPolicy(o: Pick<DeployOptions, 'policy' | 'controller' | 'link'>, cfg: DeployConfig, robot: RobotConfig): Promise<Policy> {
   if (o.policy && o.controller) throw new Error('give either a policy file or --controller, not both');
   if (o.controller === 'lqr') return LqrPolicy.create(robot, cfg.rateHz);
   if (o.controller) throw new Error(`unknown controller '${o.controller}' (available: lqr)`);
   if (!o.policy) throw new Error('no policy: give --policy FILE.onnx or --controller lqr');
   if (typeof o.policy !== 'string') return o.policy;
-  return OnnxPolicy.load(o.policy, ballbotCaller('deploy', robot, cfg.rateHz));
+  const feed = perceptionFeed(robot, cfg, o.link);
+  try {
+    return await OnnxPolicy.load(o.policy, ballbotCaller('deploy', robot, cfg.rateHz, { inputs: feed.inputs }));
+  } catch (err) {
+    if (err instanceof PolicyMismatchError && feed.why && err.differences.some((d) => /^input '.*': deploy cannot feed it/.test(d))) {
+      throw new PolicyMismatchError(err.file, err.caller, [...err.differences, feed.why]);
+    }
+    throw err;
+  }
+}
+
+/** Zero frames of every extra input, for warming a perceptive policy up before the clock starts. */
+function zeroExtras(policy: Policy): Record<string, Float32Array> {
+  return Object.fromEntries((policy.extraInputs ?? []).map((i) => [i.name, new Float32Array(i.layout.length)]));
 }
 
 export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
@@ -137,14 +157,25 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   let baseLink: RobotLink;
   let policy: Policy = basePolicy;
   let link: RobotLink;
+  let perception: PerceptionSource | null = null;
+  let separatePerception: Ros2PerceptionNode | null = null;
+  const needed = (basePolicy.extraInputs ?? []).map((i) => i.name);
   try {
+    // A simulated robot renders just the inputs the policy needs.
+    const sensors = cfg.perception.source === 'link' ? sensorsFor(needed) : undefined;
     if (o.lockstep) {
       if ('connect' in o.link ? !isSteppedLink(o.link) : o.link.kind !== 'sim') throw new Error('lockstep runs need the sim link ({ kind: \'sim\' }) or a link with advance()');
-      baseLink = 'connect' in o.link ? o.link : new LockstepSimLink({ ...cfg.sim, robot: o.link.plantRobot ?? robot }, clock as SimClock);
+      baseLink = 'connect' in o.link ? o.link : new LockstepSimLink({ ...cfg.sim, robot: o.link.plantRobot ?? robot, perception: sensors }, clock as SimClock);
     } else {
-      baseLink = 'connect' in o.link ? o.link : await createLink(o.link, cfg, robot, hooks);
+      baseLink = 'connect' in o.link ? o.link : await createLink({ ...o.link, perception: sensors }, cfg, robot, hooks);
     }
-    ({ link, policy } = injectFaults(baseLink, basePolicy, o.faults ?? [], { clock, sim: simControlsOf(baseLink), tiltDeg: cfg.sim.injectTiltDeg, log }));
+    if (needed.length && cfg.perception.source === 'ros2') {
+      // Loaded only when asked for, as the ROS 2 link is (link-factory.ts).
+      const { createRos2PerceptionNode } = await import('./links/ros2/perception-node.js');
+      separatePerception = await createRos2PerceptionNode({ configFile: cfg.perceptionRos2File, robot, now: () => clock.now(), log });
+    }
+    perception = needed.length ? (separatePerception?.source ?? perceptionOf(baseLink)) : null;
+    ({ link, policy, perception } = injectFaults(baseLink, basePolicy, perception, o.faults ?? [], { clock, sim: simControlsOf(baseLink), tiltDeg: cfg.sim.injectTiltDeg, log }));
   } catch (err) {
     basePolicy.close();
     throw err;
@@ -152,9 +183,11 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   let telemetry: Telemetry | null = null;
   try {
     await link.connect();
+    await separatePerception?.connect();
     if (o.record) {
       const channels: ChannelName[] = ['state', 'observation', 'action', 'timing', 'safety', 'link', 'mode'];
       if (simControlsOf(baseLink)) channels.push('truth');
+      for (const input of needed) if (input in TELEMETRY_CHANNELS) channels.push(input as ChannelName);
       telemetry = await Telemetry.open(o.record, {
         chunkBytes: cfg.telemetry.chunkBytes, maxQueueBytes: cfg.telemetry.maxQueueBytes, channels, warn: log,
         metadata: { policy: policy.name, excitation: o.excitation ? `${o.excitation.kind}:${o.excitation.amplitudeNm}` : 'none', link: link.name, rateHz: String(cfg.rateHz), robot: robot.name, robotHash: robotIdentity(robot).hash, robotConfig: JSON.stringify(robot), config: JSON.stringify(cfg) },
@@ -163,12 +196,13 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   } catch (err) {
     policy.close();
     await link.close().catch(() => {});
+    await separatePerception?.close().catch(() => {});
     throw err;
   }
 
   warmUp(policy);
   const loop = new ControlLoop({
-    cfg, robot, policy, link, telemetry, sim: simControlsOf(baseLink), clock, lockstep: o.lockstep, excitation: o.excitation, seconds: o.seconds, onTick: o.onTick, onEvent: o.onEvent, log,
+    cfg, robot, policy, link, perception, telemetry, sim: simControlsOf(baseLink), clock, lockstep: o.lockstep, excitation: o.excitation, seconds: o.seconds, onTick: o.onTick, onEvent: o.onEvent, log,
   });
   loopRef = loop;
   let closing: Promise<DeploySummary> | null = null;
@@ -177,6 +211,7 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
       // The robot first (ESTOP frame, port closed), then the recording: a hung disk must not
       // hold the link open.
       await link.close().catch((err: Error) => log(`deploy: closing the ${link.name} link failed: ${err.message}`));
+      await separatePerception?.close().catch((err: Error) => log(`deploy: closing the perception node failed: ${err.message}`));
       let telemetryError: string | null = null;
       try { await closeWithin(telemetry, TELEMETRY_CLOSE_MS); } catch (err) { telemetryError = (err as Error).message; }
       policy.close();
@@ -238,8 +273,9 @@ async function closeWithin(telemetry: Telemetry | null, ms: number): Promise<voi
 function warmUp(policy: Policy): void {
   const obs = new Float32Array(policy.obsSize);
   const out = new Float32Array(policy.actionSize);
+  const extras = zeroExtras(policy);
   obs[2] = -1; // upright gravity
-  for (let i = 0; i < 300; i++) policy.act(obs, out);
+  for (let i = 0; i < 300; i++) policy.act(obs, out, extras);
   policy.reset();
 }
 

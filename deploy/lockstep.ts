@@ -10,6 +10,8 @@ import { Rng } from '../sim/rng.js';
 import type { SimClock } from './clock.js';
 import type { LinkHealth, RobotLink, TimedSensorState } from './robot-link.js';
 import type { SimControls, SimFault, SimLinkOptions, SimTruthSample } from './links/sim-link.js';
+import type { PerceptionSource } from './perception.js';
+import { PlantPerceptionSource, sensorInputs } from './links/plant-perception.js';
 
 /** State samples kept for the delivery latency (at most this many control steps late). */
 const PENDING = 64;
@@ -54,15 +56,22 @@ export class LockstepSimLink implements SteppedLink, SimControls {
     bodyOrientation: new Float64Array(4), ballOrientation: new Float64Array(4), wheelTorque: new Float64Array(3),
   };
 
+  /** Depth and height-scan frames rendered from the plant, when options.perception asks for them. */
+  readonly perception: PerceptionSource | null;
+  private episodeStartMs = 0;
+
   constructor(readonly options: SimLinkOptions, private readonly clock: SimClock) {
     this.dtMs = 1000 / options.robot.control.rateHz;
     this.rng = new Rng((options.seed ?? 1) ^ 0x51a1);
+    const inputs = sensorInputs(options.perception);
+    this.perception = inputs.length ? new PlantPerceptionSource(inputs, () => this.plant, () => this.episodeStartMs) : null;
   }
 
   async connect(): Promise<void> {
     const o = this.options;
-    this.plant = await createPlant({ robot: o.robot as RobotConfig, seed: o.seed ?? 1, randomize: o.randomize ?? false, initTiltDeg: o.initTiltDeg ?? 0 });
+    this.plant = await createPlant({ robot: o.robot as RobotConfig, seed: o.seed ?? 1, randomize: o.randomize ?? false, initTiltDeg: o.initTiltDeg ?? 0, perception: o.perception });
     this.simMs = this.clock.now();
+    this.episodeStartMs = this.simMs;
     this.sample();
   }
 
@@ -75,6 +84,7 @@ export class LockstepSimLink implements SteppedLink, SimControls {
       this.takeDueCommand();
       plant.applyCommand(this.estopped ? this.zero : this.command);
       if (!this.held) plant.stepControl();
+      else plant.stepPerception?.(); // held still, the robot's sensors still see
       this.simMs += this.dtMs;
       if (plant.truth().fallen) this.fell = true;
       this.sample();

@@ -9,7 +9,11 @@ import { buildObservation, OBS_SIZE, ACTION_SIZE, tiltFromQuaternion, actionToTo
 import type { Excitation } from './excitation.js';
 import type { RobotConfig } from '../sim/config/robot.js';
 import { realClock, type Clock } from './clock.js';
-import type { DeployConfig } from './config.js';
+import { DEFAULT_PERCEPTION_HOLD_PERIODS, type DeployConfig } from './config.js';
+import type { PerceptionSource } from './perception.js';
+import type { PerceptionInputRule } from './safety/safety-layer.js';
+import type { ArtifactInput } from '../sim/policy-artifact.js';
+import { isPerceptionInput, perceptionRateHz, perceptionShape, robotPerceptionInputs } from '../sim/perception/input-layout.js';
 import type { Policy } from './policy.js';
 import type { LinkCounters, RobotLink, TimedSensorState } from './robot-link.js';
 import { ArmingStateMachine, type Mode, type Transition } from './safety/state-machine.js';
@@ -48,6 +52,18 @@ export interface TickRecord {
   safeTorqueNm: Float64Array;
   latenessUs: number;
   computeUs: number;
+  /** Age of each perception input's newest frame (order of LoopSummary.perception), ms; NaN: none yet. */
+  perceptionAgeMs: Float64Array;
+}
+
+/** Per perception input: frames fed, ticks its newest frame was overdue and held, the oldest frame fed. */
+export interface PerceptionSummary {
+  input: string;
+  periodMs: number;
+  holdMs: number;
+  frames: number;
+  heldTicks: number;
+  maxAgeMs: number | null;
 }
 
 export interface LoopSummary {
@@ -78,6 +94,8 @@ export interface LoopSummary {
   finalMode: Mode;
   fell: boolean;
   maxTiltDeg: number | null;
+  /** Perceptive policies only (empty otherwise). */
+  perception: PerceptionSummary[];
 }
 
 export interface ControlLoopOptions {
@@ -85,6 +103,8 @@ export interface ControlLoopOptions {
   robot: RobotConfig;
   policy: Policy;
   link: RobotLink;
+  /** Where the perception frames of a perceptive policy come from (policy.extraInputs); required for one. */
+  perception?: PerceptionSource | null;
   telemetry?: Telemetry | null;
   /** Ground truth and the `fell` verdict of a simulated robot (default: the link's own, if it is one). */
   sim?: SimControls | null;
@@ -147,18 +167,44 @@ export class ControlLoop {
   private readonly finished: Promise<LoopSummary>;
   /** Fault injection and ground truth, when the link is a simulated robot. */
   private readonly sim: SimControls | null;
+  /** Perception inputs of the policy, in one order: rules, stamps, frames, extras. */
+  private readonly perceptionRules: PerceptionInputRule[];
+  private readonly perceptionStamps: Float64Array;
+  private readonly perceptionFrames: (Float32Array | null)[];
+  private readonly perceptionSeqs: Float64Array;
+  private readonly perceptionHeld: Uint8Array;
+  private readonly perceptionStats: PerceptionSummary[];
+  /** Each input's shape without the batch dimension, recorded with its frames. */
+  private readonly perceptionShapes: number[][];
+  private readonly extras: Record<string, Float32Array> = {};
 
   constructor(private readonly o: ControlLoopOptions) {
     this.periodMs = 1000 / o.cfg.rateHz;
     this.sim = o.sim !== undefined ? o.sim : simControlsOf(o.link);
     this.clock = o.clock ?? realClock;
     this.ticker = new Ticker(this.periodMs, o.cfg.timing.spinUs / 1000);
-    this.safety = new SafetyLayer(o.cfg.safety, ACTION_SIZE, o.robot.motor.maxTorque);
+    this.perceptionRules = perceptionRules(o.policy.extraInputs ?? [], o.cfg, o.robot);
+    if (this.perceptionRules.length && !o.perception) {
+      throw new Error(`policy ${o.policy.name} needs ${this.perceptionRules.map((r) => `'${r.input}'`).join(', ')} every tick, and nothing delivers perception frames (docs/deploy.md, perception)`);
+    }
+    for (const r of this.perceptionRules) {
+      if (!o.perception!.inputs.includes(r.input)) throw new Error(`policy ${o.policy.name} needs '${r.input}', which the perception source '${o.perception!.name}' does not deliver (it delivers ${o.perception!.inputs.map((n) => `'${n}'`).join(', ') || 'nothing'})`);
+    }
+    const nIn = this.perceptionRules.length;
+    this.perceptionShapes = (o.policy.extraInputs ?? []).map((i) =>
+      isPerceptionInput(i.name) && robotPerceptionInputs(o.robot).includes(i.name) ? perceptionShape(o.robot, i.name) : i.shape.slice(1));
+    this.perceptionStamps = new Float64Array(nIn).fill(NaN);
+    this.perceptionFrames = new Array(nIn).fill(null);
+    this.perceptionSeqs = new Float64Array(nIn).fill(NaN);
+    this.perceptionHeld = new Uint8Array(nIn);
+    this.perceptionStats = this.perceptionRules.map((r) => ({ input: r.input, periodMs: r.periodMs, holdMs: r.holdMs, frames: 0, heldTicks: 0, maxAgeMs: null }));
+    this.safety = new SafetyLayer(o.cfg.safety, ACTION_SIZE, o.robot.motor.maxTorque, this.perceptionRules);
     this.sm = new ArmingStateMachine((t) => this.onTransition(t));
     this.command = Float64Array.from(o.cfg.command);
     this.record = {
       tick: 0, mode: 'DISARMED', elapsedMs: 0, hasState: false, stateAgeMs: NaN, linkOk: false, linkSilenceMs: NaN, tiltRad: NaN,
       obs: this.obs, rawAction: this.action, safeTorqueNm: this.torque, latenessUs: 0, computeUs: 0,
+      perceptionAgeMs: new Float64Array(nIn).fill(NaN),
     };
     this.finished = new Promise((resolve) => { this.finish = resolve; });
   }
@@ -293,10 +339,11 @@ export class ControlLoop {
     const tiltRad = state ? tiltFromQuaternion(state.orientation) : NaN;
     if (tiltRad > this.maxTiltRad) this.maxTiltRad = tiltRad;
     if (state) buildObservation(state, this.prevAction, this.command, this.obs);
+    this.readPerception(tStart);
 
     // Pending arm request: arm only from a state that passes every check.
     if (this.sm.mode === 'DISARMED' && !Number.isNaN(this.armRequestedMs)) {
-      const blocker = safety.armBlocker(state, health, tStart, tiltRad, this.obs);
+      const blocker = safety.armBlocker(state, health, tStart, tiltRad, this.obs, this.perceptionStamps, this.perceptionFrames);
       if (!blocker) {
         this.armRequestedMs = NaN;
         safety.onArm(tStart);
@@ -316,12 +363,14 @@ export class ControlLoop {
     let inferUs = NaN;
     const shaped = safety.shaped;
     if (this.sm.torqueAllowed) {
-      const problem = safety.checkState(state, health, tStart, tiltRad, this.obs) ?? safety.checkMode(link.robotMode?.() ?? null, this.sm.mode, tStart);
+      const problem = safety.checkState(state, health, tStart, tiltRad, this.obs)
+        ?? safety.checkPerception(this.perceptionStamps, this.perceptionFrames, tStart)
+        ?? safety.checkMode(link.robotMode?.() ?? null, this.sm.mode, tStart);
       if (problem) this.trip(problem);
     }
     if (this.sm.torqueAllowed) {
       const t0 = performance.now(); // a duration, measured on the real clock even in lockstep
-      this.o.policy.act(this.obs, this.action);
+      this.o.policy.act(this.obs, this.action, this.extras);
       inferUs = (performance.now() - t0) * 1000;
       const problem = safety.checkAction(this.action);
       if (problem) this.trip(problem);
@@ -379,6 +428,39 @@ export class ControlLoop {
       this.event('info', 'info', 'the simulated robot fell');
     }
     if (this.o.seconds !== undefined && elapsedMs + this.periodMs >= this.o.seconds * 1000) void this.stop();
+  }
+
+  /**
+   * The newest frame of each perception input becomes the policy's extra input (by reference:
+   * the policy copies it). A frame is logged once, when it is new; an input whose newest frame
+   * is overdue is held, and logged when holding starts and ends.
+   */
+  private readPerception(nowMs: number): void {
+    const source = this.o.perception;
+    if (!source) return;
+    for (let k = 0; k < this.perceptionRules.length; k++) {
+      const rule = this.perceptionRules[k];
+      const frame = source.latestFrame(rule.input);
+      const stats = this.perceptionStats[k];
+      this.perceptionStamps[k] = frame ? frame.stampMs : NaN;
+      this.perceptionFrames[k] = frame ? frame.data : null;
+      const ageMs = frame ? nowMs - frame.stampMs : NaN;
+      this.record.perceptionAgeMs[k] = ageMs;
+      if (!frame) continue;
+      this.extras[rule.input] = frame.data;
+      if (frame.seq !== this.perceptionSeqs[k]) {
+        this.perceptionSeqs[k] = frame.seq;
+        stats.frames++;
+        this.o.telemetry?.logFrame(rule.input, nowMs, { tick: this.currentTick, stampMs: frame.stampMs, seq: frame.seq }, frame.data, this.perceptionShapes[k]);
+      }
+      if (this.sm.torqueAllowed && (stats.maxAgeMs === null || ageMs > stats.maxAgeMs)) stats.maxAgeMs = ageMs;
+      const held = this.safety.perception[k].held(frame.stampMs, nowMs) ? 1 : 0;
+      if (held) stats.heldTicks++;
+      if (held !== this.perceptionHeld[k]) {
+        this.perceptionHeld[k] = held;
+        this.event('perceptionStale', held ? 'limit' : 'info', held ? `${rule.input}: frame overdue (${ageMs.toFixed(1)} ms old), holding it for up to ${rule.holdMs} ms more` : `${rule.input}: fresh frame again`);
+      }
+    }
   }
 
   /** Feed the consecutive-overrun rule; e-stops when the run reaches the limit. */
@@ -459,6 +541,17 @@ export class ControlLoop {
       finalMode: this.sm.mode,
       fell: this.sim ? this.sim.everFell : this.maxTiltRad > (this.o.cfg.safety.tiltCutoff.maxTiltDeg / DEG),
       maxTiltDeg: r1(this.maxTiltRad * DEG),
+      perception: this.perceptionStats.map((p) => ({ ...p, maxAgeMs: p.maxAgeMs === null ? null : r1(p.maxAgeMs) })),
     };
   }
+}
+
+/** The staleness rule of each extra input: its period from the artifact's rate, its hold from the deploy config. */
+function perceptionRules(inputs: readonly ArtifactInput[], cfg: DeployConfig, robot: RobotConfig): PerceptionInputRule[] {
+  return inputs.map((input) => {
+    const sensorHz = isPerceptionInput(input.name) && robotPerceptionInputs(robot).includes(input.name) ? perceptionRateHz(robot, input.name) : cfg.rateHz;
+    const periodMs = 1000 / (input.rateHz ?? sensorHz);
+    const configured = (cfg.perception.holdMs as Record<string, number | undefined>)[input.name];
+    return { input: input.name, periodMs, holdMs: configured ?? DEFAULT_PERCEPTION_HOLD_PERIODS * periodMs };
+  });
 }

@@ -89,7 +89,27 @@ export const TELEMETRY_CHANNELS = {
       },
     },
   },
+  depth: perceptionChannel('depth', 'depth image, m (z-depth along the optical axis), row-major [row][column], row 0 at the top; 0 = no reading'),
+  height_scan: perceptionChannel('height_scan', 'height scan, m above the ball\'s contact point, row-major [y][x] in the heading frame; 0 = no reading'),
 } as const;
+
+/** One perception input's frames, each recorded once, when it is new (at the sensor's rate). */
+function perceptionChannel(input: string, description: string) {
+  return {
+    topic: `/deploy/perception/${input}`,
+    schema: {
+      type: 'object',
+      description,
+      properties: {
+        tick: { type: 'integer', description: 'control tick that first fed this frame' },
+        stampMs: { type: 'number', description: 'capture time, host monotonic ms' },
+        seq: { type: 'integer' },
+        shape: { type: 'array', items: { type: 'integer' }, description: 'the input shape without the batch dimension' },
+        data: { type: 'array', items: { type: 'number' } },
+      },
+    },
+  } as const;
+}
 
 export type ChannelName = keyof typeof TELEMETRY_CHANNELS;
 
@@ -106,8 +126,11 @@ class FileWritable implements IWritable {
 }
 
 const encoder = new TextEncoder();
+/** Frames are float32: six significant digits keep them exactly enough and the JSON short. */
+const round6 = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(6)) : v);
 
-interface Queued { channelId: number; sequence: number; logTime: bigint; data: Uint8Array }
+/** A queued message: encoded, or (perception frames) a copy encoded by the drain loop, off the tick. */
+interface Queued { channelId: number; sequence: number; logTime: bigint; data: Uint8Array | null; encode: (() => Uint8Array) | null; bytes: number }
 
 export interface TelemetryOptions {
   chunkBytes: number;
@@ -133,7 +156,7 @@ export class Telemetry {
   /** Messages dropped because the queue was full or the recording had stopped. */
   dropped = 0;
   private seq = 0;
-  readonly counts: Record<ChannelName, number> = { state: 0, observation: 0, action: 0, timing: 0, safety: 0, link: 0, mode: 0, truth: 0 };
+  readonly counts: Record<ChannelName, number> = { state: 0, observation: 0, action: 0, timing: 0, safety: 0, link: 0, mode: 0, truth: 0, depth: 0, height_scan: 0 };
 
   private constructor(readonly file: string, fh: FileHandle, chunkBytes: number, private readonly maxQueueBytes: number, private readonly warn: (line: string) => void) {
     this.fileOut = new FileWritable(fh);
@@ -176,20 +199,42 @@ export class Telemetry {
     if (channelId === undefined || this.closed) return;
     if (this.failure) { this.dropped++; return; }
     const data = encoder.encode(JSON.stringify(message));
-    if (this.queuedBytes + data.length > this.maxQueueBytes) { this.dropped++; return; }
+    this.enqueue(name, channelId, timeMs, data, null, data.length);
+  }
+
+  /**
+   * Queue one perception frame on its input's channel (`header` plus the frame's `shape` and
+   * `data`): the values are copied now, encoded to JSON by the drain loop, off the tick.
+   */
+  logFrame(input: string, timeMs: number, header: Record<string, number>, frame: Float32Array, shape: readonly number[] = [frame.length]): void {
+    const name = input as ChannelName;
+    const channelId = this.ids.get(name);
+    if (channelId === undefined || this.closed) return;
+    if (this.failure) { this.dropped++; return; }
+    const copy = Float32Array.from(frame);
+    // Estimate of the encoded size, for the queue bound: about 10 characters a value.
+    const bytes = 64 + copy.length * 10;
+    this.enqueue(name, channelId, timeMs, null, () => encoder.encode(JSON.stringify({ ...header, shape, data: Array.from(copy, round6) })), bytes);
+  }
+
+  private enqueue(name: ChannelName, channelId: number, timeMs: number, data: Uint8Array | null, encode: (() => Uint8Array) | null, bytes: number): void {
+    if (this.queuedBytes + bytes > this.maxQueueBytes) { this.dropped++; return; }
     const logTime = BigInt(Math.round((performance.timeOrigin + timeMs) * 1e6));
-    this.queue.push({ channelId, sequence: this.seq++, logTime, data });
-    this.queuedBytes += data.length;
+    this.queue.push({ channelId, sequence: this.seq++, logTime, data, encode, bytes });
+    this.queuedBytes += bytes;
     this.counts[name]++;
     this.draining ??= this.drain();
   }
 
   private async drain(): Promise<void> {
+    // Start after the caller's tick has returned: encoding and writing never run inside it.
+    await Promise.resolve();
     try {
       while (this.head < this.queue.length && !this.failure) {
         const m = this.queue[this.head++];
-        this.queuedBytes -= m.data.length;
-        await this.writer.addMessage({ channelId: m.channelId, sequence: m.sequence, logTime: m.logTime, publishTime: m.logTime, data: m.data });
+        this.queuedBytes -= m.bytes;
+        const data = m.data ?? m.encode!();
+        await this.writer.addMessage({ channelId: m.channelId, sequence: m.sequence, logTime: m.logTime, publishTime: m.logTime, data });
         if (this.head >= 1024) { this.queue.splice(0, this.head); this.head = 0; }
       }
     } catch (err) {

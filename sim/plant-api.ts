@@ -4,6 +4,15 @@ import type { SensorState } from './observation.js';
 import type { RandomizationConfig } from './config/randomization.js';
 import type { RobotConfig } from './config/robot.js';
 import type { Terrain } from './terrain.js';
+import type { TaskPerception } from './perception/config.js';
+
+/** A perception frame as the robot's sensor delivers it (after its latency). */
+export interface PerceptionReading {
+  /** The frame, in the input's layout (sim/perception); MISSING_READING where there is no reading. */
+  data: Float32Array;
+  /** When the frame was captured, s since the plant's last reset. */
+  capturedAtS: number;
+}
 
 /** Ground truth of one robot, for rewards, tests, recordings and the viewer. */
 export interface PlantTruth {
@@ -41,6 +50,10 @@ export interface Plant {
   push(dvx: number, dvy: number): void;
   /** The ground under the robot: null when flat, else the heightfield (sim/terrain.ts layout). */
   terrain(): Terrain | null;
+  /** Advance the perception sensors one control period without moving the physics (a robot held still still sees). */
+  stepPerception?(): void;
+  /** The latest frame of a perception input the plant renders (PlantOptions.perception), or null if it renders none. */
+  perceptionFrame?(name: string): PerceptionReading | null;
   /** Start again upright (or at initTiltDeg), with new randomization if enabled. */
   reset(options?: { seed?: number; initTiltDeg?: number }): void;
   close(): void;
@@ -56,4 +69,6 @@ export interface PlantOptions {
   /** Tilt about a random axis with a random heading, as the training env starts (default: about x, heading 0). */
   randomPose?: boolean;
   terrain?: 'flat' | 'rough';
+  /** Render these perception inputs each control step with the robot's sensors (its perception section). */
+  perception?: TaskPerception;
 }

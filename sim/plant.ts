@@ -5,7 +5,8 @@ import { loadRobotConfig, type RobotConfig } from './config/robot.js';
 import { DEFAULT_RANDOMIZATION_CONFIG, DEFAULT_ROBOT_CONFIG } from './config/paths.js';
 import type { EpisodeParams } from './episode-params.js';
 import { startEpisode } from './episode-start.js';
-import type { Plant, PlantOptions, PlantTruth } from './plant-api.js';
+import type { PerceptionReading, Plant, PlantOptions, PlantTruth } from './plant-api.js';
+import { PerceptionBatch } from './perception/perception-batch.js';
 import { Rng } from './rng.js';
 import { newTruth, type RobotSim } from './robot-sim.js';
 import { BallbotWorld } from './world.js';
@@ -41,6 +42,9 @@ class SimPlant implements ReplayPlant {
   private readonly randomization;
   private readonly truthBuf = newTruth();
   private lastSensorTime = 0;
+  /** The robot's perception sensors, when asked for (the same renderers the training env uses). */
+  private readonly perception: PerceptionBatch | null;
+  private readonly reading: PerceptionReading = { data: new Float32Array(0), capturedAtS: 0 };
 
   constructor(
     private readonly world: BallbotWorld,
@@ -55,6 +59,7 @@ class SimPlant implements ReplayPlant {
       : typeof options.randomize === 'object'
         ? options.randomize
         : loadRandomizationConfig(options.randomizationFile ?? DEFAULT_RANDOMIZATION_CONFIG);
+    this.perception = PerceptionBatch.forSensors(robot, options.perception, this.randomization, 1, this.controlDt, 'the simulated robot');
     this.reset({ seed: options.seed, initTiltDeg: options.initTiltDeg });
   }
 
@@ -64,6 +69,18 @@ class SimPlant implements ReplayPlant {
 
   stepControl(): void {
     this.world.stepControl();
+    this.stepPerception();
+  }
+
+  stepPerception(): void {
+    this.perception?.step(0, this.sim);
+  }
+
+  perceptionFrame(name: string): PerceptionReading | null {
+    if (!this.perception) return null;
+    this.reading.data = this.perception.output(name);
+    this.reading.capturedAtS = this.perception.frameTick(name, 0) * this.controlDt;
+    return this.reading;
   }
 
   sensors() {
@@ -88,6 +105,7 @@ class SimPlant implements ReplayPlant {
     if (options.seed !== undefined) this.rng.seed(options.seed);
     const tiltDeg = options.initTiltDeg ?? this.options.initTiltDeg ?? 0;
     startEpisode(this.sim, this.rng, { robot: this.robot, randomization: this.randomization, level: 1, terrain: this.options.terrain ?? 'flat', initTiltDeg: [tiltDeg, tiltDeg], randomPose: this.options.randomPose ?? false });
+    this.perception?.beginEpisode(0, this.sim, this.rng);
     this.lastSensorTime = 0;
   }
 

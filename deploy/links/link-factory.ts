@@ -2,6 +2,7 @@
 // when asked for, so a missing optional part (rclnodejs, a serial port) affects only the link
 // that needs it; rclnodejs itself loads through deploy/links/ros2/rcl-api.ts.
 import type { RobotConfig } from '../../sim/config/robot.js';
+import type { TaskPerception } from '../../sim/perception/config.js';
 import type { DeployConfig } from '../config.js';
 import type { RobotLink } from '../robot-link.js';
 import type { Ros2LinkHooks } from './ros2/ros2-link.js';
@@ -22,6 +23,8 @@ export interface LinkRequest {
    * for (a perturbed plant for system identification). Only for `sim`.
    */
   plantRobot?: RobotConfig;
+  /** Sim only: the perception inputs the simulated robot renders (deploy asks for the policy's). */
+  perception?: TaskPerception;
 }
 
 /** What the runtime hands every link: its log, and the operator hooks a ROS 2 link calls. */
@@ -33,7 +36,7 @@ export async function createLink(req: LinkRequest, cfg: DeployConfig, robot: Rob
   if (req.plantRobot && req.kind !== 'sim') throw new Error(`--robot describes a simulated plant: only for --link sim, not --link ${req.kind}`);
   switch (req.kind) {
     case 'sim':
-      return new SimLink({ ...cfg.sim, robot: req.plantRobot ?? robot });
+      return new SimLink({ ...cfg.sim, robot: req.plantRobot ?? robot, perception: req.perception });
     case 'serial': {
       if (!req.port) throw new Error('--link serial needs --port /dev/ttyX (or the virtual robot\'s pty)');
       const { createSerialLink } = await import('./serial-link.js');

@@ -4,6 +4,7 @@
 // commands only touch shared memory: no allocation, no event-loop turn.
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { RobotConfig } from '../../sim/config/robot.js';
+import type { TaskPerception } from '../../sim/perception/config.js';
 import type { LinkHealth, RobotLink, TimedSensorState } from '../robot-link.js';
 import { C, I, S, type SimLinkMessage, type SimLinkWorkerData } from './sim-link-protocol.js';
 
@@ -17,6 +18,8 @@ export interface SimLinkOptions {
   dropoutProb?: number;
   gyroNoise?: number;
   injectTiltDeg?: number;
+  /** Perception inputs the simulated robot renders with its robot config's sensors (sensorsFor in plant-perception.ts). */
+  perception?: TaskPerception;
 }
 
 /** Ground truth of the simulated robot, for telemetry and the `fell` verdict. */

@@ -6,7 +6,8 @@ export type EstopReason =
   | { rule: 'staleState'; ageMs: number; limitMs: number }
   | { rule: 'linkHealth'; ok: boolean; silenceMs: number; limitMs: number; linkDetail: string | null }
   | { rule: 'robotFault'; flags: number }
-  | { rule: 'nonFinite'; where: 'observation' | 'action'; index: number; value: number }
+  | { rule: 'nonFinite'; where: 'observation' | 'action' | `input ${string}`; index: number; value: number }
+  | { rule: 'perceptionStale'; input: string; ageMs: number; periodMs: number; holdMs: number }
   | { rule: 'tiltCutoff'; tiltDeg: number; limitDeg: number }
   | { rule: 'deadlineOverruns'; run: number; limit: number }
   | { rule: 'modeAgreement'; hostMode: string; robotMode: string; forMs: number; limitMs: number }
@@ -36,6 +37,10 @@ export function describeReason(r: ArmBlocker): string {
       return `robot reports fault flags 0x${r.flags.toString(16)}`;
     case 'nonFinite':
       return `${r.where}[${r.index}] is ${r.value}`;
+    case 'perceptionStale':
+      return Number.isFinite(r.ageMs)
+        ? `${r.input}: newest frame is ${f1(r.ageMs)} ms old (a frame every ${f1(r.periodMs)} ms, held at most ${f1(r.holdMs)} ms more)`
+        : `${r.input}: no frame has arrived`;
     case 'tiltCutoff':
       return `tilt ${f1(r.tiltDeg)} deg > ${f1(r.limitDeg)} deg`;
     case 'armTilt':

@@ -71,6 +71,25 @@ export class StaleStateWatchdog {
   }
 }
 
+/**
+ * One perception input's staleness: a frame is due every periodMs; the newest one is held
+ * (fed again) while it is older than that, for at most holdMs more; older, or none at all,
+ * is a violation. Ages run from the frame's capture stamp, so sensor latency counts.
+ */
+export class PerceptionWatchdog {
+  constructor(readonly input: string, readonly periodMs: number, readonly holdMs: number) {}
+  ageMs(stampMs: number, nowMs: number): number {
+    return Number.isNaN(stampMs) ? Infinity : nowMs - stampMs;
+  }
+  /** The newest frame is overdue and being held. */
+  held(stampMs: number, nowMs: number): boolean {
+    return !(this.ageMs(stampMs, nowMs) <= this.periodMs);
+  }
+  violated(stampMs: number, nowMs: number): boolean {
+    return !(this.ageMs(stampMs, nowMs) <= this.periodMs + this.holdMs);
+  }
+}
+
 /** The link says it is unhealthy, or has heard nothing for too long. */
 export class LinkHealthWatchdog {
   constructor(readonly maxSilenceMs: number) {}

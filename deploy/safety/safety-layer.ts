@@ -5,7 +5,14 @@
 import type { DeployConfig } from '../config.js';
 import type { LinkHealth, RobotMode, TimedSensorState } from '../robot-link.js';
 import type { ArmBlocker, EstopReason, RuleName } from './decisions.js';
-import { ActionClip, ArmingRamp, firstNonFinite, LinkHealthWatchdog, ModeAgreement, OverrunMonitor, SlewRateLimiter, StaleStateWatchdog, TiltCutoff } from './rules.js';
+import { ActionClip, ArmingRamp, firstNonFinite, LinkHealthWatchdog, ModeAgreement, OverrunMonitor, PerceptionWatchdog, SlewRateLimiter, StaleStateWatchdog, TiltCutoff } from './rules.js';
+
+/** One perception input the policy needs: its name, sensor period and how long a late frame may be held. */
+export interface PerceptionInputRule {
+  input: string;
+  periodMs: number;
+  holdMs: number;
+}
 
 export type { RuleName } from './decisions.js';
 
@@ -22,6 +29,8 @@ export class SafetyLayer {
   readonly nonFinite: boolean;
   readonly robotFault: boolean;
   readonly modeAgreement: ModeAgreement | null;
+  /** One watchdog per perception input, in the order the runtime passes their stamps. */
+  readonly perception: PerceptionWatchdog[];
   private readonly armMaxTiltRad: number;
   private clipping = false;
   private slewing = false;
@@ -31,7 +40,8 @@ export class SafetyLayer {
   /** Torque the arming ramp's limit rises to: the clip, or the robot's motor limit. */
   private readonly fullTorqueNm: number;
 
-  constructor(readonly cfg: DeployConfig['safety'], actionSize: number, robotMaxTorqueNm = cfg.actionClip.maxTorqueNm) {
+  constructor(readonly cfg: DeployConfig['safety'], actionSize: number, robotMaxTorqueNm = cfg.actionClip.maxTorqueNm, perception: readonly PerceptionInputRule[] = []) {
+    this.perception = perception.map((p) => new PerceptionWatchdog(p.input, p.periodMs, p.holdMs));
     this.fullTorqueNm = cfg.actionClip.enabled ? cfg.actionClip.maxTorqueNm : robotMaxTorqueNm;
     this.clip = cfg.actionClip.enabled ? new ActionClip(cfg.actionClip.maxTorqueNm) : null;
     this.slew = cfg.slewRate.enabled ? new SlewRateLimiter(cfg.slewRate.maxNmPerS, actionSize) : null;
@@ -67,9 +77,27 @@ export class SafetyLayer {
     return null;
   }
 
-  /** What keeps an arm request waiting: a failed state check, or too much lean. */
-  armBlocker(state: TimedSensorState | null, health: LinkHealth, nowMs: number, tiltRad: number, obs: Float32Array): ArmBlocker | null {
-    const problem = this.checkState(state, health, nowMs, tiltRad, obs);
+  /**
+   * Perception inputs: `stamps[k]` is the capture stamp of input k's newest frame (NaN: none),
+   * `frames[k]` its values. Too old a frame, or a NaN/Inf value in one, latches the e-stop.
+   */
+  checkPerception(stamps: ArrayLike<number>, frames: readonly (Float32Array | null)[], nowMs: number): EstopReason | null {
+    for (let k = 0; k < this.perception.length; k++) {
+      const w = this.perception[k];
+      if (w.violated(stamps[k], nowMs)) return { rule: 'perceptionStale', input: w.input, ageMs: w.ageMs(stamps[k], nowMs), periodMs: w.periodMs, holdMs: w.holdMs };
+      const frame = frames[k];
+      if (this.nonFinite && frame) {
+        const bad = firstNonFinite(frame);
+        if (bad >= 0) return { rule: 'nonFinite', where: `input ${w.input}`, index: bad, value: frame[bad] };
+      }
+    }
+    return null;
+  }
+
+  /** What keeps an arm request waiting: a failed state or perception check, or too much lean. */
+  armBlocker(state: TimedSensorState | null, health: LinkHealth, nowMs: number, tiltRad: number, obs: Float32Array,
+    perceptionStamps: ArrayLike<number> = [], perceptionFrames: readonly (Float32Array | null)[] = []): ArmBlocker | null {
+    const problem = this.checkState(state, health, nowMs, tiltRad, obs) ?? this.checkPerception(perceptionStamps, perceptionFrames, nowMs);
     if (problem) return problem;
     if (!(tiltRad <= this.armMaxTiltRad)) return { rule: 'armTilt', tiltDeg: tiltRad * DEG, limitDeg: this.cfg.armMaxTiltDeg };
     return null;

@@ -8,7 +8,7 @@ import type { TaskConfig } from '../config/task.js';
 import { Rng } from '../rng.js';
 import type { RobotSim } from '../robot-sim.js';
 import { tensorSize, type TensorSpace } from '../spaces.js';
-import { PerceptionRandomizationSchema, type PerceptionConfig } from './config.js';
+import { PerceptionRandomizationSchema, type PerceptionConfig, type TaskPerception } from './config.js';
 import { DelayLine } from './delay-line.js';
 import { DepthCamera } from './depth-camera.js';
 import { HeightScan } from './height-scan.js';
@@ -36,6 +36,8 @@ interface Sensor {
   readonly size: number;
   readonly errors: SensorEpisodes;
   readonly line: DelayLine;
+  /** The control tick each delayed frame was rendered at, delayed with it (one value per frame). */
+  readonly renderTicks: DelayLine;
   /** Batch output [n * size] and the last frame of ended episodes. */
   readonly out: Float32Array;
   readonly finalOut: Float32Array;
@@ -54,10 +56,14 @@ export class PerceptionBatch {
 
   /** The perception a task asks for, or null for a blind task. */
   static forTask(robot: RobotConfig, task: TaskConfig, randomization: RandomizationConfig | null, n: number, controlDt: number): PerceptionBatch | null {
-    const want = task.perception;
+    return PerceptionBatch.forSensors(robot, task.perception, randomization, n, controlDt, `task '${task.name}'`);
+  }
+
+  /** The sensors `want` names (a task's, or a simulated robot's in deploy), or null when none. `who` asks, for messages. */
+  static forSensors(robot: RobotConfig, want: TaskPerception | undefined, randomization: RandomizationConfig | null, n: number, controlDt: number, who: string): PerceptionBatch | null {
     if (!want || (!want.depth && !want.heightScan)) return null;
     const missing = (key: string) =>
-      new Error(`task '${task.name}' sets perception.${key === 'depthCamera' ? 'depth' : 'heightScan'}: true, but robot config '${robot.name}' has no perception.${key} section`);
+      new Error(`${who} sets perception.${key === 'depthCamera' ? 'depth' : 'heightScan'}: true, but robot config '${robot.name}' has no perception.${key} section`);
     const random = randomization ? (randomization.perception ?? PerceptionRandomizationSchema.parse({})) : null;
     const batch = new PerceptionBatch(n, controlDt);
     const checkRate = (key: string, rateHz: number) => {
@@ -86,6 +92,7 @@ export class PerceptionBatch {
     this.sensors.push({
       name, model, size, errors,
       line: new DelayLine(this.n, size, errors.maxLatency),
+      renderTicks: new DelayLine(this.n, 1, errors.maxLatency),
       out: new Float32Array(this.n * size),
       finalOut: new Float32Array(this.n * size),
     });
@@ -119,6 +126,8 @@ export class PerceptionBatch {
       s.model.render(i, sim, this.rays, frame);
       s.errors.corrupt(i, frame, rng, s.model.noisePerUnit);
       s.line.prime(i);
+      s.renderTicks.advance(i)[0] = 0;
+      s.renderTicks.prime(i);
       this.publish(s, i);
     }
   }
@@ -133,11 +142,23 @@ export class PerceptionBatch {
         const frame = s.line.advance(i);
         s.model.render(i, sim, this.rays, frame);
         s.errors.corrupt(i, frame, this.rngs[i], s.model.noisePerUnit);
+        s.renderTicks.advance(i)[0] = t;
       } else {
         s.line.hold(i);
+        s.renderTicks.hold(i);
       }
       this.publish(s, i);
     }
+  }
+
+  /**
+   * The control tick (since env i's episode began) at which the frame `output(name)` now holds
+   * for env i was rendered: the frame's capture time, which deploy stamps frames with.
+   */
+  frameTick(name: string, i: number): number {
+    const s = this.sensors.find((x) => x.name === name);
+    if (!s) throw new Error(`no perception input '${name}': this env has ${this.sensors.map((x) => x.name).join(', ') || 'none'}`);
+    return s.renderTicks.read(i, s.errors.latency[i])[0];
   }
 
   /** Keep env i's current outputs as the last frame of its ending episode. */

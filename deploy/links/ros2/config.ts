@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { loadYamlFile } from '../../../sim/config/yaml.js';
 import { configPath } from '../../../sim/config/paths.js';
+import { DEPTH_INPUT, HEIGHT_SCAN_INPUT } from '../../../sim/perception/perception-batch.js';
 
 const topicName = z
   .string()
@@ -24,6 +25,9 @@ export type QosSpec = z.output<typeof QosSchema>;
 export const STATE_QOS: QosSpec = { reliability: 'best_effort', history: 'keep_last', depth: 1, durability: 'volatile' };
 export const COMMAND_QOS: QosSpec = { reliability: 'best_effort', history: 'keep_last', depth: 1, durability: 'volatile' };
 export const ESTOP_QOS: QosSpec = { reliability: 'reliable', history: 'keep_last', depth: 1, durability: 'transient_local' };
+// Camera-style sensor data (rclcpp's SensorDataQoS): best effort, keep last 1; a late frame is
+// replaced by the next one, never retransmitted.
+export const PERCEPTION_QOS: QosSpec = { reliability: 'best_effort', history: 'keep_last', depth: 1, durability: 'volatile' };
 const DIAGNOSTICS_QOS: QosSpec = { reliability: 'reliable', history: 'keep_last', depth: 10, durability: 'volatile' };
 
 const topic = (defaultQos: QosSpec) =>
@@ -85,6 +89,19 @@ export const Ros2ConfigSchema = z
         offsetSampleMs: z.number().min(10).max(60_000).default(1000),
       })
       .prefault({}),
+    /**
+     * Perception inputs of a perceptive policy (docs/ros2.md): a depth image as sensor_msgs/Image
+     * (32FC1 m or 16UC1 mm) and a height map as std_msgs/Float32MultiArray (row-major, two
+     * layout dims). Absent topics: the link feeds no such input.
+     */
+    perception: z
+      .strictObject({
+        depth: topic(PERCEPTION_QOS).optional(),
+        heightScan: topic(PERCEPTION_QOS).optional(),
+        /** The perception-only node (deploy perception.source: ros2) is named node.name + this. */
+        nodeSuffix: z.string().regex(/^[A-Za-z0-9_]*$/, { message: 'letters, digits and _ only' }).default('_perception'),
+      })
+      .optional(),
     /** connect() fails when no state arrives on both state topics within this time. */
     connectTimeoutMs: z.number().min(0).max(120_000).default(5000),
   })
@@ -107,6 +124,11 @@ export const DEFAULT_ROS2_CONFIG_FILE = configPath('deploy', 'ros2.yaml');
 
 export function loadRos2Config(file: string = DEFAULT_ROS2_CONFIG_FILE): Ros2Config {
   return loadYamlFile(Ros2ConfigSchema, file);
+}
+
+/** The perception inputs the config has topics for ('depth', 'height_scan'). */
+export function ros2PerceptionInputs(cfg: Ros2Config): string[] {
+  return [...(cfg.perception?.depth ? [DEPTH_INPUT] : []), ...(cfg.perception?.heightScan ? [HEIGHT_SCAN_INPUT] : [])];
 }
 
 /** For model wheel i, the index of its joint in the controller's command array. */

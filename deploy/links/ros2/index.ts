@@ -56,7 +56,7 @@ export interface Ros2LinkOptions extends Ros2LinkHooks {
   rcl?: RclModule;
   /** Host monotonic clock, ms (default performance.now). */
   now?: () => number;
-  /** The robot (passed by deploy's link factory): efforts are also clipped to its motor.maxTorque. */
+  /** The robot (passed by deploy's link factory): efforts are also clipped to its motor.maxTorque; its perception sensors size the perception frames. */
   robot?: RobotConfig;
   /** The control rate (passed by deploy's link factory); informational. */
   rateHz?: number;
@@ -68,5 +68,5 @@ export async function createRos2Link(options: Ros2LinkOptions = {}): Promise<Ros
     config.commands.maxEffort = options.robot.motor.maxTorque;
   }
   const rcl = options.rcl ?? (await loadRclnodejs());
-  return new Ros2Link(config, { rcl, now: options.now }, options);
+  return new Ros2Link(config, { rcl, now: options.now }, options, options.robot);
 }

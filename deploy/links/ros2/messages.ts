@@ -2,6 +2,7 @@
 // rclnodejs hands them over) and the pure conversions between them and the link's state and
 // commands. Conversions write into preallocated objects: they run on every message.
 import type { SensorState } from '../../../sim/observation.js';
+import { MISSING_READING } from '../../../sim/perception/config.js';
 
 type Num = ArrayLike<number>;
 
@@ -9,6 +10,8 @@ export const MSG = {
   imu: 'sensor_msgs/msg/Imu',
   jointState: 'sensor_msgs/msg/JointState',
   float64MultiArray: 'std_msgs/msg/Float64MultiArray',
+  float32MultiArray: 'std_msgs/msg/Float32MultiArray',
+  image: 'sensor_msgs/msg/Image',
   bool: 'std_msgs/msg/Bool',
   diagnosticArray: 'diagnostic_msgs/msg/DiagnosticArray',
   trigger: 'std_srvs/srv/Trigger',
@@ -43,6 +46,27 @@ export interface JointStateMsg {
 export interface Float64MultiArrayMsg {
   layout: { dim: { label: string; size: number; stride: number }[]; data_offset: number };
   data: Num;
+}
+
+/** std_msgs/msg/MultiArrayDimension and MultiArrayLayout. */
+export interface MultiArrayDimensionMsg { label: string; size: number; stride: number }
+export interface MultiArrayLayoutMsg { dim: MultiArrayDimensionMsg[]; data_offset: number }
+
+/** std_msgs/msg/Float32MultiArray: the height map (no header: it is stamped on arrival). */
+export interface Float32MultiArrayMsg {
+  layout: MultiArrayLayoutMsg;
+  data: Num;
+}
+
+/** sensor_msgs/msg/Image */
+export interface ImageMsg {
+  header: HeaderMsg;
+  height: number; // rows
+  width: number; // columns
+  encoding: string; // sensor_msgs/image_encodings: '32FC1', '16UC1', ...
+  is_bigendian: number; // uint8
+  step: number; // bytes per row
+  data: ArrayLike<number>; // uint8[] (rclnodejs: a Uint8Array)
 }
 
 /** std_msgs/msg/Bool */
@@ -122,6 +146,68 @@ export function readWheelVelocities(
     const v = msg.velocity[k];
     if (!Number.isFinite(v)) return `JointState velocity of '${wheelJoints[i]}' is not finite`;
     out[i] = signs[i] * v;
+  }
+  return null;
+}
+
+// ---- perception in -------------------------------------------------------------------------
+
+/** What a depth frame must be: the artifact's [height, width] and the camera's valid range (robot config). */
+export interface DepthFormat { width: number; height: number; minRange: number; maxRange: number }
+
+/**
+ * sensor_msgs/Image depth -> metres, row-major [row][column] as the policy's 'depth' input
+ * (row 0 at the top, as REP 118 and the sim). 32FC1 is metres, 16UC1 millimetres (REP 118).
+ * NaN, +-Inf, 0 and anything outside [minRange, maxRange] become the dropout sentinel 0.
+ * Returns null, or why the frame was refused (the previous frame then stays and ages).
+ */
+export function readDepthImage(msg: ImageMsg, format: DepthFormat, out: Float32Array): string | null {
+  const { width, height, minRange, maxRange } = format;
+  if (msg.width !== width || msg.height !== height) {
+    return `depth image is ${msg.width}x${msg.height}, the policy's depth input is ${width}x${height} (robot config perception.depthCamera); resize it on the robot side`;
+  }
+  const bytesPerPixel = msg.encoding === '32FC1' ? 4 : msg.encoding === '16UC1' ? 2 : 0;
+  if (!bytesPerPixel) return `depth image encoding '${msg.encoding}' is not supported (32FC1 in metres or 16UC1 in millimetres)`;
+  if (msg.step < width * bytesPerPixel || msg.data.length < msg.step * height) {
+    return `depth image data is too short: step ${msg.step}, ${msg.data.length} bytes for ${width}x${height} ${msg.encoding}`;
+  }
+  const bytes = msg.data instanceof Uint8Array ? msg.data : Uint8Array.from(msg.data);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const little = msg.is_bigendian === 0;
+  for (let r = 0; r < height; r++) {
+    for (let c = 0; c < width; c++) {
+      const at = r * msg.step + c * bytesPerPixel;
+      const m = bytesPerPixel === 4 ? view.getFloat32(at, little) : view.getUint16(at, little) / 1000;
+      out[r * width + c] = m >= minRange && m <= maxRange ? m : MISSING;
+    }
+  }
+  return null;
+}
+
+/** The dropout sentinel: a pixel or cell with no reading. */
+const MISSING = MISSING_READING;
+
+/**
+ * Float32MultiArray height map -> the policy's 'height_scan' input, row-major [rows][cols]:
+ * layout.dim = [{label 'rows', size rows, stride rows*cols}, {label 'cols', size cols,
+ * stride cols}] (the std_msgs MultiArrayLayout convention for a row-major array; labels are
+ * not checked), data from layout.data_offset. Values in m above the ball's contact point in the
+ * robot's heading frame, as the sim's height scan. NaN/Inf become the sentinel 0. Returns null,
+ * or why the map was refused.
+ */
+export function readHeightMap(msg: Float32MultiArrayMsg, rows: number, cols: number, out: Float32Array): string | null {
+  const dim = msg.layout.dim;
+  if (dim.length !== 2 || dim[0].size !== rows || dim[1].size !== cols) {
+    return `height map layout is [${dim.map((d) => `${d.label || '?'}:${d.size}`).join(', ')}], the policy's height_scan input is [rows:${rows}, cols:${cols}] (robot config perception.heightScan countY x countX)`;
+  }
+  if (dim[1].stride !== cols || dim[0].stride !== rows * cols) {
+    return `height map strides are [${dim[0].stride}, ${dim[1].stride}], a row-major [${rows}, ${cols}] array has [${rows * cols}, ${cols}] (column-major maps, as grid_map's, must be transposed)`;
+  }
+  const offset = msg.layout.data_offset;
+  if (msg.data.length < offset + rows * cols) return `height map has ${msg.data.length} values, needs ${offset + rows * cols} (data_offset ${offset} + ${rows * cols})`;
+  for (let k = 0; k < rows * cols; k++) {
+    const v = msg.data[offset + k];
+    out[k] = Number.isFinite(v) ? v : MISSING;
   }
   return null;
 }

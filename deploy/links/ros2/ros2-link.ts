@@ -11,6 +11,8 @@ import {
   type BoolMsg, type DiagnosticArrayMsg, type ImuMsg, type JointStateMsg, type TriggerResponseMsg,
 } from './messages.js';
 import { describeQos, toRclQos } from './qos.js';
+import { Ros2Perception } from './perception.js';
+import type { RobotConfig } from '../../../sim/config/robot.js';
 import { acquireRcl, releaseRcl, type RclModule, type RosNode, type RosPublisher, type RosSubscription } from './rcl-api.js';
 
 export interface ArmDecision {
@@ -103,14 +105,18 @@ export class Ros2Link implements Ros2RobotLink {
   private cbMaxMs = 0;
   private cbCount = 0;
   private cbTotalMs = 0;
+  /** Depth and height-map frames on the config's perception topics, for the robot's sensors (null: none configured). */
+  readonly perception: Ros2Perception | null;
 
-  constructor(readonly config: Ros2Config, deps: Ros2LinkDeps, private readonly hooks: Ros2LinkHooks = {}) {
+  constructor(readonly config: Ros2Config, deps: Ros2LinkDeps, private readonly hooks: Ros2LinkHooks = {}, robot?: RobotConfig) {
     this.rcl = deps.rcl;
     this.now = deps.now ?? (() => performance.now());
     this.log = hooks.log ?? ((line) => process.stderr.write(`[ros2-link] ${line}\n`));
     this.lock = new EstopLock({ inputTimeoutMs: config.estop.inputTimeoutMs });
     this.stamps = new HeaderStampConverter(config.clock);
     this.commandIndex = commandIndexOfWheel(config);
+    const perception = robot ? new Ros2Perception(config, robot, this.stamps, this.now, this.log) : null;
+    this.perception = perception && perception.inputs.length ? perception : null;
   }
 
   async connect(): Promise<void> {
@@ -129,6 +135,7 @@ export class Ros2Link implements Ros2RobotLink {
         { what: 'state.imu', topic: cfg.state.imu.topic, sub: node.createSubscription(MSG.imu, cfg.state.imu.topic, qos(cfg.state.imu.qos), (msg: ImuMsg) => this.timed(() => this.onImu(msg))) },
         { what: 'state.jointStates', topic: cfg.state.jointStates.topic, sub: node.createSubscription(MSG.jointState, cfg.state.jointStates.topic, qos(cfg.state.jointStates.qos), (msg: JointStateMsg) => this.timed(() => this.onJointState(msg))) },
         { what: 'estop.input', topic: cfg.estop.input.topic, sub: node.createSubscription(MSG.bool, cfg.estop.input.topic, qos(cfg.estop.input.qos), (msg: BoolMsg) => this.timed(() => this.onEstopInput(msg))) },
+        ...(this.perception?.subscribe(node, this.rcl) ?? []),
       ];
       node.createService(MSG.trigger, cfg.services.arm, (_request: unknown, response: { send(r: TriggerResponseMsg): void }) => {
         void this.handleArmService().then((r) => response.send(r));
@@ -449,6 +456,7 @@ export class Ros2Link implements Ros2RobotLink {
     if (this.imu.received === 0) out.push(`no Imu yet on ${this.config.state.imu.topic}`);
     if (this.joints.received === 0) out.push(`no JointState yet on ${this.config.state.jointStates.topic}`);
     if (this.nonFiniteCommands) out.push(`${this.nonFiniteCommands} non-finite command(s) zeroed`);
+    if (this.perception) out.push(...this.perception.problems());
     out.push(...this.qosProblems);
     return out;
   }

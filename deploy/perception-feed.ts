@@ -1,0 +1,37 @@
+// Which perception inputs a deploy run can feed, decided before the policy is loaded so the
+// one artifact check can refuse what nothing would deliver: the sim link renders every sensor
+// of the robot config; the ROS 2 link (or a perception-only ROS 2 node, perception.source ros2)
+// feeds the inputs its config has topics for; the serial link carries no images.
+import type { RobotConfig } from '../sim/config/robot.js';
+import { OBSERVATION_LAYOUT } from '../sim/observation.js';
+import { perceptionLayout, robotPerceptionInputs } from '../sim/perception/input-layout.js';
+import type { DeployConfig } from './config.js';
+import type { LinkRequest } from './links/link-factory.js';
+import { loadRos2Config, ros2PerceptionInputs } from './links/ros2/config.js';
+import { perceptionOf } from './perception.js';
+import type { RobotLink } from './robot-link.js';
+
+export const SERIAL_CARRIES_NO_IMAGES =
+  'the serial link carries no images (its protocol is proprioception only, firmware-bridge/PROTOCOL.md): ' +
+  'configure a perception source, perception.source: ros2 in the deploy config with the topics in the ROS 2 config\'s perception section (docs/deploy.md)';
+
+export interface PerceptionFeed {
+  /** Inputs the run can feed, by name, with their layouts for the artifact check. */
+  inputs: Record<string, readonly string[]>;
+  /** Why no perception input can be fed, when that is a property of the link (serial). */
+  why: string | null;
+}
+
+export function perceptionFeed(robot: RobotConfig, cfg: DeployConfig, link: RobotLink | LinkRequest): PerceptionFeed {
+  const carried = robotPerceptionInputs(robot);
+  let names: string[];
+  let why: string | null = null;
+  if (cfg.perception.source === 'ros2') names = ros2PerceptionInputs(loadRos2Config(cfg.perceptionRos2File));
+  else if ('connect' in link) names = [...(perceptionOf(link)?.inputs ?? [])];
+  else if (link.kind === 'sim') names = carried;
+  else if (link.kind === 'ros2') names = ros2PerceptionInputs(loadRos2Config(link.ros2ConfigFile));
+  else { names = []; why = SERIAL_CARRIES_NO_IMAGES; }
+  // Only inputs of a sensor the robot config carries have a layout (and a shape) to check against.
+  const fed = names.filter((n) => carried.includes(n as (typeof carried)[number]));
+  return { inputs: { obs: OBSERVATION_LAYOUT, ...Object.fromEntries(fed.map((n) => [n, perceptionLayout(robot, n)])) }, why };
+}
