@@ -201,9 +201,19 @@ export async function startDeploy(o: DeployOptions): Promise<DeployHandle> {
   }
 
   warmUp(policy);
-  const loop = new ControlLoop({
-    cfg, robot, policy, link, perception, telemetry, sim: simControlsOf(baseLink), clock, lockstep: o.lockstep, excitation: o.excitation, seconds: o.seconds, onTick: o.onTick, onEvent: o.onEvent, log,
-  });
+  let loop: ControlLoop;
+  try {
+    loop = new ControlLoop({
+      cfg, robot, policy, link, perception, telemetry, sim: simControlsOf(baseLink), clock, lockstep: o.lockstep, excitation: o.excitation, seconds: o.seconds, onTick: o.onTick, onEvent: o.onEvent, log,
+    });
+  } catch (err) {
+    // Nothing ran: close what was opened (the link sends zero and its e-stop on close).
+    await link.close().catch(() => {});
+    await separatePerception?.close().catch(() => {});
+    await telemetry?.close().catch(() => {});
+    policy.close();
+    throw err;
+  }
   loopRef = loop;
   let closing: Promise<DeploySummary> | null = null;
   const finish = (s: LoopSummary): Promise<DeploySummary> => {

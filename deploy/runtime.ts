@@ -56,13 +56,12 @@ export interface TickRecord {
   perceptionAgeMs: Float64Array;
 }
 
-/** Per perception input: frames fed, ticks its newest frame was overdue and held, the oldest frame fed. */
+/** Per perception input: its sensor period and hold limit, frames fed, the oldest frame fed while armed. */
 export interface PerceptionSummary {
   input: string;
   periodMs: number;
   holdMs: number;
   frames: number;
-  heldTicks: number;
   maxAgeMs: number | null;
 }
 
@@ -168,11 +167,10 @@ export class ControlLoop {
   /** Fault injection and ground truth, when the link is a simulated robot. */
   private readonly sim: SimControls | null;
   /** Perception inputs of the policy, in one order: rules, stamps, frames, extras. */
-  private readonly perceptionRules: PerceptionInputRule[];
+  private readonly perceptionRules: (PerceptionInputRule & { periodMs: number })[];
   private readonly perceptionStamps: Float64Array;
   private readonly perceptionFrames: (Float32Array | null)[];
   private readonly perceptionSeqs: Float64Array;
-  private readonly perceptionHeld: Uint8Array;
   private readonly perceptionStats: PerceptionSummary[];
   /** Each input's shape without the batch dimension, recorded with its frames. */
   private readonly perceptionShapes: number[][];
@@ -196,8 +194,7 @@ export class ControlLoop {
     this.perceptionStamps = new Float64Array(nIn).fill(NaN);
     this.perceptionFrames = new Array(nIn).fill(null);
     this.perceptionSeqs = new Float64Array(nIn).fill(NaN);
-    this.perceptionHeld = new Uint8Array(nIn);
-    this.perceptionStats = this.perceptionRules.map((r) => ({ input: r.input, periodMs: r.periodMs, holdMs: r.holdMs, frames: 0, heldTicks: 0, maxAgeMs: null }));
+    this.perceptionStats = this.perceptionRules.map((r) => ({ input: r.input, periodMs: r1(r.periodMs)!, holdMs: r.holdMs, frames: 0, maxAgeMs: null }));
     this.safety = new SafetyLayer(o.cfg.safety, ACTION_SIZE, o.robot.motor.maxTorque, this.perceptionRules);
     this.sm = new ArmingStateMachine((t) => this.onTransition(t));
     this.command = Float64Array.from(o.cfg.command);
@@ -432,8 +429,8 @@ export class ControlLoop {
 
   /**
    * The newest frame of each perception input becomes the policy's extra input (by reference:
-   * the policy copies it). A frame is logged once, when it is new; an input whose newest frame
-   * is overdue is held, and logged when holding starts and ends.
+   * the policy copies it), again on every tick until a newer one arrives. A frame is recorded
+   * once, when it is new.
    */
   private readPerception(nowMs: number): void {
     const source = this.o.perception;
@@ -454,12 +451,6 @@ export class ControlLoop {
         this.o.telemetry?.logFrame(rule.input, nowMs, { tick: this.currentTick, stampMs: frame.stampMs, seq: frame.seq }, frame.data, this.perceptionShapes[k]);
       }
       if (this.sm.torqueAllowed && (stats.maxAgeMs === null || ageMs > stats.maxAgeMs)) stats.maxAgeMs = ageMs;
-      const held = this.safety.perception[k].held(frame.stampMs, nowMs) ? 1 : 0;
-      if (held) stats.heldTicks++;
-      if (held !== this.perceptionHeld[k]) {
-        this.perceptionHeld[k] = held;
-        this.event('perceptionStale', held ? 'limit' : 'info', held ? `${rule.input}: frame overdue (${ageMs.toFixed(1)} ms old), holding it for up to ${rule.holdMs} ms more` : `${rule.input}: fresh frame again`);
-      }
     }
   }
 
@@ -546,12 +537,19 @@ export class ControlLoop {
   }
 }
 
-/** The staleness rule of each extra input: its period from the artifact's rate, its hold from the deploy config. */
-function perceptionRules(inputs: readonly ArtifactInput[], cfg: DeployConfig, robot: RobotConfig): PerceptionInputRule[] {
+/**
+ * The staleness rule of each extra input: its period from the artifact's rate (else the robot's
+ * sensor), its hold from the deploy config (default 3 periods). A hold shorter than one period
+ * would stop the robot between two on-time frames: refused, naming the key.
+ */
+function perceptionRules(inputs: readonly ArtifactInput[], cfg: DeployConfig, robot: RobotConfig): (PerceptionInputRule & { periodMs: number })[] {
   return inputs.map((input) => {
     const sensorHz = isPerceptionInput(input.name) && robotPerceptionInputs(robot).includes(input.name) ? perceptionRateHz(robot, input.name) : cfg.rateHz;
     const periodMs = 1000 / (input.rateHz ?? sensorHz);
     const configured = (cfg.perception.holdMs as Record<string, number | undefined>)[input.name];
-    return { input: input.name, periodMs, holdMs: configured ?? DEFAULT_PERCEPTION_HOLD_PERIODS * periodMs };
+    if (configured !== undefined && configured < periodMs) {
+      throw new Error(`${cfg.source}: perception.holdMs.${input.name} ${configured} ms is shorter than one ${input.name} period (${periodMs.toFixed(1)} ms at ${Number((1000 / periodMs).toPrecision(6))} Hz): every frame would trip the e-stop before the next one`);
+    }
+    return { input: input.name, periodMs, holdMs: configured ?? Math.round(DEFAULT_PERCEPTION_HOLD_PERIODS * periodMs * 10) / 10 };
   });
 }

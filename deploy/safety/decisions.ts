@@ -7,7 +7,7 @@ export type EstopReason =
   | { rule: 'linkHealth'; ok: boolean; silenceMs: number; limitMs: number; linkDetail: string | null }
   | { rule: 'robotFault'; flags: number }
   | { rule: 'nonFinite'; where: 'observation' | 'action' | `input ${string}`; index: number; value: number }
-  | { rule: 'perceptionStale'; input: string; ageMs: number; periodMs: number; holdMs: number }
+  | { rule: 'perceptionStale'; input: string; ageMs: number; holdMs: number }
   | { rule: 'tiltCutoff'; tiltDeg: number; limitDeg: number }
   | { rule: 'deadlineOverruns'; run: number; limit: number }
   | { rule: 'modeAgreement'; hostMode: string; robotMode: string; forMs: number; limitMs: number }
@@ -39,7 +39,7 @@ export function describeReason(r: ArmBlocker): string {
       return `${r.where}[${r.index}] is ${r.value}`;
     case 'perceptionStale':
       return Number.isFinite(r.ageMs)
-        ? `${r.input}: newest frame is ${f1(r.ageMs)} ms old (a frame every ${f1(r.periodMs)} ms, held at most ${f1(r.holdMs)} ms more)`
+        ? `${r.input}: newest frame is ${f1(r.ageMs)} ms old (held at most ${f1(r.holdMs)} ms)`
         : `${r.input}: no frame has arrived`;
     case 'tiltCutoff':
       return `tilt ${f1(r.tiltDeg)} deg > ${f1(r.limitDeg)} deg`;

@@ -72,21 +72,17 @@ export class StaleStateWatchdog {
 }
 
 /**
- * One perception input's staleness: a frame is due every periodMs; the newest one is held
- * (fed again) while it is older than that, for at most holdMs more; older, or none at all,
- * is a violation. Ages run from the frame's capture stamp, so sensor latency counts.
+ * One perception input's staleness: the newest frame is fed every tick (held between frames
+ * and while a frame is late) until it is older than holdMs; older, or none at all, is a
+ * violation. Ages run from the frame's capture stamp, so sensor latency counts against holdMs.
  */
 export class PerceptionWatchdog {
-  constructor(readonly input: string, readonly periodMs: number, readonly holdMs: number) {}
+  constructor(readonly input: string, readonly holdMs: number) {}
   ageMs(stampMs: number, nowMs: number): number {
     return Number.isNaN(stampMs) ? Infinity : nowMs - stampMs;
   }
-  /** The newest frame is overdue and being held. */
-  held(stampMs: number, nowMs: number): boolean {
-    return !(this.ageMs(stampMs, nowMs) <= this.periodMs);
-  }
   violated(stampMs: number, nowMs: number): boolean {
-    return !(this.ageMs(stampMs, nowMs) <= this.periodMs + this.holdMs);
+    return !(this.ageMs(stampMs, nowMs) <= this.holdMs);
   }
 }
 

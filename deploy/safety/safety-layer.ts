@@ -7,10 +7,9 @@ import type { LinkHealth, RobotMode, TimedSensorState } from '../robot-link.js';
 import type { ArmBlocker, EstopReason, RuleName } from './decisions.js';
 import { ActionClip, ArmingRamp, firstNonFinite, LinkHealthWatchdog, ModeAgreement, OverrunMonitor, PerceptionWatchdog, SlewRateLimiter, StaleStateWatchdog, TiltCutoff } from './rules.js';
 
-/** One perception input the policy needs: its name, sensor period and how long a late frame may be held. */
+/** One perception input the policy needs: its name, and how old (capture to now) its newest frame may grow. */
 export interface PerceptionInputRule {
   input: string;
-  periodMs: number;
   holdMs: number;
 }
 
@@ -41,7 +40,7 @@ export class SafetyLayer {
   private readonly fullTorqueNm: number;
 
   constructor(readonly cfg: DeployConfig['safety'], actionSize: number, robotMaxTorqueNm = cfg.actionClip.maxTorqueNm, perception: readonly PerceptionInputRule[] = []) {
-    this.perception = perception.map((p) => new PerceptionWatchdog(p.input, p.periodMs, p.holdMs));
+    this.perception = perception.map((p) => new PerceptionWatchdog(p.input, p.holdMs));
     this.fullTorqueNm = cfg.actionClip.enabled ? cfg.actionClip.maxTorqueNm : robotMaxTorqueNm;
     this.clip = cfg.actionClip.enabled ? new ActionClip(cfg.actionClip.maxTorqueNm) : null;
     this.slew = cfg.slewRate.enabled ? new SlewRateLimiter(cfg.slewRate.maxNmPerS, actionSize) : null;
@@ -84,7 +83,7 @@ export class SafetyLayer {
   checkPerception(stamps: ArrayLike<number>, frames: readonly (Float32Array | null)[], nowMs: number): EstopReason | null {
     for (let k = 0; k < this.perception.length; k++) {
       const w = this.perception[k];
-      if (w.violated(stamps[k], nowMs)) return { rule: 'perceptionStale', input: w.input, ageMs: w.ageMs(stamps[k], nowMs), periodMs: w.periodMs, holdMs: w.holdMs };
+      if (w.violated(stamps[k], nowMs)) return { rule: 'perceptionStale', input: w.input, ageMs: w.ageMs(stamps[k], nowMs), holdMs: w.holdMs };
       const frame = frames[k];
       if (this.nonFinite && frame) {
         const bad = firstNonFinite(frame);

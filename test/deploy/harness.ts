@@ -14,6 +14,8 @@ import { LockstepSimLink } from '../../deploy/lockstep.js';
 import { SimLink, type SimControls, type SimFault, type SimTruthSample } from '../../deploy/links/sim-link.js';
 import { loadRobotConfig, type RobotConfig } from '../../sim/config/robot.js';
 import type { Mode } from '../../deploy/safety/state-machine.js';
+import { perceptionOf, type PerceptionSource } from '../../deploy/perception.js';
+import type { TaskPerception } from '../../sim/perception/config.js';
 
 export interface TickCopy {
   tick: number;
@@ -26,6 +28,7 @@ export interface TickCopy {
   rawAction: number[];
   torque: number[];
   computeUs: number;
+  perceptionAgeMs: number[];
 }
 
 /** A RobotLink decorator over a sim link (real-time or lockstep) that remembers what was sent, in order. */
@@ -33,6 +36,8 @@ export class RecordingLink implements RobotLink, SimControls {
   readonly name: string;
   readonly sent: { kind: 'command' | 'estop' | 'arm'; seq: number; torques: number[]; rule?: EstopRule }[] = [];
   constructor(readonly inner: SimLink | LockstepSimLink) { this.name = inner.name; }
+  /** The sim link's perception frames, when it renders any. */
+  get perception(): PerceptionSource | null { return perceptionOf(this.inner); }
   /** Lockstep only: step the robot up to the clock. */
   advance(): void { (this.inner as LockstepSimLink).advance(); }
   connect(): Promise<void> { return this.inner.connect(); }
@@ -80,16 +85,18 @@ export function copyTicks(into: TickCopy[]): DeployOptions['onTick'] {
   return (r) => into.push({
     tick: r.tick, mode: r.mode, elapsedMs: r.elapsedMs, stateAgeMs: r.stateAgeMs, linkOk: r.linkOk, tiltRad: r.tiltRad,
     obsHasNonFinite: Array.from(r.obs).some((v) => !Number.isFinite(v)),
-    rawAction: Array.from(r.rawAction), torque: Array.from(r.safeTorqueNm), computeUs: r.computeUs,
+    rawAction: Array.from(r.rawAction), torque: Array.from(r.safeTorqueNm), computeUs: r.computeUs, perceptionAgeMs: Array.from(r.perceptionAgeMs),
   });
 }
 
-type SimRunOptions = Omit<DeployOptions, 'link'> & { config: DeployConfig; realTime?: boolean };
+/** `perception`: the inputs the simulated robot renders (its robot config must carry the sensors). */
+type SimRunOptions = Omit<DeployOptions, 'link'> & { config: DeployConfig; realTime?: boolean; perception?: TaskPerception };
 
 function simLinkFor(options: SimRunOptions): { link: RecordingLink; lockstep: Pick<DeployOptions, 'lockstep' | 'clock'> } {
-  if (options.realTime) return { link: new RecordingLink(new SimLink({ robot, ...options.config.sim })), lockstep: {} };
+  const sim = { robot: options.robot ?? robot, ...options.config.sim, perception: options.perception };
+  if (options.realTime) return { link: new RecordingLink(new SimLink(sim)), lockstep: {} };
   const clock = new SimClock();
-  return { link: new RecordingLink(new LockstepSimLink({ robot, ...options.config.sim }, clock)), lockstep: { lockstep: true, clock } };
+  return { link: new RecordingLink(new LockstepSimLink(sim, clock)), lockstep: { lockstep: true, clock } };
 }
 
 export async function runOnSim(options: SimRunOptions): Promise<Run> {
