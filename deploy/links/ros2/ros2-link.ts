@@ -13,6 +13,7 @@ import {
 import { describeQos, toRclQos } from './qos.js';
 import { Ros2Perception } from './perception.js';
 import type { RobotConfig } from '../../../sim/config/robot.js';
+import type { PerceptionSource } from '../../perception.js';
 import { acquireRcl, releaseRcl, type RclModule, type RosNode, type RosPublisher, type RosSubscription } from './rcl-api.js';
 
 export interface ArmDecision {
@@ -49,6 +50,8 @@ export interface Ros2LinkExtras {
   lockReason(): string;
   /** The command last published, in the controller's joint order (N m). */
   lastPublishedCommand(): Float64Array;
+  /** Depth and height-map frames on the config's perception topics (null: none for this robot). */
+  readonly perception: PerceptionSource | null;
   /** Main-thread time spent in ROS callbacks: the latest, the worst and the mean, ms. */
   callbackTiming(): { lastMs: number; maxMs: number; meanMs: number; count: number };
 }
