@@ -52,6 +52,9 @@ export interface SimLinkWorkerData {
   dropoutProb: number;
   gyroNoise: number;
   injectTiltDeg: number;
+  /** Perception inputs the robot renders, and where it publishes their frames (shared-frames.ts). */
+  perception?: unknown; // TaskPerception
+  frames?: unknown; // SharedFramesLayout
 }
 
 /** Faults and events main asks the simulated robot for (postMessage, not time-critical). */

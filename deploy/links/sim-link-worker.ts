@@ -8,6 +8,8 @@ import { createPlant } from '../../sim/plant.js';
 import type { RobotConfig } from '../../sim/config/robot.js';
 import { Rng } from '../../sim/rng.js';
 import { C, I, S, type SimLinkMessage, type SimLinkWorkerData } from './sim-link-protocol.js';
+import type { TaskPerception } from '../../sim/perception/config.js';
+import { SharedFramesWriter, type SharedFramesLayout } from './shared-frames.js';
 
 const cfg = workerData as SimLinkWorkerData;
 const ints = new Int32Array(cfg.ints);
@@ -17,7 +19,8 @@ const offsetMs = performance.timeOrigin - cfg.mainTimeOrigin;
 const now = () => performance.now() + offsetMs;
 const rng = new Rng(cfg.seed ^ 0x51a1);
 
-const plant = await createPlant({ robot: cfg.robot as RobotConfig, seed: cfg.seed, randomize: cfg.randomize, initTiltDeg: cfg.initTiltDeg });
+const plant = await createPlant({ robot: cfg.robot as RobotConfig, seed: cfg.seed, randomize: cfg.randomize, initTiltDeg: cfg.initTiltDeg, perception: cfg.perception as TaskPerception | undefined });
+const frames = cfg.frames ? new SharedFramesWriter(cfg.frames as SharedFramesLayout) : null;
 const dtMs = plant.controlDt * 1000;
 // Warm up the JIT and the physics before real time starts, so the first steps are not late.
 for (let i = 0; i < 100; i++) { plant.applyCommand([0, 0, 0]); plant.stepControl(); plant.sensors(); plant.truth(); }
@@ -108,6 +111,16 @@ function publishDue(t: number): void {
   Atomics.add(ints, I.PUBLISHED, 1);
 }
 
+/** Perception frames as the sensors deliver them (after their latency), stamped with their capture time. */
+function publishFrames(): void {
+  if (!frames) return;
+  const inputs = frames.layout.inputs;
+  for (let i = 0; i < inputs.length; i++) {
+    const r = plant.perceptionFrame?.(inputs[i]);
+    if (r) frames.publish(i, start + r.capturedAtS * 1000, r.data);
+  }
+}
+
 function writeTruth(t: number): void {
   const tr = plant.truth();
   const seq = Atomics.add(ints, I.STATE_SEQ, 1) + 1;
@@ -128,6 +141,7 @@ Atomics.store(ints, I.LINK_OK, 1);
 const start = now() + 5;
 let k = 0;
 sample(start);
+publishFrames();
 writeTruth(start);
 parentPort!.postMessage('ready');
 
@@ -151,9 +165,11 @@ for (;;) {
       takeDueCommand(start + (k + 1) * dtMs); // each caught-up step gets the command it would have had in time
       plant.applyCommand(Atomics.load(ints, I.ESTOPPED) ? zero : applied);
       if (!held) plant.stepControl(); // held: the robot stays still at its start pose
+      else plant.stepPerception?.(); // and its sensors still see
       k++;
     }
     sample(start + k * dtMs);
+    publishFrames();
     writeTruth(t);
   }
   publishDue(now());

@@ -7,6 +7,10 @@ import type { RobotConfig } from '../../sim/config/robot.js';
 import type { TaskPerception } from '../../sim/perception/config.js';
 import type { LinkHealth, RobotLink, TimedSensorState } from '../robot-link.js';
 import { C, I, S, type SimLinkMessage, type SimLinkWorkerData } from './sim-link-protocol.js';
+import type { PerceptionSource } from '../perception.js';
+import { perceptionShape } from '../../sim/perception/input-layout.js';
+import { sensorInputs } from './plant-perception.js';
+import { createSharedFrames, SharedFramesSource, type SharedFramesLayout } from './shared-frames.js';
 
 export interface SimLinkOptions {
   robot: RobotConfig;
@@ -72,7 +76,15 @@ export class SimLink implements RobotLink, SimControls {
   private lastHeardMs = NaN;
   private readonly healthOut: LinkHealth = { ok: false, framesOk: 0, framesBad: 0, gaps: 0, rttMs: NaN, silenceMs: Infinity };
 
-  constructor(readonly options: SimLinkOptions) {}
+  /** Depth and height-scan frames the simulated robot renders, when options.perception asks for them. */
+  readonly perception: PerceptionSource | null;
+  private readonly frames: SharedFramesLayout | null;
+
+  constructor(readonly options: SimLinkOptions) {
+    const inputs = sensorInputs(options.perception);
+    this.frames = inputs.length ? createSharedFrames(inputs, inputs.map((n) => perceptionShape(options.robot, n).reduce((a, b) => a * b, 1))) : null;
+    this.perception = this.frames ? new SharedFramesSource(this.frames) : null;
+  }
 
   async connect(): Promise<void> {
     const o = this.options;
@@ -84,6 +96,7 @@ export class SimLink implements RobotLink, SimControls {
       mainTimeOrigin: performance.timeOrigin, robot: o.robot, seed: o.seed ?? 1, randomize: o.randomize ?? false,
       initTiltDeg: o.initTiltDeg ?? 0, stateLatencyMs: o.stateLatencyMs ?? 0, commandLatencyMs: o.commandLatencyMs ?? 0,
       dropoutProb: o.dropoutProb ?? 0, gyroNoise: o.gyroNoise ?? 0, injectTiltDeg: o.injectTiltDeg ?? 40,
+      perception: o.perception, frames: this.frames ?? undefined,
     };
     const worker = new Worker(new URL('./sim-link-worker.js', import.meta.url), { workerData: data, transferList: [channel.port2] });
     this.worker = worker;

@@ -67,6 +67,17 @@ test('sim link: deploy renders the policy\'s inputs; each is recorded at its sen
   assert.ok(mcap.schemas.has('ballbot.height_scan'));
 });
 
+test('real-time sim link: the simulated robot\'s thread renders frames and they cross shared memory whole', async () => {
+  const { policy } = setup();
+  // Wide timing limits and hold: this is about frames arriving, not about a loaded machine's timing.
+  const config = testConfig(['perception.holdMs.depth=3000', 'perception.holdMs.height_scan=3000']);
+  const s = await runDeploy({ policy, link: { kind: 'sim' }, robot, config, arm: true, seconds: 1.5, log: () => {} });
+  assert.deepEqual(s.estops, [], JSON.stringify(s.estops));
+  const [depth, scan] = s.perception;
+  assert.ok(depth.frames >= 15 && depth.frames <= 47, `depth frames ${depth.frames} in 1.5 s at 30 Hz`);
+  assert.ok(scan.frames >= 25 && scan.frames <= 77, `height-scan frames ${scan.frames} in 1.5 s at 50 Hz`);
+});
+
 test('serial link: a perceptive policy is refused before anything opens, naming the inputs and what to configure', async () => {
   const { policy } = setup();
   await assert.rejects(runDeploy({ policy, link: { kind: 'serial', port: '/dev/null' }, robot, config: testConfig(), seconds: 1, log: () => {} }), (err: unknown) => {
