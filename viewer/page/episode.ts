@@ -12,6 +12,16 @@ export interface EpisodeFrame {
   rawTorque?: number[];
   safeTorque?: number[];
   command?: number[];
+  /** A new depth frame captured at this tick (deploy recordings of perceptive policies). */
+  depth?: DepthImage;
+}
+
+/** One depth camera frame: m, row-major [row][column], row 0 at the top; 0 = no reading. */
+export interface DepthImage {
+  width: number;
+  height: number;
+  maxRange: number;
+  data: number[];
 }
 
 export interface EpisodeEvent {

@@ -17,6 +17,8 @@ declare global {
       renders(): number;
       bodyPosition(): number[];
       framePosition(i: number): number[] | undefined;
+      /** The depth frame shown beside the scene (its size), or null when there is none. */
+      depthShown(): { width: number; height: number } | null;
     };
   }
 }
@@ -29,7 +31,7 @@ function showError(message: string): void {
 }
 
 function emptyHook(): NonNullable<Window['ballbotViewer']> {
-  return { ready: false, frameCount: () => 0, frameIndex: () => 0, time: () => 0, playing: () => false, renders: () => 0, bodyPosition: () => [], framePosition: () => undefined };
+  return { ready: false, frameCount: () => 0, frameIndex: () => 0, time: () => 0, playing: () => false, renders: () => 0, bodyPosition: () => [], framePosition: () => undefined, depthShown: () => null };
 }
 
 async function main(): Promise<void> {
@@ -73,6 +75,10 @@ async function main(): Promise<void> {
     renders: () => player.renders(),
     bodyPosition: () => player.scene.bodyPosition(),
     framePosition: (i) => player.store.frames[i]?.ballPosition,
+    depthShown: () => {
+      const d = player.depth.current;
+      return d ? { width: d.width, height: d.height } : null;
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import type { EpisodeData, EpisodeEvent, LiveMessage } from './episode.js';
 import { SvgPlot, type Marker } from './plot.js';
 import { BallbotScene } from './scene.js';
 import { EpisodeStore } from './store.js';
+import { DepthView } from './depth-view.js';
 
 const WHEEL_COLORS = ['#f87171', '#60a5fa', '#4ade80'];
 const LIVE_WINDOW_S = 10;
@@ -19,6 +20,7 @@ export interface PlayerHandle {
   time(): number;
   playing(): boolean;
   renders(): number;
+  depth: DepthView;
 }
 
 export function startPlayer(episode: EpisodeData, liveSourceId: number | null): PlayerHandle {
@@ -46,6 +48,7 @@ export function startPlayer(episode: EpisodeData, liveSourceId: number | null): 
   const timeLabel = $('time');
   const follow = $<HTMLInputElement>('follow');
   const hud = $('hud');
+  const depthView = new DepthView($<HTMLCanvasElement>('depth'), $('depth-label'));
 
   let time = store.length ? store.t[0] : 0;
   let playing = live;
@@ -151,6 +154,7 @@ export function startPlayer(episode: EpisodeData, liveSourceId: number | null): 
         command: f.command,
         push: push?.dv ?? null,
       });
+      depthView.show(store.depthAt[i]);
       scrub.max = String(n - 1);
       if (document.activeElement !== scrub || playing) scrub.value = String(i);
       timeLabel.textContent = `${(f.t - store.t[0]).toFixed(3)} / ${(tEnd - store.t[0]).toFixed(3)} s`;
@@ -173,5 +177,5 @@ export function startPlayer(episode: EpisodeData, liveSourceId: number | null): 
   };
   requestAnimationFrame(frame);
 
-  return { store, scene, index: () => store.indexAt(time), time: () => time, playing: () => playing, renders: () => renders };
+  return { store, scene, index: () => store.indexAt(time), time: () => time, playing: () => playing, renders: () => renders, depth: depthView };
 }

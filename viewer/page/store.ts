@@ -1,6 +1,6 @@
 // Frames of one episode in flat arrays for plotting, with the wheel angles integrated from
 // the wheel speeds (so the drawn wheels turn) and lookup by time.
-import type { EpisodeEvent, EpisodeFrame } from './episode.js';
+import type { DepthImage, EpisodeEvent, EpisodeFrame } from './episode.js';
 
 export class EpisodeStore {
   readonly frames: EpisodeFrame[] = [];
@@ -11,12 +11,15 @@ export class EpisodeStore {
   readonly safeTorque: number[][] = [[], [], []];
   readonly wheelVelocity: number[][] = [[], [], []];
   readonly wheelAngle: number[][] = [[], [], []];
+  /** The last depth frame at or before each frame (depth arrives at the camera's rate). */
+  readonly depthAt: (DepthImage | undefined)[] = [];
 
   append(frames: EpisodeFrame[]): void {
     for (const f of frames) {
       const n = this.frames.length;
       this.frames.push(f);
       this.t.push(f.t);
+      this.depthAt.push(f.depth ?? (n ? this.depthAt[n - 1] : undefined));
       this.tiltDeg.push(f.tiltRad !== undefined ? (f.tiltRad * 180) / Math.PI : NaN);
       for (let i = 0; i < 3; i++) {
         this.rawTorque[i].push(f.rawTorque?.[i] ?? NaN);
@@ -36,7 +39,7 @@ export class EpisodeStore {
     let k = 0;
     while (k < this.t.length && this.t[k] < t) k++;
     if (k === 0) return 0;
-    for (const arr of [this.frames, this.t, this.tiltDeg, ...this.rawTorque, ...this.safeTorque, ...this.wheelVelocity, ...this.wheelAngle] as unknown[][]) arr.splice(0, k);
+    for (const arr of [this.frames, this.t, this.depthAt, this.tiltDeg, ...this.rawTorque, ...this.safeTorque, ...this.wheelVelocity, ...this.wheelAngle] as unknown[][]) arr.splice(0, k);
     while (this.events.length && this.events[0].t < t) this.events.shift();
     return k;
   }

@@ -5,7 +5,7 @@
 import { readMcapJsonMessages, type McapMessage } from '../../common/mcap-read.js';
 import { loadRobotConfig, RobotConfigSchema, type RobotConfig } from '../../sim/config/robot.js';
 import { tiltFromQuaternion } from '../../sim/observation.js';
-import type { EpisodeData, EpisodeEvent, EpisodeFrame } from '../page/episode.js';
+import type { DepthImage, EpisodeData, EpisodeEvent, EpisodeFrame } from '../page/episode.js';
 import { episodeRobot } from './episode-from-recording.js';
 import { viewerPageDir } from './bundle.js';
 import { join } from 'node:path';
@@ -46,6 +46,15 @@ function robotFrom(messages: McapMessage[], metadata: Map<string, Map<string, st
   return defaultRobot();
 }
 
+/** A /deploy/perception/depth message (deploy/telemetry.ts) as the page draws it, or undefined if malformed. */
+function depthImage(v: Json, robot: RobotConfig): DepthImage | undefined {
+  const shape = v.shape, data = v.data;
+  if (!Array.isArray(shape) || shape.length !== 2 || !Array.isArray(data)) return undefined;
+  const [height, width] = shape as number[];
+  if (!(Number.isInteger(height) && Number.isInteger(width) && data.length === height * width && data.every((x) => typeof x === 'number'))) return undefined;
+  return { width, height, maxRange: robot.perception?.depthCamera?.maxRange ?? Math.max(1e-3, ...(data as number[])), data: data as number[] };
+}
+
 export function episodeFromMcapFile(file: string, title: string): EpisodeData {
   const { messages, metadata, truncated } = readMcapJsonMessages(file);
   const robot = robotFrom(messages, metadata);
@@ -63,6 +72,7 @@ export function episodeFromMcapFile(file: string, title: string): EpisodeData {
       events.push({ t, kind: 'safety', rule, text: typeof v.detail === 'string' ? v.detail : typeof v.message === 'string' ? v.message : undefined });
       continue;
     }
+    if (m.topic === 'deploy/perception/height_scan') continue; // not drawn (yet)
     if (/push/i.test(m.topic)) {
       const dv = pick(v, ['dv', 'dvXY'], 2);
       if (dv) events.push({ t, kind: 'push', dv });
@@ -76,6 +86,10 @@ export function episodeFromMcapFile(file: string, title: string): EpisodeData {
       frames.push(current);
     }
     const f = current!;
+    if (m.topic === 'deploy/perception/depth') {
+      f.depth = depthImage(v, robot) ?? f.depth;
+      continue;
+    }
     const state = (typeof v.state === 'object' && v.state ? v.state : v) as Json;
     const orientation = pick(state, ['bodyOrientation', 'orientation', 'quaternion'], 4);
     if (orientation) {
