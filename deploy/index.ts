@@ -23,6 +23,11 @@
  * stateToCommandUsP50/P99, estops [{reason, rule, atTick, atS, decision}], armRefusals,
  * linkCounters, fell, finalMode and more.
  *
+ * A perceptive policy (its artifact asks for 'depth' / 'height_scan') is fed from the link's
+ * perception source (the sim plant, the ROS 2 perception topics) or a perception-only ROS 2
+ * node (`perception.source: ros2`); deploy declares what it can feed before loading, so the
+ * serial link alone refuses one (docs/deploy.md, perception inputs).
+ *
  * `lockstep: true` (sim link only) runs the same loop on a simulated clock: nothing ticks by
  * itself; `await run.step(n)` runs n ticks (the simulated robot steps up to each), and
  * runDeploy() steps until `seconds`. Deterministic whatever the machine's load.
