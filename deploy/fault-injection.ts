@@ -47,17 +47,26 @@ export class FaultInjectingPolicy implements Policy {
   close(): void { this.inner.close(); }
 }
 
-/** Frames kept for a delayed input: enough for any delay a test or demo asks for at sensor rates. */
+/** Frames kept for a delayed input: MAX_FRAME_DELAY_MS (1 s) of frames at up to 60 Hz, with room. */
 const DELAY_SLOTS = 64;
 
 interface DelayedInput {
   delayMs: number;
+  /** Frames received since the fault, in arrival order (a ring of DELAY_SLOTS). */
   slots: PerceptionFrame[];
   count: number;
   lastSeq: number;
-  /** The frame the loop sees: the newest one whose delay has passed (at first, the last one before the fault). */
+  /** The frame the loop sees, a copy: the newest whose delay has passed (at first, the last one before the fault). */
   released: PerceptionFrame | null;
 }
+
+const copyFrame = (f: PerceptionFrame, into: PerceptionFrame): PerceptionFrame => {
+  into.stampMs = f.stampMs; into.seq = f.seq;
+  if (into.data.length !== f.data.length) into.data = new Float32Array(f.data.length);
+  into.data.set(f.data);
+  return into;
+};
+const emptyFrame = (): PerceptionFrame => ({ stampMs: NaN, seq: NaN, data: new Float32Array(0) });
 
 /**
  * The perception source as the loop sees it. drop-*: no new frame of that input arrives after
@@ -71,14 +80,12 @@ export class FaultInjectingPerception implements PerceptionSource {
   get inputs(): readonly string[] { return this.inner.inputs; }
   counters() { return this.inner.counters?.() ?? {}; }
 
-  /** From now on `input`'s frames arrive `delayMs` late (Infinity: never). */
+  /** From now on `input`'s frames arrive `delayMs` late (Infinity: never). Buffers are allocated here, once. */
   delay(input: string, delayMs: number): void {
     const now = this.inner.latestFrame(input);
-    const size = now ? now.data.length : 0;
-    const copy = (f: PerceptionFrame | null): PerceptionFrame => ({ stampMs: f ? f.stampMs : NaN, seq: f ? f.seq : NaN, data: f ? Float32Array.from(f.data) : new Float32Array(size) });
     this.delayed.set(input, {
-      delayMs, count: 0, lastSeq: now ? now.seq : NaN, released: now ? copy(now) : null,
-      slots: Array.from({ length: DELAY_SLOTS }, () => copy(null)),
+      delayMs, count: 0, lastSeq: now ? now.seq : NaN, released: now ? copyFrame(now, emptyFrame()) : null,
+      slots: Array.from({ length: DELAY_SLOTS }, emptyFrame),
     });
   }
 
@@ -88,17 +95,14 @@ export class FaultInjectingPerception implements PerceptionSource {
     if (!d) return frame;
     if (frame && frame.seq !== d.lastSeq && d.delayMs !== Infinity) {
       d.lastSeq = frame.seq;
-      const slot = d.slots[d.count++ % DELAY_SLOTS];
-      slot.stampMs = frame.stampMs; slot.seq = frame.seq;
-      if (slot.data.length !== frame.data.length) slot.data = new Float32Array(frame.data.length);
-      slot.data.set(frame.data);
+      copyFrame(frame, d.slots[d.count++ % DELAY_SLOTS]);
     }
     // The newest frame whose delay has passed (frames arrive in stamp order).
     const now = this.clock.now();
     for (let k = d.count - 1; k >= Math.max(0, d.count - DELAY_SLOTS); k--) {
       const slot = d.slots[k % DELAY_SLOTS];
       if (slot.stampMs + d.delayMs <= now) {
-        if (!d.released || slot.seq !== d.released.seq) d.released = slot;
+        if (!d.released || slot.seq !== d.released.seq) d.released = copyFrame(slot, d.released ?? emptyFrame());
         break;
       }
     }

@@ -30,6 +30,9 @@ export const FAULT_HELP: Record<FaultKind, string> = {
   'delay-height-scan': 'height-scan frames arrive MS ms late from then on (delay-height-scan@T:MS)',
 };
 
+/** Longest delay-* fault: the frames in flight must fit the decorator's ring (fault-injection.ts). */
+export const MAX_FRAME_DELAY_MS = 1000;
+
 const TIME = /^(\d+(?:\.\d+)?)(ms|s)?$/;
 
 export function parseFault(text: string): FaultSpec {
@@ -49,6 +52,9 @@ export function parseFault(text: string): FaultSpec {
   if (kind === 'push' && arg === undefined) throw bad('push needs a magnitude, e.g. push@5s:0.8');
   if ((kind === 'stall' || kind === 'delay-depth' || kind === 'delay-height-scan') && !(arg !== undefined && arg > 0)) {
     throw bad(`${kind} needs a positive duration in ms, e.g. ${kind}@5s:30`);
+  }
+  if ((kind === 'delay-depth' || kind === 'delay-height-scan') && arg! > MAX_FRAME_DELAY_MS) {
+    throw bad(`${kind} delays frames by at most ${MAX_FRAME_DELAY_MS} ms (longer: use drop-${kind.slice(6)})`);
   }
   return { kind, atS, arg };
 }

@@ -137,3 +137,12 @@ test('a policy input the perception source does not deliver is refused before an
   await assert.rejects(runOnSim({ policy, robot, perception: { depth: false, heightScan: true }, config: testConfig(), arm: true, seconds: 0.5 }),
     /needs 'depth', which the perception source 'sim plant' does not deliver \(it delivers 'height_scan'\)/);
 });
+
+test('perception faults: specs parse, a delay needs a duration of at most 1 s, and a blind run refuses them', async () => {
+  assert.deepEqual(parseFault('delay-depth@500ms:40'), { kind: 'delay-depth', atS: 0.5, arg: 40 });
+  assert.deepEqual(parseFault('drop-height-scan@2s'), { kind: 'drop-height-scan', atS: 2, arg: undefined });
+  assert.throws(() => parseFault('delay-height-scan@1s'), /delay-height-scan needs a positive duration in ms/);
+  assert.throws(() => parseFault('delay-depth@1s:2000'), /at most 1000 ms \(longer: use drop-depth\)/);
+  await assert.rejects(runOnSim({ controller: 'lqr', robot, config: testConfig(), arm: true, seconds: 0.5, faults: [parseFault('drop-depth@0.1s')] }),
+    /--inject drop-depth needs a perceptive policy fed 'depth' frames/);
+});
