@@ -15,6 +15,8 @@ import { episodeFromMcapFile } from '../../viewer/server/mcap.js';
 import { startViewerServer, type ViewerServer } from '../../viewer/server/server.js';
 import { loadFileSource } from '../../viewer/server/sources.js';
 import { launchChromium } from './browser.js';
+import { startLiveRollout, type LiveRollout } from '../../viewer/server/live.js';
+import { livePolicy } from '../../viewer/server/live-controllers.js';
 import { DEFAULT_ROBOT_FILE, writeSyntheticEpisode } from './synthetic-episode.js';
 
 const W = 32, H = 24, TICKS = 90, EVERY = 3;
@@ -23,6 +25,7 @@ const robot = withPerception(loadRobotConfig(DEFAULT_ROBOT_FILE));
 let mcap: string;
 let server: ViewerServer;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
+let live: LiveRollout;
 
 /** Frame j: row r at 0.5 + 0.1 r + 0.01 j m (nearer at the top), pixel (0, 0) with no reading. */
 function frame(j: number): Float32Array {
@@ -41,13 +44,14 @@ before(async () => {
   }
   await tel.close();
   const blind = writeSyntheticEpisode(join(dir, 'blind.jsonl'), 50);
-  server = await startViewerServer({ sources: [loadFileSource(mcap), loadFileSource(blind.file)], port: 0 });
+  live = await startLiveRollout({ plantOptions: { robot, seed: 1, initTiltDeg: 0 }, controller: await livePolicy(undefined, robot), pushEverySeconds: 0 });
+  server = await startViewerServer({ sources: [loadFileSource(mcap), loadFileSource(blind.file), { kind: 'live', name: 'lqr', live }], port: 0 });
   browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  await server?.close();
+  await server?.close(); // closes the live rollout too
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -99,4 +103,20 @@ test('a recording without depth shows no depth view', async () => {
   assert.equal(await inPage(page, 'window.ballbotViewer.depthShown()'), null);
   assert.equal(await inPage(page, `document.getElementById('depth-wrap').hidden`), true);
   await page.close();
+});
+
+test('a live rollout of a robot with a depth camera streams its depth frames at the camera rate, and the page shows them', async () => {
+  const page = await browser.context.newPage();
+  await open(page, 2);
+  await page.waitForFunction('window.ballbotViewer.depthShown() !== null', null, { timeout: 30_000 });
+  assert.deepEqual(await inPage(page, 'window.ballbotViewer.depthShown()'), { width: W, height: H });
+  await page.close();
+  const frames = live.snapshot().frames;
+  const depth = frames.filter((f) => f.depth);
+  // 30 Hz frames in a 100 Hz stream: about 3 in 10.
+  assert.ok(frames.length >= 50, `${frames.length} frames`);
+  assert.ok(Math.abs(depth.length / frames.length - 0.3) < 0.05, `${depth.length} depth frames of ${frames.length}`);
+  const d = depth[depth.length - 1].depth!;
+  assert.equal(d.data.length, W * H);
+  assert.ok(d.data.filter((v) => v > 0).length > W * H / 2, 'the camera sees the floor');
 });

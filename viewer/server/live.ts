@@ -5,6 +5,7 @@ import type { RobotConfig } from '../../sim/config/robot.js';
 import { actionToTorque, buildObservation, clipAction, OBS_SIZE, ACTION_SIZE } from '../../sim/observation.js';
 import { createPlant, type PlantOptions } from '../../sim/plant.js';
 import { Rng } from '../../sim/rng.js';
+import { DEPTH_INPUT } from '../../sim/perception/perception-batch.js';
 import { terrainForRecording } from '../../sim/recording.js';
 import type { EpisodeData, EpisodeEvent, EpisodeFrame, LiveMessage } from '../page/episode.js';
 import { episodeRobot } from './episode-from-recording.js';
@@ -33,8 +34,11 @@ export interface LiveOptions {
 }
 
 export async function startLiveRollout(options: LiveOptions): Promise<LiveRollout> {
-  const plant = await createPlant(options.plantOptions);
+  // A robot that carries a depth camera shows what it sees beside the scene (the sim's renderer).
+  const camera = options.plantOptions.robot?.perception?.depthCamera;
+  const plant = await createPlant({ ...options.plantOptions, ...(camera ? { perception: { depth: true, heightScan: false } } : {}) });
   const robot: RobotConfig = plant.robot;
+  let lastDepthS = NaN;
   const controller = options.controller;
   const rng = new Rng(options.seed ?? 1);
   const pushEvery = options.pushEverySeconds ?? 5;
@@ -105,6 +109,11 @@ export async function startLiveRollout(options: LiveOptions): Promise<LiveRollou
       safeTorque: Array.from(torque),
       command: Array.from(command),
     };
+    const depth = camera ? plant.perceptionFrame?.(DEPTH_INPUT) : null;
+    if (camera && depth && depth.capturedAtS !== lastDepthS) {
+      lastDepthS = depth.capturedAtS;
+      frame.depth = { width: camera.width, height: camera.height, maxRange: camera.maxRange, data: Array.from(depth.data, (v) => Math.round(v * 1000) / 1000) };
+    }
     lastT = frame.t;
     if (clipped && !clipping) addEvent({ t: frame.t, kind: 'safety', rule: 'clip', text: 'action clipped to [-1, 1]' });
     clipping = clipped;
