@@ -78,7 +78,7 @@ export class FaultInjectingPerception implements PerceptionSource {
   private readonly delayed = new Map<string, DelayedInput>();
   constructor(readonly inner: PerceptionSource, private readonly clock: Clock) { this.name = inner.name; }
   get inputs(): readonly string[] { return this.inner.inputs; }
-  counters() { return this.inner.counters?.() ?? {}; }
+  counters(): Record<string, { received: number; refused: number }> { return this.inner.counters?.() ?? {}; }
 
   /** From now on `input`'s frames arrive `delayMs` late (Infinity: never). Buffers are allocated here, once. */
   delay(input: string, delayMs: number): void {

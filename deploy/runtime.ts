@@ -56,13 +56,15 @@ export interface TickRecord {
   perceptionAgeMs: Float64Array;
 }
 
-/** Per perception input: its sensor period and hold limit, frames fed, the oldest frame fed while armed. */
+/** Per perception input: its sensor period and hold limit, frames fed, the oldest frame fed while armed, frames the source refused. */
 export interface PerceptionSummary {
   input: string;
   periodMs: number;
   holdMs: number;
   frames: number;
   maxAgeMs: number | null;
+  /** Frames the source refused (wrong size, encoding, layout), when it counts them. */
+  refused: number | null;
 }
 
 export interface LoopSummary {
@@ -194,7 +196,7 @@ export class ControlLoop {
     this.perceptionStamps = new Float64Array(nIn).fill(NaN);
     this.perceptionFrames = new Array(nIn).fill(null);
     this.perceptionSeqs = new Float64Array(nIn).fill(NaN);
-    this.perceptionStats = this.perceptionRules.map((r) => ({ input: r.input, periodMs: r1(r.periodMs)!, holdMs: r.holdMs, frames: 0, maxAgeMs: null }));
+    this.perceptionStats = this.perceptionRules.map((r) => ({ input: r.input, periodMs: r1(r.periodMs)!, holdMs: r.holdMs, frames: 0, maxAgeMs: null, refused: null }));
     this.safety = new SafetyLayer(o.cfg.safety, ACTION_SIZE, o.robot.motor.maxTorque, this.perceptionRules);
     this.sm = new ArmingStateMachine((t) => this.onTransition(t));
     this.command = Float64Array.from(o.cfg.command);
@@ -532,7 +534,9 @@ export class ControlLoop {
       finalMode: this.sm.mode,
       fell: this.sim ? this.sim.everFell : this.maxTiltRad > (this.o.cfg.safety.tiltCutoff.maxTiltDeg / DEG),
       maxTiltDeg: r1(this.maxTiltRad * DEG),
-      perception: this.perceptionStats.map((p) => ({ ...p, maxAgeMs: p.maxAgeMs === null ? null : r1(p.maxAgeMs) })),
+      perception: this.perceptionStats.map((p) => ({
+        ...p, maxAgeMs: p.maxAgeMs === null ? null : r1(p.maxAgeMs), refused: this.o.perception?.counters?.()[p.input]?.refused ?? null,
+      })),
     };
   }
 }

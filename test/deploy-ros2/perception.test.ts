@@ -147,6 +147,10 @@ test('the ROS 2 link subscribes to the perception topics for the robot\'s sensor
     // A refused frame shows in the link's health detail.
     fake.bus.publishers.find((p) => p.topic === cfg.perception!.depth!.topic)!.publish({ ...image('16UC1', []), encoding: 'mono8' });
     assert.match(link.health().detail ?? '', /depth: depth image encoding 'mono8' is not supported/);
+    // ... and in /diagnostics (published with every e-stop, and at diagnostics.rateHz).
+    link.sendEstop('test');
+    const diag = fake.bus.published(cfg.diagnostics.topic).at(-1)!.status[0].values as { key: string; value: string }[];
+    assert.deepEqual(diag.filter((v) => v.key.startsWith('depth_')), [{ key: 'depth_received', value: '1' }, { key: 'depth_refused', value: '1' }]);
   } finally {
     clearInterval(timer);
     await link.close();

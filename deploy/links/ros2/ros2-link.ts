@@ -389,6 +389,9 @@ export class Ros2Link implements Ros2RobotLink {
           { key: 'commands_sent', value: String(this.commandsSent) },
           { key: 'last_seq', value: String(this.lastSeq) },
           { key: 'callback_max_ms', value: this.cbMaxMs.toFixed(3) },
+          ...Object.entries(this.perception?.counters() ?? {}).flatMap(([input, c]) => [
+            { key: `${input}_received`, value: String(c.received) }, { key: `${input}_refused`, value: String(c.refused) },
+          ]),
         ],
       }],
     };
