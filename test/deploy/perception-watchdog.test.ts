@@ -18,7 +18,7 @@ import { robotIdentity } from '../../sim/config/robot.js';
 import { withPerception } from '../../sim/perception/config.js';
 import { perceptionLayout } from '../../sim/perception/input-layout.js';
 import { writeMultiInputPolicy } from '../sim/extra-input-policy.js';
-import { isZero, robot as blindRobot, runOnSim, testConfig } from './harness.js';
+import { isZero, robot as blindRobot, runOnSim, startOnSim, testConfig } from './harness.js';
 
 const robot = withPerception(blindRobot);
 const BOTH = { depth: true, heightScan: true };
@@ -145,4 +145,17 @@ test('perception faults: specs parse, a delay needs a duration of at most 1 s, a
   assert.throws(() => parseFault('delay-depth@1s:2000'), /at most 1000 ms \(longer: use drop-depth\)/);
   await assert.rejects(runOnSim({ controller: 'lqr', robot, config: testConfig(), arm: true, seconds: 0.5, faults: [parseFault('drop-depth@0.1s')] }),
     /--inject drop-depth needs a perceptive policy fed 'depth' frames/);
+});
+
+test('arming waits for a frame within its hold: a stale depth input keeps the robot disarmed and the arm request is refused naming it', async () => {
+  const { policy } = await spyPolicy(perceptivePolicy());
+  const { handle, ticks } = await startOnSim({ policy, robot, perception: BOTH, config: testConfig(), faults: [parseFault('drop-depth@0s')] });
+  await handle.step(30); // the held depth frame is now over 100 ms old
+  handle.arm('test');
+  await handle.step(250); // past armWaitMs (2 s)
+  const s = await handle.stop();
+  assert.equal(s.armedTicks, 0);
+  assert.ok(ticks.every((t) => t.mode === 'DISARMED' && isZero(t.torque)));
+  assert.equal(s.armRefusals.length, 1);
+  assert.match(s.armRefusals[0].reason, /^perceptionStale: not armed after 2000 ms: depth: newest frame is \d+\.\d ms old \(held at most 100\.0 ms\)/);
 });
