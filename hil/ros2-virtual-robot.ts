@@ -2,14 +2,18 @@
 // robot would use. It publishes Imu and JointState (stamped on the ROS clock), applies the
 // efforts it receives on the command topic, cuts torque while deploy's lock state says
 // engaged, and zeroes torque when commands stop (like a firmware watchdog), so the whole
-// ROS 2 path can be exercised without hardware.
+// ROS 2 path can be exercised without hardware. A robot config with perception sensors also
+// publishes what they see (rendered by the sim's sensors) on the config's perception topics:
+// the depth image as 32FC1 and the height scan as a row-major Float32MultiArray.
 import { loadRobotConfig, type RobotConfig } from '../sim/config/robot.js';
 import { createPlant, type Plant } from '../sim/plant.js';
 import { commandIndexOfWheel, loadRos2Config, type Ros2Config } from '../deploy/links/ros2/config.js';
 import {
-  MSG, createImuMessage, createJointStateMessage, fillImuMessage, fillJointStateMessage, readEffortCommand,
-  type BoolMsg, type Float64MultiArrayMsg,
+  MSG, createDepthImageMessage, createHeightMapMessage, createImuMessage, createJointStateMessage, fillDepthImage, fillImuMessage, fillJointStateMessage,
+  readEffortCommand, type BoolMsg, type Float64MultiArrayMsg,
 } from '../deploy/links/ros2/messages.js';
+import { DEPTH_INPUT, HEIGHT_SCAN_INPUT } from '../sim/perception/perception-batch.js';
+import type { TaskPerception } from '../sim/perception/config.js';
 import { describeQos, toRclQos } from '../deploy/links/ros2/qos.js';
 import { acquireRcl, loadRclnodejs, releaseRcl, type RclModule, type RosNode, type RosPublisher } from '../deploy/links/ros2/rcl-api.js';
 
@@ -29,7 +33,7 @@ export interface Ros2VirtualRobotOptions {
   nodeName?: string;
   /** false: no timer; the caller calls tick() (lock-step tests). */
   realtime?: boolean;
-  /** Tests inject the rclnodejs double and a plant. */
+  /** Tests inject the rclnodejs double and a plant (a plant rendering perception publishes it). */
   rcl?: RclModule;
   plant?: Plant;
   log?: (line: string) => void;
@@ -76,6 +80,9 @@ export class Ros2VirtualRobot {
   private nextDeadlineMs = 0;
   private lastCommandError = '';
   private closed = false;
+  /** Perception publishers, when the robot carries sensors the config has topics for. */
+  private depthOut: { pub: RosPublisher; msg: ReturnType<typeof createDepthImageMessage>; lastS: number } | null = null;
+  private mapOut: { pub: RosPublisher; msg: ReturnType<typeof createHeightMapMessage>; lastS: number } | null = null;
 
   private constructor(
     private readonly rcl: RclModule,
@@ -101,7 +108,8 @@ export class Ros2VirtualRobot {
     const robot = options.robot ?? (options.robotFile ? loadRobotConfig(options.robotFile) : undefined);
     const rcl = options.rcl ?? (await loadRclnodejs());
     const log = options.log ?? ((line: string) => process.stderr.write(`virtual-robot(ros2): ${line}\n`));
-    const plant = options.plant ?? (await createPlant({ robot, seed: options.seed ?? 1, initTiltDeg: options.initTiltDeg ?? 0, randomize: options.randomize ?? false }));
+    const sensors = publishedSensors(robot, cfg);
+    const plant = options.plant ?? (await createPlant({ robot, seed: options.seed ?? 1, initTiltDeg: options.initTiltDeg ?? 0, randomize: options.randomize ?? false, perception: sensors }));
     await acquireRcl(rcl);
     let node: RosNode | null = null;
     try {
@@ -110,6 +118,13 @@ export class Ros2VirtualRobot {
       const imuPub = n.createPublisher(MSG.imu, cfg.state.imu.topic, { qos: toRclQos(rcl, cfg.state.imu.qos) });
       const jointPub = n.createPublisher(MSG.jointState, cfg.state.jointStates.topic, { qos: toRclQos(rcl, cfg.state.jointStates.qos) });
       const vr = new Ros2VirtualRobot(rcl, n, plant, cfg, imuPub, jointPub, options.commandTimeoutMs ?? 100, log);
+      const p = plant.robot.perception, topics = cfg.perception;
+      if (sensors?.depth && p?.depthCamera && topics?.depth) {
+        vr.depthOut = { pub: n.createPublisher(MSG.image, topics.depth.topic, { qos: toRclQos(rcl, topics.depth.qos) }), msg: createDepthImageMessage(p.depthCamera.width, p.depthCamera.height, 'camera_depth_optical_frame'), lastS: NaN };
+      }
+      if (sensors?.heightScan && p?.heightScan && topics?.heightScan) {
+        vr.mapOut = { pub: n.createPublisher(MSG.float32MultiArray, topics.heightScan.topic, { qos: toRclQos(rcl, topics.heightScan.qos) }), msg: createHeightMapMessage(p.heightScan.countY, p.heightScan.countX), lastS: NaN };
+      }
       // Subscribe with the publishers' QoS so the two sides always match.
       n.createSubscription(MSG.float64MultiArray, cfg.commands.topic, { qos: toRclQos(rcl, cfg.commands.qos) }, (msg: Float64MultiArrayMsg) => vr.onCommand(msg));
       n.createSubscription(MSG.bool, cfg.estop.output.topic, { qos: toRclQos(rcl, cfg.estop.output.qos) }, (msg: BoolMsg) => vr.onLockState(msg.data === true));
@@ -152,6 +167,23 @@ export class Ros2VirtualRobot {
     const stampMs = this.rosNowMs(hostNow);
     this.imuPub.publish(fillImuMessage(sensors, stampMs, this.imuMsg));
     this.jointPub.publish(fillJointStateMessage(sensors, truth.wheelTorque, this.cfg.wheelSigns, stampMs, this.plant.controlDt, this.jointMsg));
+    this.publishPerception(stampMs);
+  }
+
+  /** A new frame of each sensor, stamped with its capture time (it is as old as its latency). */
+  private publishPerception(nowStampMs: number): void {
+    const nowS = this.report.ticks * this.plant.controlDt;
+    const d = this.depthOut, depth = d ? this.plant.perceptionFrame?.(DEPTH_INPUT) : null;
+    if (d && depth && depth.capturedAtS !== d.lastS) {
+      d.lastS = depth.capturedAtS;
+      d.pub.publish(fillDepthImage(depth.data, nowStampMs - (nowS - depth.capturedAtS) * 1000, d.msg));
+    }
+    const m = this.mapOut, map = m ? this.plant.perceptionFrame?.(HEIGHT_SCAN_INPUT) : null;
+    if (m && map && map.capturedAtS !== m.lastS) {
+      m.lastS = map.capturedAtS;
+      m.msg.data.set(map.data);
+      m.pub.publish(m.msg);
+    }
   }
 
   async close(): Promise<Ros2VirtualRobotReport> {
@@ -213,6 +245,12 @@ export class Ros2VirtualRobot {
     };
     this.timer = setTimeout(loop, periodMs);
   }
+}
+
+/** The sensors of `robot` the ROS 2 config has perception topics for (undefined: none, nothing is rendered). */
+function publishedSensors(robot: RobotConfig | undefined, cfg: Ros2Config): TaskPerception | undefined {
+  const depth = !!(robot?.perception?.depthCamera && cfg.perception?.depth), heightScan = !!(robot?.perception?.heightScan && cfg.perception?.heightScan);
+  return depth || heightScan ? { depth, heightScan } : undefined;
 }
 
 /** Run until `seconds` have passed or SIGINT/SIGTERM; returns the report. */

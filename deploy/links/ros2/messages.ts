@@ -259,6 +259,26 @@ export function readEffortCommand(msg: Float64MultiArrayMsg, commandIndex: Int32
   return null;
 }
 
+// ---- perception out (virtual robot) ----------------------------------------------------------
+
+/** A 32FC1 depth Image (little endian, no row padding) to fill with fillDepthImage. */
+export function createDepthImageMessage(width: number, height: number, frameId: string): ImageMsg & { data: Uint8Array } {
+  return { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: frameId }, height, width, encoding: '32FC1', is_bigendian: 0, step: width * 4, data: new Uint8Array(width * height * 4) };
+}
+
+/** Depth in the policy's layout (m, 0 = no reading) -> 32FC1, where REP 118 marks no reading as NaN. */
+export function fillDepthImage(depth: Float32Array, stampMs: number, msg: ImageMsg & { data: Uint8Array }): ImageMsg {
+  msToStamp(stampMs, msg.header.stamp);
+  const view = new DataView(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength);
+  for (let i = 0; i < depth.length; i++) view.setFloat32(4 * i, depth[i] === MISSING ? Number.NaN : depth[i], true);
+  return msg;
+}
+
+/** A row-major [rows][cols] height map with its layout dims (readHeightMap's format). */
+export function createHeightMapMessage(rows: number, cols: number): Float32MultiArrayMsg & { data: Float32Array } {
+  return { layout: { dim: [{ label: 'rows', size: rows, stride: rows * cols }, { label: 'cols', size: cols, stride: cols }], data_offset: 0 }, data: new Float32Array(rows * cols) };
+}
+
 // ---- state out (virtual robot) -----------------------------------------------------------
 
 export function createImuMessage(frameId: string): ImuMsg & { orientation_covariance: Float64Array; angular_velocity_covariance: Float64Array; linear_acceleration_covariance: Float64Array } {
