@@ -79,6 +79,10 @@ abstract class BallbotVecEnvBase implements VecEnv {
     return episodes;
   }
 
+  currentExtras(): Readonly<Record<string, Float32Array>> | undefined {
+    return this.result.extras;
+  }
+
   abstract reset(seed?: number): Float32Array | Promise<Float32Array>;
   abstract step(actions: Float32Array): VecStep | Promise<VecStep>;
   abstract setCurriculumLevel(level: number): void | Promise<void>;

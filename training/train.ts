@@ -67,6 +67,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (opts.transport && config.algo !== 'ppo') throw new Error(`remote actors train PPO only; this config has algo: ${config.algo}`);
   const asyncPpo = config.algo === 'ppo' && (config.ppo.mode === 'async' || opts.transport !== undefined);
   const vec = await makeVecEnv({ task: config.task, envModule: config.envModule, options: config.env }, asyncPpo ? 1 : config.numEnvs, config.seed, asyncPpo ? 0 : config.workers);
+  const extraNames = Object.keys(vec.observationSpaces ?? {});
+  if (extraNames.length && (config.algo !== 'ppo' || asyncPpo)) {
+    await vec.close();
+    throw new Error(`task ${config.task} gives extra observations (${extraNames.join(', ')}); only PPO with ppo.mode: sync reads them (${config.algo === 'ppo' ? 'ppo.mode is async' : `algo is ${config.algo}`})`);
+  }
   if (resume) {
     try {
       checkSameEnv(resume.state.envInfo as EnvInfo, envInfo(vec), resume.file);
