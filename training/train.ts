@@ -162,7 +162,7 @@ export async function evaluateRunPolicy(policy: RunPolicy, episodes: number, see
   try {
     const out = new Float32Array(episodes * policy.envInfo.actSize);
     const compose = composeResidualBatch(policyMetadata(policy), policy.checkpointFile);
-    return await evaluate(vec, (obs, n) => compose(obs, specActions(policy.spec, policy.envInfo, obs, n, out), n), seed);
+    return await evaluate(vec, (obs, n, extras) => compose(obs, specActions(policy.spec, policy.envInfo, obs, n, out, extras), n), seed);
   } finally {
     await vec.close();
   }

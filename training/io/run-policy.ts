@@ -36,6 +36,15 @@ function encoderSpec(layout: ParamLayout, theta: Float32Array, e: EncoderDef): E
   };
 }
 
+/** The deterministic PPO actor (encoders, trunk, folded normalization, action clip) of flat parameters `theta`. */
+export function ppoActorSpec(config: TrainConfig, info: EnvInfo, theta: Float32Array, norm: Pick<MlpPolicySpec, 'obsMean' | 'obsStd' | 'obsClip'>): MlpPolicySpec {
+  const cd = info.obsSize + (config.network.asymmetricCritic ? info.privSize : 0);
+  const nets = ppoNetworks(config, info.obsSize, cd, info.actSize, info.extras);
+  const symmetric = info.actHigh.every((h, j) => h === info.actHigh[0] && info.actLow[j] === -h) && Number.isFinite(info.actHigh[0]);
+  const encoders = nets.encoders.map((e) => encoderSpec(nets.layout, theta, e));
+  return { layers: mlpLayers(nets.layout, theta, nets.actor, 'linear'), ...(encoders.length ? { encoders } : {}), ...norm, actionClip: symmetric ? info.actHigh[0] : undefined };
+}
+
 /** Load the latest checkpoint of `runDir` (or a checkpoint file) as a deterministic policy. */
 export function loadRunPolicy(runDirOrFile: string): RunPolicy {
   const ckpt = loadCheckpoint<Record<string, unknown>>(runDirOrFile);
@@ -46,12 +55,7 @@ export function loadRunPolicy(runDirOrFile: string): RunPolicy {
   const norm = normalization(s.normalizer, config.obsClip);
   let spec: MlpPolicySpec;
   if (s.algo === 'ppo') {
-    const cd = od + (config.network.asymmetricCritic ? info.privSize : 0);
-    const nets = ppoNetworks(config, od, cd, A, info.extras);
-    const theta = (s.agent as { theta: Float32Array }).theta;
-    const symmetric = info.actHigh.every((h, j) => h === info.actHigh[0] && info.actLow[j] === -h) && Number.isFinite(info.actHigh[0]);
-    const encoders = nets.encoders.map((e) => encoderSpec(nets.layout, theta, e));
-    spec = { layers: mlpLayers(nets.layout, theta, nets.actor, 'linear'), ...(encoders.length ? { encoders } : {}), ...norm, actionClip: symmetric ? info.actHigh[0] : undefined };
+    spec = ppoActorSpec(config, info, (s.agent as { theta: Float32Array }).theta, norm);
   } else if (s.algo === 'td3' || s.algo === 'ddpg') {
     spec = deterministicRunSpec(s.algo, config, info, s.agent as { actor: Float32Array; ema: EmaState | null }, norm);
   } else {

@@ -3,13 +3,34 @@
 // dLoss/dfeatures (a vector-Jacobian product through tf.grads). The rollouts use the
 // plain-JS EncoderInference; a test checks the two agree.
 import { tf } from '../backend.js';
-import { CONV_PAD, CONV_STRIDE, type EncoderDef } from './encoders.js';
+import { CONV_KERNEL, CONV_PAD, CONV_STRIDE, type EncoderDef } from './encoders.js';
 import type { ParamLayout } from './flat-params.js';
 import { mlpTensor, paramTensor } from './mlp-tensor.js';
 
 function activateTensor(x: tf.Tensor, a: EncoderDef['activation']): tf.Tensor {
   return a === 'tanh' ? tf.tanh(x) : a === 'relu' ? tf.relu(x) : tf.elu(x);
 }
+
+/**
+ * A valid 3x3 stride-2 convolution with a hand-written gradient: the wasm backend registers
+ * no 2-D filter gradient (Conv2DBackpropFilter), and its 3-D input gradient is wrong for
+ * strides > 1 (checked against the cpu backend). The input gradient is the transposed
+ * convolution, the filter gradient the 3-D one at depth 1; both agree with finite differences.
+ */
+const stridedConv = tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.conv2d(x, w, CONV_STRIDE, 'valid'),
+    gradFunc: (dy: tf.Tensor4D, [xs, ws]: tf.Tensor[]) => {
+      const [n, h, wd, c] = xs.shape as [number, number, number, number];
+      const dx = tf.conv2dTranspose(dy, ws as tf.Tensor4D, [n, h, wd, c], CONV_STRIDE, 'valid');
+      const x5 = tf.reshape(xs, [n, 1, h, wd, c]) as tf.Tensor5D;
+      const dy5 = tf.reshape(dy, [n, 1, dy.shape[1], dy.shape[2], dy.shape[3]]);
+      const dw5 = tf.grad((w5: tf.Tensor) => tf.sum(tf.mul(tf.conv3d(x5, w5 as tf.Tensor5D, [1, CONV_STRIDE, CONV_STRIDE], 'valid'), dy5)));
+      return [dx, tf.reshape(dw5(tf.reshape(ws, [1, ...ws.shape])), ws.shape)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
 
 /** Features [n x features] of raw input rows `raw` [n x rows*cols], differentiable in `theta`. */
 export function encoderTensor(layout: ParamLayout, theta: tf.Tensor1D, def: EncoderDef, raw: tf.Tensor2D): tf.Tensor2D {
@@ -20,7 +41,8 @@ export function encoderTensor(layout: ParamLayout, theta: tf.Tensor1D, def: Enco
     for (const c of def.convs) {
       const w = paramTensor(layout, theta, `${c.prefix}.w`) as tf.Tensor4D;
       const b = paramTensor(layout, theta, `${c.prefix}.b`);
-      x = activateTensor(tf.add(tf.conv2d(x as tf.Tensor4D, w, CONV_STRIDE, CONV_PAD), b), def.activation);
+      const padded = tf.pad(x, [[0, 0], [CONV_PAD, CONV_PAD], [CONV_PAD, CONV_PAD], [0, 0]]) as tf.Tensor4D;
+      x = activateTensor(tf.add(stridedConv(padded, w), b), def.activation);
     }
     x = tf.reshape(x, [n, -1]); // NHWC flattened: row, column, channel
   }
