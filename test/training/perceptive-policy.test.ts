@@ -10,41 +10,21 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, tf } from '../../training/backend.js';
-import { parseTrainConfig } from '../../training/config.js';
-import { PpoAgent } from '../../training/algorithms/ppo.js';
+import { tf } from '../../training/backend.js';
 import { EncoderKernels } from '../../training/networks/encoder-kernels.js';
 import { mlpTensor } from '../../training/networks/mlp-tensor.js';
-import { mlpForward } from '../../training/networks/mlp-policy-spec.js';
 import { ppoActorSpec, specActions } from '../../training/io/run-policy.js';
 import { exportMlpPolicyOnnx } from '../../training/io/onnx-export.js';
-import type { EnvInfo } from '../../training/runners/run-context.js';
-import { Rng } from '../../sim/rng.js';
-import { loadRobotConfig, robotIdentity } from '../../sim/config/robot.js';
-import { DEFAULT_ROBOT_CONFIG } from '../../sim/config/paths.js';
-import { withPerception } from '../../sim/perception/config.js';
-import { perceptionArtifactInput, perceptionLayout } from '../../sim/perception/layout.js';
-import { ARTIFACT_FORMAT, defaultLayouts, type PolicyMetadata } from '../../sim/policy-artifact.js';
+import type { Rng } from '../../sim/rng.js';
+import { perceptionLayout } from '../../sim/perception/layout.js';
 import { ballbotCaller, PolicyMismatchError } from '../../sim/artifact-check.js';
 import { OBSERVATION_LAYOUT } from '../../sim/observation.js';
 import { OnnxPolicy } from '../../deploy/onnx-policy.js';
+import { config, envInfoWith, perceptiveMetadata, randomAgent, robot } from './perceptive-fixture.js';
 
-const robot = withPerception(loadRobotConfig(DEFAULT_ROBOT_CONFIG));
 const extras = [{ name: 'height_scan', shape: [11, 11] }, { name: 'depth', shape: [24, 32] }];
-const config = parseTrainConfig({
-  algo: 'ppo', task: 'terrain-perceptive', totalSteps: 1,
-  network: { actor: [32, 32], critic: [16], activation: 'elu', perception: { heightScan: { hidden: [16], features: 8 }, depth: { channels: [4, 8], features: 8 } } },
-}, 'test config');
-const info: EnvInfo = { obsSize: 15, actSize: 3, privSize: 0, actLow: [-1, -1, -1], actHigh: [1, 1, 1], obsNames: null, actNames: null, dt: 0.01, extras };
-
-/** An agent with every parameter drawn at a scale where each layer matters (the init's 0.01 head would hide errors). */
-async function randomAgent(seed: number): Promise<{ agent: PpoAgent; rng: Rng }> {
-  await initBackend({ quiet: true });
-  const rng = new Rng(seed);
-  const agent = new PpoAgent(15, 15, 3, config, rng, 16, extras);
-  for (let i = 0; i < agent.values.length; i++) agent.values[i] = rng.normal() * 0.3;
-  return { agent, rng };
-}
+const info = envInfoWith(extras);
+const metadata = () => perceptiveMetadata(['height_scan', 'depth']);
 
 /** Raw inputs as the sim gives them: depth in [0.1, 4] m and heights +-0.2 m, with missing readings (0). */
 function randomInputs(rng: Rng, n: number): { obs: Float32Array; extraRows: Record<string, Float32Array> } {
@@ -58,16 +38,6 @@ function randomInputs(rng: Rng, n: number): { obs: Float32Array; extraRows: Reco
   };
 }
 
-function metadata(): PolicyMetadata {
-  const id = robotIdentity(robot);
-  return {
-    format: ARTIFACT_FORMAT, ...defaultLayouts(),
-    actionScaling: { kind: 'torque_fraction', maxTorqueNm: robot.motor.maxTorque }, controlRateHz: robot.control.rateHz,
-    robotName: id.name, robotHash: id.hash, task: 'terrain-perceptive', normalization: 'folded', trainingConfig: {}, producer: 'ballbot test',
-    inputs: [{ name: 'obs', layout: [...OBSERVATION_LAYOUT], shape: [1, 15] }, perceptionArtifactInput(robot, 'height_scan'), perceptionArtifactInput(robot, 'depth')],
-  };
-}
-
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   assert.equal(a.length, b.length);
   let m = 0;
@@ -76,7 +46,7 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 test('perceptive actor: tfjs graph, JS rollout forward, exported spec and ONNX (via the one loader) agree on random inputs', async () => {
-  const { agent, rng } = await randomAgent(7);
+  const { agent, rng } = await randomAgent(7, extras);
   const n = 16;
   const { obs, extraRows } = randomInputs(rng, n);
   const mean = Float32Array.from({ length: 15 }, () => rng.normal() * 0.5);
@@ -145,7 +115,7 @@ test('perceptive actor: tfjs graph, JS rollout forward, exported spec and ONNX (
 });
 
 test('perceptive actor: the encoders\' gradient (tf.grad VJP) matches central finite differences', async () => {
-  const { agent, rng } = await randomAgent(11);
+  const { agent, rng } = await randomAgent(11, extras);
   const n = 4;
   const { extraRows } = randomInputs(rng, n);
   for (const def of agent.policy.encoders) {
