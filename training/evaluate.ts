@@ -121,8 +121,9 @@ export async function lqrBatchPolicy(n: number): Promise<BatchPolicy> {
  * The LQR baseline on `episodes` held-out episodes of a ballbot task. `randomize`: true for
  * the default ranges, or a randomization YAML path / config (the same as the policy gets).
  */
-export async function evaluateLqr(task: string, episodes: number, seed: number, randomize: unknown = true): Promise<EvalResult> {
-  const vec = await makeVecEnv({ task, options: { randomize } }, episodes, seed, 0);
+export async function evaluateLqr(task: string, episodes: number, seed: number, randomize: unknown = true, robot?: unknown): Promise<EvalResult> {
+  // `robot`: the run's robot config (path or config) when it is not the default one, e.g. one carrying perception.
+  const vec = await makeVecEnv({ task, options: { randomize, ...(robot !== undefined ? { robot } : {}) } }, episodes, seed, 0);
   try {
     return await evaluate(vec, await lqrBatchPolicy(episodes), seed);
   } finally {

@@ -13,6 +13,8 @@ import type { LearnerTransport } from './distributed/transport.js';
 import { evaluate, evaluateLqr, type EvalResult } from './evaluate.js';
 import { exportRunPolicy, policyMetadata } from './io/export-policy.js';
 import { composeResidualBatch } from '../sim/residual-policy.js';
+import { resolveEnvConfig } from '../sim/ballbot-env.js';
+import type { RobotConfig } from '../sim/config/robot.js';
 import { learningCurvesSvg } from './io/learning-curves.js';
 import { MetricsLogger } from './io/metrics.js';
 import { runPpo } from './runners/on-policy-runner.js';
@@ -120,7 +122,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     result.eval = await evaluateRunPolicy(policy, config.evalEpisodes, config.seed);
     atomicWriteFile(join(outDir, 'eval.json'), JSON.stringify(result.eval, null, 2) + '\n');
     if (isBallbotTask(config.task) && !config.envModule) {
-      result.lqrEval = await evaluateLqr(config.task, config.evalEpisodes, config.seed, config.env.randomize ?? true);
+      result.lqrEval = await evaluateLqr(config.task, config.evalEpisodes, config.seed, config.env.randomize ?? true, config.env.robot);
       atomicWriteFile(join(outDir, 'eval-lqr.json'), JSON.stringify(result.lqrEval, null, 2) + '\n');
     }
   }
@@ -161,7 +163,9 @@ export async function evaluateRunPolicy(policy: RunPolicy, episodes: number, see
   const vec = await makeVecEnv({ task: task ?? cfg.task, envModule: envModule ?? cfg.envModule, options: env }, episodes, seed, 0);
   try {
     const out = new Float32Array(episodes * policy.envInfo.actSize);
-    const compose = composeResidualBatch(policyMetadata(policy), policy.checkpointFile);
+    // The base controller is built for the run's robot (a perceptive run trains on its own robot config).
+    const robot = env.robot !== undefined && isBallbotTask(task ?? cfg.task) ? resolveEnvConfig({ robot: env.robot as string | RobotConfig }).robot : undefined;
+    const compose = composeResidualBatch(policyMetadata(policy), policy.checkpointFile, robot);
     return await evaluate(vec, (obs, n, extras) => compose(obs, specActions(policy.spec, policy.envInfo, obs, n, out, extras), n), seed);
   } finally {
     await vec.close();
