@@ -54,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   const pushes = (v.push ?? []).map(parsePush);
   const late = (v.push ?? []).filter((_, i) => pushes[i].atS >= seconds);
   if (late.length) throw new UsageError(`--push ${late.map((p) => `'${p}'`).join(', ')} can never happen: the episode stops after --seconds ${seconds}`);
+  if (v.policy && v.controller && v.controller !== 'policy') throw new UsageError(`--policy runs the policy; drop --controller ${v.controller}`);
   // Without --robot, a policy runs on the shipped robot it was trained for (e.g. the one with the height scan).
   const policyFile = inputFileFlag(v.policy, 'policy');
   const config = resolveEnvConfig({
@@ -61,7 +62,6 @@ export async function run(argv: string[]): Promise<number> {
     robot: v.robot ?? (policyFile ? shippedRobotNamed(readArtifactMetadata(readFileSync(policyFile), policyFile).robotName) : undefined),
     randomize: v.randomize === undefined ? false : v.randomize === DEFAULT_RANGES ? true : v.randomize,
   });
-  if (v.policy && v.controller && v.controller !== 'policy') throw new UsageError(`--policy runs the policy; drop --controller ${v.controller}`);
   const controllerName = v.policy ? 'policy' : (v.controller ?? 'lqr');
   const { controller, close, maxTorqueNm } = await makeController(controllerName, policyFile, config.robot, config.task);
 
