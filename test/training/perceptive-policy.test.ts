@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../../training/backend.js';
 import { EncoderKernels } from '../../training/networks/encoder-kernels.js';
+import { assembleTrunkInput } from '../../training/networks/encoders.js';
 import { mlpTensor } from '../../training/networks/mlp-tensor.js';
 import { ppoActorSpec, specActions } from '../../training/io/run-policy.js';
 import { exportMlpPolicyOnnx } from '../../training/io/onnx-export.js';
@@ -56,16 +57,8 @@ test('perceptive actor: tfjs graph, JS rollout forward, exported spec and ONNX (
 
   // The tfjs actor: encoders through the kernels the update uses, trunk through mlpTensor.
   const width = agent.actorDef.sizes[0];
-  const trunkIn = new Float32Array(n * width);
-  for (let i = 0; i < n; i++) trunkIn.set(normalized.subarray(i * 15, (i + 1) * 15), i * width);
-  let col = 15;
-  for (const def of agent.policy.encoders) {
-    const f = new EncoderKernels(agent.layout, def).forward(agent.values, extraRows[def.input], n);
-    const fw = f.length / n;
-    for (let i = 0; i < n; i++) trunkIn.set(f.subarray(i * fw, (i + 1) * fw), i * width + col);
-    col += fw;
-  }
-  assert.equal(col, width);
+  const features = agent.policy.encoders.map((def) => new EncoderKernels(agent.layout, def).forward(agent.values, extraRows[def.input], n));
+  const trunkIn = assembleTrunkInput(new Float32Array(n * width), width, [normalized, ...features], n);
   const tfjsMean = tf.tidy(() => mlpTensor(agent.layout, tf.tensor1d(agent.values), agent.actorDef, tf.tensor2d(trunkIn, [n, width])).dataSync() as Float32Array);
   const tfjsAction = tfjsMean.map((v) => Math.min(1, Math.max(-1, v)));
   assert.ok(tfjsAction.some((v) => Math.abs(v) > 0.05 && Math.abs(v) < 1), 'actions are neither ~0 nor all clipped');

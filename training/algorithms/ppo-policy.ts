@@ -5,7 +5,7 @@
 import type { Rng } from '../../sim/rng.js';
 import type { ParamLayout } from '../networks/flat-params.js';
 import { MlpInference, type MlpDef } from '../networks/mlp.js';
-import { EncoderInference, type EncoderDef, type ExtraInputShape } from '../networks/encoders.js';
+import { assembleTrunkInput, EncoderInference, type EncoderDef, type ExtraInputShape } from '../networks/encoders.js';
 import { ppoNetworks } from '../networks/layouts.js';
 import type { TrainConfig } from '../config.js';
 
@@ -49,21 +49,14 @@ export class PpoPolicy {
   /** The actor trunk's input: normalized obs, then each encoder's features (obs itself when there are no encoders). */
   actorInput(obs: Float32Array, n: number, extras?: ExtraBatches): Float32Array {
     if (!this.encoders.length) return obs;
-    const od = this.obsSize;
     const width = this.actorDef.sizes[0];
     if (this.actorIn.length < n * width) this.actorIn = new Float32Array(n * width);
-    const x = this.actorIn;
-    for (let i = 0; i < n; i++) x.set(obs.subarray(i * od, (i + 1) * od), i * width);
-    let col = od;
-    this.encoderInf.forEach((inf) => {
-      const def = inf.def;
-      const raw = extras?.[def.input];
-      if (!raw) throw new Error(`the policy reads extra observation '${def.input}', the env gave ${extras ? Object.keys(extras).join(', ') || 'none' : 'none'}`);
-      const f = inf.forward(this.values, raw, n);
-      const fw = f.length / n;
-      for (let i = 0; i < n; i++) x.set(f.subarray(i * fw, (i + 1) * fw), i * width + col);
-      col += fw;
+    const features = this.encoderInf.map((inf) => {
+      const raw = extras?.[inf.def.input];
+      if (!raw) throw new Error(`the policy reads extra observation '${inf.def.input}', the env gave ${extras ? Object.keys(extras).join(', ') || 'none' : 'none'}`);
+      return inf.forward(this.values, raw, n);
     });
+    const x = assembleTrunkInput(this.actorIn, width, [obs.subarray(0, n * this.obsSize), ...features], n);
     return x.subarray(0, n * width);
   }
 

@@ -14,7 +14,7 @@ import { JsAdam, clipGradNormInPlace, type AdamState } from '../networks/adam.js
 import type { ParamLayout } from '../networks/flat-params.js';
 import { initMlp, type MlpDef } from '../networks/mlp.js';
 import { MlpKernels } from '../networks/mlp-kernels.js';
-import { initEncoder, type ExtraInputShape } from '../networks/encoders.js';
+import { assembleTrunkInput, initEncoder, type ExtraInputShape } from '../networks/encoders.js';
 import { EncoderKernels } from '../networks/encoder-kernels.js';
 import { PpoPolicy, type ExtraBatches, type PpoActOutput } from './ppo-policy.js';
 import type { RolloutStorage } from '../storage/rollout-storage.js';
@@ -204,18 +204,9 @@ export class PpoAgent {
 
   /** [obs, features of each encoder] per row, the encoders run on tfjs (the same graph the gradient goes through). */
   private actorInput(mb: PpoMinibatch, n: number): Float32Array {
-    const od = this.obsSize;
     const width = this.actorDef.sizes[0];
-    const x = new Float32Array(n * width);
-    for (let i = 0; i < n; i++) x.set(mb.obs.subarray(i * od, (i + 1) * od), i * width);
-    let col = od;
-    for (const k of this.encoderKernels) {
-      const f = k.forward(this.values, mb.extras[k.def.input], n);
-      const fw = f.length / n;
-      for (let i = 0; i < n; i++) x.set(f.subarray(i * fw, (i + 1) * fw), i * width + col);
-      col += fw;
-    }
-    return x;
+    const features = this.encoderKernels.map((k) => k.forward(this.values, mb.extras[k.def.input], n));
+    return assembleTrunkInput(new Float32Array(n * width), width, [mb.obs.subarray(0, n * this.obsSize), ...features], n);
   }
 
   /** dLoss/dparameters of the encoders from dLoss/d(actor input), column block by block. */

@@ -95,6 +95,18 @@ export function initEncoder(layout: ParamLayout, values: Float32Array, def: Enco
   initMlp(layout, values, def.head, rng, 1);
 }
 
+/** The actor trunk's input rows [n x width]: each block ([n x w_k]: obs, then each encoder's features) side by side. */
+export function assembleTrunkInput(out: Float32Array, width: number, blocks: readonly Float32Array[], n: number): Float32Array {
+  let col = 0;
+  for (const block of blocks) {
+    const w = block.length / n;
+    for (let i = 0; i < n; i++) out.set(block.subarray(i * w, (i + 1) * w), i * width + col);
+    col += w;
+  }
+  if (col !== width) throw new Error(`actor trunk input: blocks are ${col} wide, the trunk takes ${width}`);
+  return out;
+}
+
 export function activate(v: number, a: HiddenActivation): number {
   return a === 'tanh' ? Math.tanh(v) : a === 'relu' ? (v > 0 ? v : 0) : v > 0 ? v : Math.expm1(v);
 }
