@@ -25,7 +25,7 @@ import { Telemetry, type ChannelName } from '../deploy/telemetry.js';
 import { loadRobotConfig } from '../sim/config/robot.js';
 import { DEFAULT_ROBOT_CONFIG } from '../sim/config/paths.js';
 import { withPerception } from '../sim/perception/config.js';
-import { perceptionLayout, PERCEPTION_INPUTS } from '../sim/perception/input-layout.js';
+import { perceptionLayout, PERCEPTION_INPUTS } from '../sim/perception/layout.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, ticks: { type: 'string' }, record: { type: 'boolean' } } });
 /** Rounds of each mode, alternated: a busy machine slows both alike. */

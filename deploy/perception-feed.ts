@@ -4,7 +4,7 @@
 // feeds the inputs its config has topics for; the serial link carries no images.
 import type { RobotConfig } from '../sim/config/robot.js';
 import { OBSERVATION_LAYOUT } from '../sim/observation.js';
-import { perceptionLayout, robotPerceptionInputs } from '../sim/perception/input-layout.js';
+import { perceptionLayout, robotPerceptionInputs } from '../sim/perception/layout.js';
 import type { DeployConfig } from './config.js';
 import type { LinkRequest } from './links/link-factory.js';
 import { loadRos2Config, ros2PerceptionInputs } from './links/ros2/config.js';

@@ -9,7 +9,7 @@ export interface PerceptionFrame {
   stampMs: number;
   /** Increases with every new frame; equal values mean the same frame. */
   seq: number;
-  /** The values in the input's layout (sim/perception/input-layout.ts); 0 where there is no reading. */
+  /** The values in the input's layout (sim/perception/layout.ts); 0 where there is no reading. */
   data: Float32Array;
 }
 

@@ -13,7 +13,7 @@ import { DEFAULT_PERCEPTION_HOLD_PERIODS, type DeployConfig } from './config.js'
 import type { PerceptionSource } from './perception.js';
 import type { PerceptionInputRule } from './safety/safety-layer.js';
 import type { ArtifactInput } from '../sim/policy-artifact.js';
-import { isPerceptionInput, perceptionRateHz, perceptionShape, robotPerceptionInputs } from '../sim/perception/input-layout.js';
+import { isPerceptionInput, perceptionRateHz, perceptionShape, robotPerceptionInputs } from '../sim/perception/layout.js';
 import type { Policy } from './policy.js';
 import type { LinkCounters, RobotLink, TimedSensorState } from './robot-link.js';
 import { ArmingStateMachine, type Mode, type Transition } from './safety/state-machine.js';

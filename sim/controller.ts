@@ -5,8 +5,11 @@ import { ACTION_SIZE } from './observation.js';
 export interface Controller {
   /** Forget internal state (filters, odometry, input history) at the start of an episode. */
   reset(): void;
-  /** Write the action for `obs` into `out` (length ACTION_SIZE). Allocation-free. */
-  act(obs: Float32Array, out: Float32Array): void;
+  /**
+   * Write the action for `obs` into `out` (length ACTION_SIZE). Allocation-free. `extras`: the
+   * named extra observations (depth, height scan) of the same tick, when the task computes them.
+   */
+  act(obs: Float32Array, out: Float32Array, extras?: Readonly<Record<string, Float32Array>>): void;
 }
 
 /** Zero torque: the open-loop reference (the robot must fall). */

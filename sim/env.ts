@@ -74,6 +74,8 @@ export interface VecEnv {
   readonly observationSpaces?: Readonly<Record<string, TensorSpace>>;
   readonly dt: number;
   reset(seed?: number): Promise<Float32Array> | Float32Array;
+  /** The extra observation batches matching the last obs of reset or step (the rows of VecStep.extras). */
+  currentExtras?(): Readonly<Record<string, Float32Array>> | undefined;
   /** actions: [n * actSize]. The returned buffers may be reused by the next call. */
   step(actions: Float32Array): Promise<VecStep> | VecStep;
   close(): Promise<void> | void;

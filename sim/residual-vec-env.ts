@@ -28,6 +28,7 @@ export class ResidualVecEnv implements VecEnv {
   readonly observationSpace;
   readonly actionSpace;
   readonly privilegedSpace;
+  readonly observationSpaces;
   readonly dt: number;
   private readonly composer: ResidualComposer;
   private readonly obs: Float32Array;
@@ -40,6 +41,7 @@ export class ResidualVecEnv implements VecEnv {
     this.observationSpace = inner.observationSpace;
     this.actionSpace = inner.actionSpace;
     this.privilegedSpace = inner.privilegedSpace;
+    this.observationSpaces = inner.observationSpaces;
     this.dt = inner.dt;
     this.composer = new ResidualComposer(Array.from({ length: inner.numEnvs }, () => createLqrController(robot)), scale);
     this.obs = new Float32Array(inner.numEnvs * OBS_SIZE);
@@ -50,6 +52,10 @@ export class ResidualVecEnv implements VecEnv {
     for (let i = 0; i < this.numEnvs; i++) this.composer.resetEnv(i);
     this.obs.set(obs);
     return obs;
+  }
+
+  currentExtras(): Readonly<Record<string, Float32Array>> | undefined {
+    return this.inner.currentExtras?.();
   }
 
   async step(residual: Float32Array): Promise<VecStep> {

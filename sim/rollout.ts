@@ -47,10 +47,13 @@ export async function runRollout(config: ResolvedEnvConfig, controller: Controll
     const pushes = [...(options.pushes ?? [])].sort((a, b) => a.atS - b.atS);
     controller.reset();
     obs.set(batch.obs.subarray(0, OBS_SIZE));
+    // One env: each perception buffer is this env's frame; the loop stops at the episode's end, so the live frame is the right one.
+    const perception = batch.perception;
+    const extras = perception ? Object.fromEntries(Object.keys(perception.spaces()).map((name) => [name, perception.output(name)])) : undefined;
     let maxTilt = 0, maxTiltAfter3 = 0, actionChange = 0, steps = 0, fell = false;
     const total = Math.round(options.seconds / batch.controlDt);
     for (; steps < total; ) {
-      controller.act(obs, action);
+      controller.act(obs, action, extras);
       for (let k = 0; k < ACTION_SIZE; k++) {
         actionChange += Math.abs(action[k] - prev[k]) / ACTION_SIZE;
         prev[k] = action[k];

@@ -73,6 +73,10 @@ export class SyncVecEnv implements VecEnv {
     return this.result.obs;
   }
 
+  currentExtras(): Readonly<Record<string, Float32Array>> | undefined {
+    return this.result.extras;
+  }
+
   /** Current privileged batch (after reset), for the first critic input. */
   privileged(): Float32Array | undefined {
     return this.result.privileged;

@@ -9,7 +9,8 @@ import {
   type BallbotEnvOptions,
 } from './ballbot-env.js';
 import type { EpisodeInfo, VecEnv, VecStep } from './env.js';
-import type { TensorSpace } from './spaces.js';
+import { tensorSize, type TensorSpace } from './spaces.js';
+import { PerceptionBatch } from './perception/perception-batch.js';
 import { ACTION_SIZE, OBS_SIZE } from './observation.js';
 
 export interface BallbotVecEnvOptions extends BallbotEnvOptions {
@@ -18,10 +19,16 @@ export interface BallbotVecEnvOptions extends BallbotEnvOptions {
   workers?: number | 'auto';
 }
 
-/** The arrays a VecStep exposes, allocated once (shared memory when workers are used). */
-function allocateBuffers(n: number, shared: boolean) {
+/**
+ * The arrays a VecStep exposes, allocated once (shared memory when workers are used). `extras`
+ * (values per env by name) only for workers: in-process envs hand out the batch's own buffers.
+ */
+function allocateBuffers(n: number, shared: boolean, extraSizes: Readonly<Record<string, number>> = {}) {
   const mk = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const perName = () => Object.fromEntries(Object.entries(extraSizes).map(([name, size]) => [name, new Float32Array(mk(4 * n * size))]));
   return {
+    extras: perName(),
+    finalExtras: perName(),
     actions: new Float32Array(mk(4 * n * ACTION_SIZE)),
     obs: new Float32Array(mk(4 * n * OBS_SIZE)),
     privileged: new Float32Array(mk(4 * n * PRIV_SIZE)),
@@ -43,9 +50,12 @@ export function copyBatchOut(batch: BallbotBatch, buf: VecBuffers, first: number
   buf.rewards.set(batch.rewards, first);
   buf.terminated.set(batch.terminated, first);
   buf.truncated.set(batch.truncated, first);
+  const extras = Object.entries(buf.extras).map(([name, rows]) => ({ rows, final: buf.finalExtras[name], size: rows.length / buf.rewards.length, name }));
+  for (const e of extras) e.rows.set(batch.perception!.output(e.name), first * e.size);
   for (let i = 0; i < n; i++) {
     if (batch.terminated[i] || batch.truncated[i]) {
       const g = first + i;
+      for (const e of extras) e.final.set(batch.perception!.output(e.name, true).subarray(i * e.size, (i + 1) * e.size), g * e.size);
       buf.finalObs.set(batch.finalObs.subarray(i * OBS_SIZE, (i + 1) * OBS_SIZE), g * OBS_SIZE);
       buf.finalPrivileged.set(batch.finalPrivileged.subarray(i * PRIV_SIZE, (i + 1) * PRIV_SIZE), g * PRIV_SIZE);
       buf.episodeStats.set(batch.episodeStats.subarray(i * EPISODE_STRIDE, (i + 1) * EPISODE_STRIDE), g * EPISODE_STRIDE);
@@ -77,6 +87,10 @@ abstract class BallbotVecEnvBase implements VecEnv {
       episodes.push({ ...s, env: i, return: s.return, length: s.length, terminated: s.terminated === 1 });
     }
     return episodes;
+  }
+
+  currentExtras(): Readonly<Record<string, Float32Array>> | undefined {
+    return this.result.extras;
   }
 
   abstract reset(seed?: number): Float32Array | Promise<Float32Array>;
@@ -142,7 +156,9 @@ export class WorkerBallbotVecEnv extends BallbotVecEnvBase {
   static async create(options: BallbotVecEnvOptions, workerCount: number): Promise<WorkerBallbotVecEnv> {
     const config = resolveEnvConfig(options);
     const n = options.numEnvs;
-    const buf = allocateBuffers(n, true);
+    // The spaces of the task's perception (a one-env batch of sensor models, no world needed).
+    const spaces = PerceptionBatch.forTask(config.robot, config.task, config.randomization, 1, 1 / config.robot.control.rateHz)?.spaces();
+    const buf = allocateBuffers(n, true, Object.fromEntries(Object.entries(spaces ?? {}).map(([name, s]) => [name, tensorSize(s)])));
     const control = new Int32Array(new SharedArrayBuffer(4 * 2 * workerCount));
     const params = new Float64Array(new SharedArrayBuffer(8 * 2));
     const workers: Worker[] = [];
@@ -168,7 +184,13 @@ export class WorkerBallbotVecEnv extends BallbotVecEnvBase {
       worker.unref(); // an env that was never closed must not keep the process alive
     }
     const dt = 1 / config.robot.control.rateHz;
-    return new WorkerBallbotVecEnv(n, buf, workers, control, params, dt);
+    const vec = new WorkerBallbotVecEnv(n, buf, workers, control, params, dt);
+    if (spaces) {
+      vec.observationSpaces = spaces;
+      vec.result.extras = buf.extras;
+      vec.result.finalExtras = buf.finalExtras;
+    }
+    return vec;
   }
 
   /**
@@ -225,13 +247,7 @@ export async function makeBallbotVecEnv(options: BallbotVecEnvOptions): Promise<
   if (!Number.isInteger(options.numEnvs) || options.numEnvs < 1) throw new Error(`numEnvs must be a positive integer, got ${options.numEnvs}`);
   const cores = availableParallelism();
   const config = resolveEnvConfig(options);
-  // Perception buffers are not shared with worker threads yet: perceptive tasks step in-process.
-  const wants = config.task.perception;
-  const perceptive = !!wants && (wants.depth || wants.heightScan);
-  if (perceptive && typeof options.workers === 'number' && options.workers > 0) {
-    throw new Error(`workers: ${options.workers} is not supported with a perception task yet; use workers: 0`);
-  }
-  const workers = perceptive ? 0 : options.workers === 'auto' || options.workers === undefined
+  const workers = options.workers === 'auto' || options.workers === undefined
     ? options.numEnvs >= 2 * cores ? cores : 0
     : Math.min(options.workers, options.numEnvs);
   if (workers <= 0) {

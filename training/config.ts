@@ -16,6 +16,24 @@ export const NetworkSchema = z.strictObject({
   activation: z.enum(['tanh', 'relu', 'elu']).default('tanh'),
   /** Critic reads the env's privileged observation too (asymmetric actor-critic). */
   asymmetricCritic: z.boolean().default(false),
+  /**
+   * Encoders for the env's named extra observations (PPO): each input the task computes is
+   * divided by a fixed scale (so the missing-reading sentinel 0 stays 0), encoded, and its
+   * features are concatenated with the normalized `obs` into the actor trunk.
+   */
+  perception: z.strictObject({
+    heightScan: z.strictObject({
+      hidden: z.array(int(1)).default([64]),
+      features: int(1).default(32),
+      scale: positive.default(0.1), // m: +-0.1 m of terrain reads as +-1
+    }).prefault({}),
+    depth: z.strictObject({
+      /** Output channels of each 3x3 stride-2 convolution (padding 1). */
+      channels: z.array(int(1)).min(1).default([8, 16]),
+      features: int(1).default(32),
+      scale: positive.default(1), // m
+    }).prefault({}),
+  }).prefault({}),
 });
 
 export const PpoSchema = z.strictObject({

@@ -27,7 +27,10 @@ export interface EvalResult {
   maxTiltDeg?: number;
 }
 
-export type BatchPolicy = (rawObs: Float32Array, n: number) => Float32Array | Promise<Float32Array>;
+/** Extra observation batches by name (depth, height scan), rows like the obs. */
+export type ExtraBatches = Readonly<Record<string, Float32Array>>;
+
+export type BatchPolicy = (rawObs: Float32Array, n: number, extras?: ExtraBatches) => Float32Array | Promise<Float32Array>;
 
 export async function evaluate(vec: VecEnv, policy: BatchPolicy, seed: number, options: { maxSteps?: number } = {}): Promise<EvalResult> {
   const n = vec.numEnvs;
@@ -35,6 +38,7 @@ export async function evaluate(vec: VecEnv, policy: BatchPolicy, seed: number, o
   const low = vec.actionSpace.low;
   const high = vec.actionSpace.high;
   let obs = Float32Array.from(await vec.reset(heldOutSeed(seed)));
+  let extras = vec.currentExtras?.();
   const done = new Uint8Array(n);
   const prev = new Float32Array(n * A);
   const action = new Float32Array(n * A);
@@ -44,7 +48,7 @@ export async function evaluate(vec: VecEnv, policy: BatchPolicy, seed: number, o
   let remaining = n;
   const maxSteps = options.maxSteps ?? 1_000_000;
   for (let t = 0; remaining > 0 && t < maxSteps; t++) {
-    const a = await policy(obs, n);
+    const a = await policy(obs, n, extras);
     for (let i = 0; i < n * A; i++) {
       const j = i % A;
       action[i] = Math.min(high[j], Math.max(low[j], a[i]));
@@ -63,6 +67,7 @@ export async function evaluate(vec: VecEnv, policy: BatchPolicy, seed: number, o
       remaining--;
     }
     obs = Float32Array.from(r.obs);
+    extras = r.extras;
   }
   const eps = results.filter((r): r is EpisodeInfo => r !== null);
   if (eps.length === 0) throw new Error('evaluation ended without any finished episode (raise maxSteps?)');
@@ -116,8 +121,9 @@ export async function lqrBatchPolicy(n: number): Promise<BatchPolicy> {
  * The LQR baseline on `episodes` held-out episodes of a ballbot task. `randomize`: true for
  * the default ranges, or a randomization YAML path / config (the same as the policy gets).
  */
-export async function evaluateLqr(task: string, episodes: number, seed: number, randomize: unknown = true): Promise<EvalResult> {
-  const vec = await makeVecEnv({ task, options: { randomize } }, episodes, seed, 0);
+export async function evaluateLqr(task: string, episodes: number, seed: number, randomize: unknown = true, robot?: unknown): Promise<EvalResult> {
+  // `robot`: the run's robot config (path or config) when it is not the default one, e.g. one carrying perception.
+  const vec = await makeVecEnv({ task, options: { randomize, ...(robot !== undefined ? { robot } : {}) } }, episodes, seed, 0);
   try {
     return await evaluate(vec, await lqrBatchPolicy(episodes), seed);
   } finally {

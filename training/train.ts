@@ -13,6 +13,8 @@ import type { LearnerTransport } from './distributed/transport.js';
 import { evaluate, evaluateLqr, type EvalResult } from './evaluate.js';
 import { exportRunPolicy, policyMetadata } from './io/export-policy.js';
 import { composeResidualBatch } from '../sim/residual-policy.js';
+import { resolveEnvConfig } from '../sim/ballbot-env.js';
+import type { RobotConfig } from '../sim/config/robot.js';
 import { learningCurvesSvg } from './io/learning-curves.js';
 import { MetricsLogger } from './io/metrics.js';
 import { runPpo } from './runners/on-policy-runner.js';
@@ -67,6 +69,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (opts.transport && config.algo !== 'ppo') throw new Error(`remote actors train PPO only; this config has algo: ${config.algo}`);
   const asyncPpo = config.algo === 'ppo' && (config.ppo.mode === 'async' || opts.transport !== undefined);
   const vec = await makeVecEnv({ task: config.task, envModule: config.envModule, options: config.env }, asyncPpo ? 1 : config.numEnvs, config.seed, asyncPpo ? 0 : config.workers);
+  const extraNames = Object.keys(vec.observationSpaces ?? {});
+  if (extraNames.length && (config.algo !== 'ppo' || asyncPpo)) {
+    await vec.close();
+    throw new Error(`task ${config.task} gives extra observations (${extraNames.join(', ')}); only PPO with ppo.mode: sync reads them (${config.algo === 'ppo' ? 'ppo.mode is async' : `algo is ${config.algo}`})`);
+  }
   if (resume) {
     try {
       checkSameEnv(resume.state.envInfo as EnvInfo, envInfo(vec), resume.file);
@@ -115,7 +122,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     result.eval = await evaluateRunPolicy(policy, config.evalEpisodes, config.seed);
     atomicWriteFile(join(outDir, 'eval.json'), JSON.stringify(result.eval, null, 2) + '\n');
     if (isBallbotTask(config.task) && !config.envModule) {
-      result.lqrEval = await evaluateLqr(config.task, config.evalEpisodes, config.seed, config.env.randomize ?? true);
+      result.lqrEval = await evaluateLqr(config.task, config.evalEpisodes, config.seed, config.env.randomize ?? true, config.env.robot);
       atomicWriteFile(join(outDir, 'eval-lqr.json'), JSON.stringify(result.lqrEval, null, 2) + '\n');
     }
   }
@@ -156,8 +163,10 @@ export async function evaluateRunPolicy(policy: RunPolicy, episodes: number, see
   const vec = await makeVecEnv({ task: task ?? cfg.task, envModule: envModule ?? cfg.envModule, options: env }, episodes, seed, 0);
   try {
     const out = new Float32Array(episodes * policy.envInfo.actSize);
-    const compose = composeResidualBatch(policyMetadata(policy), policy.checkpointFile);
-    return await evaluate(vec, (obs, n) => compose(obs, specActions(policy.spec, policy.envInfo, obs, n, out), n), seed);
+    // The base controller is built for the run's robot (a perceptive run trains on its own robot config).
+    const robot = env.robot !== undefined && isBallbotTask(task ?? cfg.task) ? resolveEnvConfig({ robot: env.robot as string | RobotConfig }).robot : undefined;
+    const compose = composeResidualBatch(policyMetadata(policy), policy.checkpointFile, robot);
+    return await evaluate(vec, (obs, n, extras) => compose(obs, specActions(policy.spec, policy.envInfo, obs, n, out, extras), n), seed);
   } finally {
     await vec.close();
   }

@@ -3,8 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { OnnxPolicy } from '../../deploy/onnx-policy.js';
 import { ballbotCaller, type CallerCapabilities } from '../../sim/artifact-check.js';
-import { DEFAULT_ROBOT_CONFIG } from '../../sim/config/paths.js';
-import { loadRobotConfig } from '../../sim/config/robot.js';
+import { shippedRobotNamed, type RobotConfig } from '../../sim/config/robot.js';
+import { loadTask } from '../../sim/config/task.js';
+import { OBSERVATION_LAYOUT } from '../../sim/observation.js';
+import { taskPerceptionInputs } from '../../sim/perception/layout.js';
 import { createZeroController } from '../../sim/controller.js';
 import type { VecEnv } from '../../sim/env.js';
 import { readArtifactMetadata } from '../../sim/policy-artifact.js';
@@ -81,9 +83,11 @@ export async function run(argv: string[]): Promise<number> {
     const policyFile = inputFileFlag(v.policy, 'policy');
     const meta = readArtifactMetadata(readFileSync(policyFile), policyFile);
     task = v.task ?? meta.task;
-    vec = await makeVecEnv({ task, envModule: v.env, options: envOptions(task) }, episodes, seed, 0);
+    // The shipped robot the artifact was trained on (e.g. the one carrying the height scan), else the default.
+    const robot = shippedRobotNamed(meta.robotName);
+    vec = await makeVecEnv({ task, envModule: v.env, options: isBallbotTask(task) ? { ...envOptions(task), robot } : {} }, episodes, seed, 0);
     try {
-      policy = await onnxBatchPolicy(policyFile, task, vec);
+      policy = await onnxBatchPolicy(policyFile, task, vec, robot);
     } catch (err) {
       await vec.close();
       throw err;
@@ -110,11 +114,11 @@ export async function run(argv: string[]): Promise<number> {
  * hidden state, or the base controller of a residual) gets one instance per env, so each
  * env's episode carries its own state.
  */
-async function onnxBatchPolicy(file: string, task: string, vec: VecEnv): Promise<BatchPolicy> {
+async function onnxBatchPolicy(file: string, task: string, vec: VecEnv, robot: RobotConfig): Promise<BatchPolicy> {
   const names = (space: VecEnv['observationSpace'], prefix: string) => space.names ?? Array.from({ length: space.shape[0] }, (_, i) => `${prefix}_${i}`);
-  const robot = loadRobotConfig(DEFAULT_ROBOT_CONFIG); // the robot makeVecEnv builds for a ballbot task
+  // It feeds the perception inputs only when the task computes them.
   const caller: CallerCapabilities = isBallbotTask(task)
-    ? ballbotCaller('ballbot eval', robot, robot.control.rateHz, { fixedFullScaleNm: robot.motor.maxTorque })
+    ? ballbotCaller('ballbot eval', robot, robot.control.rateHz, { fixedFullScaleNm: robot.motor.maxTorque, inputs: { obs: OBSERVATION_LAYOUT, ...taskPerceptionInputs(robot, loadTask(task)) } })
     : { caller: 'ballbot eval', robot: null, inputs: { obs: names(vec.observationSpace, 'obs') }, actionLayout: names(vec.actionSpace, 'action'), recurrentState: true, baseControllers: [] };
   const first = await OnnxPolicy.load(file, caller);
   const stateful = first.metadata.recurrentState !== undefined || first.metadata.baseController !== undefined;
@@ -123,8 +127,16 @@ async function onnxBatchPolicy(file: string, task: string, vec: VecEnv): Promise
   for (const p of policies) p.reset();
   const O = first.obsSize, A = first.actionSize;
   const out = new Float32Array(vec.numEnvs * A);
-  return (obs, n) => {
-    for (let i = 0; i < n; i++) policies[stateful ? i : 0].act(obs.subarray(i * O, (i + 1) * O), out.subarray(i * A, (i + 1) * A));
+  const sizes = first.extraInputs.map((input) => ({ name: input.name, size: input.layout.length }));
+  const row: Record<string, Float32Array> = {};
+  return (obs, n, extras) => {
+    for (let i = 0; i < n; i++) {
+      for (const { name, size } of sizes) {
+        const batch = extras?.[name];
+        if (batch) row[name] = batch.subarray(i * size, (i + 1) * size); // a missing one: act() names it
+      }
+      policies[stateful ? i : 0].act(obs.subarray(i * O, (i + 1) * O), out.subarray(i * A, (i + 1) * A), row);
+    }
     return out;
   };
 }

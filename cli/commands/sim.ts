@@ -3,10 +3,14 @@
 import { OnnxPolicy } from '../../deploy/onnx-policy.js';
 import { ballbotCaller } from '../../sim/artifact-check.js';
 import { resolveEnvConfig } from '../../sim/ballbot-env.js';
-import type { RobotConfig } from '../../sim/config/robot.js';
+import { shippedRobotNamed, type RobotConfig } from '../../sim/config/robot.js';
+import type { TaskConfig } from '../../sim/config/task.js';
+import { taskPerceptionInputs } from '../../sim/perception/layout.js';
+import { readArtifactMetadata } from '../../sim/policy-artifact.js';
+import { readFileSync } from 'node:fs';
 import { createZeroController, type Controller } from '../../sim/controller.js';
 import { createLqrController } from '../../sim/lqr.js';
-import { actionToTorque } from '../../sim/observation.js';
+import { actionToTorque, OBSERVATION_LAYOUT } from '../../sim/observation.js';
 import { headerFor, RecordingWriter, frameFromTruth, terrainForRecording } from '../../sim/recording.js';
 import { runRollout } from '../../sim/rollout.js';
 import type { Terrain } from '../../sim/terrain.js';
@@ -50,14 +54,16 @@ export async function run(argv: string[]): Promise<number> {
   const pushes = (v.push ?? []).map(parsePush);
   const late = (v.push ?? []).filter((_, i) => pushes[i].atS >= seconds);
   if (late.length) throw new UsageError(`--push ${late.map((p) => `'${p}'`).join(', ')} can never happen: the episode stops after --seconds ${seconds}`);
+  if (v.policy && v.controller && v.controller !== 'policy') throw new UsageError(`--policy runs the policy; drop --controller ${v.controller}`);
+  // Without --robot, a policy runs on the shipped robot it was trained for (e.g. the one with the height scan).
+  const policyFile = inputFileFlag(v.policy, 'policy');
   const config = resolveEnvConfig({
     task: v.task ?? 'balance',
-    robot: v.robot,
+    robot: v.robot ?? (policyFile ? shippedRobotNamed(readArtifactMetadata(readFileSync(policyFile), policyFile).robotName) : undefined),
     randomize: v.randomize === undefined ? false : v.randomize === DEFAULT_RANGES ? true : v.randomize,
   });
-  if (v.policy && v.controller && v.controller !== 'policy') throw new UsageError(`--policy runs the policy; drop --controller ${v.controller}`);
   const controllerName = v.policy ? 'policy' : (v.controller ?? 'lqr');
-  const { controller, close, maxTorqueNm } = await makeController(controllerName, inputFileFlag(v.policy, 'policy'), config.robot);
+  const { controller, close, maxTorqueNm } = await makeController(controllerName, policyFile, config.robot, config.task);
 
   // Created once the episode (and its terrain) exists.
   const recording: { writer: RecordingWriter | null } = { writer: null };
@@ -107,13 +113,15 @@ interface SimController {
   maxTorqueNm: number;
 }
 
-async function makeController(name: string, policyFile: string | undefined, robot: RobotConfig): Promise<SimController> {
+async function makeController(name: string, policyFile: string | undefined, robot: RobotConfig, task: TaskConfig): Promise<SimController> {
   const maxTorqueNm = robot.motor.maxTorque;
   if (name === 'lqr') return { controller: createLqrController(robot), close: () => {}, maxTorqueNm };
   if (name === 'zero') return { controller: createZeroController(), close: () => {}, maxTorqueNm };
   if (name === 'policy') {
     if (!policyFile) throw new UsageError('--controller policy needs --policy FILE.onnx');
-    const policy = await OnnxPolicy.load(policyFile, ballbotCaller('ballbot sim', robot, robot.control.rateHz, { fixedFullScaleNm: maxTorqueNm }));
+    // It feeds the perception inputs only when the task computes them.
+    const inputs = { obs: OBSERVATION_LAYOUT, ...taskPerceptionInputs(robot, task) };
+    const policy = await OnnxPolicy.load(policyFile, ballbotCaller('ballbot sim', robot, robot.control.rateHz, { fixedFullScaleNm: maxTorqueNm, inputs }));
     return { controller: policy, close: () => policy.close(), maxTorqueNm };
   }
   throw new UsageError(`--controller must be lqr, zero or policy, got '${name}'`);

@@ -5,7 +5,7 @@ import type { Plant } from '../../sim/plant-api.js';
 import type { TaskPerception } from '../../sim/perception/config.js';
 import { DEPTH_INPUT, HEIGHT_SCAN_INPUT } from '../../sim/perception/perception-batch.js';
 import type { PerceptionFrame, PerceptionSource } from '../perception.js';
-import { PERCEPTION_INPUTS, type PerceptionInputName } from '../../sim/perception/input-layout.js';
+import { PERCEPTION_INPUTS, type PerceptionInputName } from '../../sim/perception/layout.js';
 
 /** The sensors a simulated robot renders for a policy that needs `inputs` (none: undefined, nothing is rendered). */
 export function sensorsFor(inputs: readonly string[]): TaskPerception | undefined {

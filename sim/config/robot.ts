@@ -3,7 +3,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PerceptionConfigSchema } from '../perception/config.js';
+import { readdirSync } from 'node:fs';
 import { loadYamlFile } from './yaml.js';
+import { configPath, DEFAULT_ROBOT_CONFIG } from './paths.js';
 
 const pos = (what: string) => z.number().positive({ message: `${what} must be > 0` });
 const range = (lo: number, hi: number) => z.number().min(lo).max(hi);
@@ -109,6 +111,20 @@ export type RobotConfig = z.output<typeof RobotConfigSchema>;
 
 export function loadRobotConfig(file: string): RobotConfig {
   return loadYamlFile(RobotConfigSchema, file);
+}
+
+/**
+ * The shipped robot config (configs/robot/*.yaml) named `name`, or the default robot when
+ * none is: what `ballbot eval` and `ballbot sim` build for an artifact trained on a shipped
+ * robot (the artifact check still compares the hash).
+ */
+export function shippedRobotNamed(name: string): RobotConfig {
+  const dir = configPath('robot');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    const robot = loadRobotConfig(`${dir}/${file}`);
+    if (robot.name === name) return robot;
+  }
+  return loadRobotConfig(DEFAULT_ROBOT_CONFIG);
 }
 
 /** Physics substeps per control step (the schema refuses a physicsDt that does not divide the period). */

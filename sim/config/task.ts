@@ -68,7 +68,7 @@ const TaskSchema = z.strictObject({
 export type TaskConfig = z.output<typeof TaskSchema>;
 export type RewardWeights = z.output<typeof RewardWeightsSchema>;
 
-export const BUILTIN_TASKS = ['balance', 'velocity', 'terrain', 'terrain-slopes', 'terrain-steps', 'terrain-mixed'] as const;
+export const BUILTIN_TASKS = ['balance', 'velocity', 'terrain', 'terrain-slopes', 'terrain-steps', 'terrain-mixed', 'terrain-perceptive'] as const;
 
 /** A task by built-in name (configs/tasks/NAME.yaml) or by path to a YAML file. */
 export function loadTask(nameOrFile: string): TaskConfig {

@@ -15,7 +15,7 @@ import { perceptionFeed } from '../../deploy/perception-feed.js';
 import { ballbotCaller } from '../../sim/artifact-check.js';
 import { robotIdentity } from '../../sim/config/robot.js';
 import { withPerception } from '../../sim/perception/config.js';
-import { perceptionLayout } from '../../sim/perception/input-layout.js';
+import { perceptionLayout } from '../../sim/perception/layout.js';
 import { writeMultiInputPolicy } from '../sim/extra-input-policy.js';
 import { readMcap } from './mcap-read.js';
 import { robot as blindRobot, spawnDeploy, testConfig } from './harness.js';

@@ -16,7 +16,7 @@ import { ballbotCaller } from '../../sim/artifact-check.js';
 import { OBSERVATION_LAYOUT } from '../../sim/observation.js';
 import { robotIdentity } from '../../sim/config/robot.js';
 import { withPerception } from '../../sim/perception/config.js';
-import { perceptionLayout } from '../../sim/perception/input-layout.js';
+import { perceptionLayout } from '../../sim/perception/layout.js';
 import { writeMultiInputPolicy } from '../sim/extra-input-policy.js';
 import { isZero, robot as blindRobot, runOnSim, startOnSim, testConfig } from './harness.js';
 

@@ -206,5 +206,23 @@ test('the vec env hands out extra observation batches and the final frame of an 
   assert.deepEqual(syncStep.extras![DEPTH_INPUT].subarray(0, finalDepth.length), sync.envs[0].extraObservation!(DEPTH_INPUT), 'SyncVecEnv: env 0 already in its new episode');
   assert.notDeepEqual(syncStep.extras![DEPTH_INPUT].subarray(0, finalDepth.length), finalDepth);
   sync.close();
-  await assert.rejects(makeBallbotVecEnv({ robot, task, numEnvs: 2, workers: 2 }), /workers: 2 is not supported with a perception task/);
+  // Worker threads carry the extras through shared buffers: the same rows as in-process.
+  const inproc = await makeBallbotVecEnv({ robot, task, seed: 9, numEnvs: 3, workers: 0 });
+  const threaded = await makeBallbotVecEnv({ robot, task, seed: 9, numEnvs: 3, workers: 2 });
+  assert.deepEqual(threaded.observationSpaces, inproc.observationSpaces);
+  await inproc.reset(9);
+  await threaded.reset(9);
+  assert.deepEqual(threaded.currentExtras(), inproc.currentExtras(), 'after reset');
+  const actions = new Float32Array(9).fill(0.1);
+  for (let t = 0; t < 10; t++) {
+    const a = await inproc.step(actions);
+    const b = await threaded.step(actions);
+    assert.deepEqual(b.extras, a.extras, `extras at tick ${t + 1}`);
+    if (t === 9) {
+      assert.equal(a.truncated[0], 1);
+      assert.deepEqual(b.finalExtras, a.finalExtras, 'final frames');
+    }
+  }
+  await inproc.close();
+  await threaded.close();
 });

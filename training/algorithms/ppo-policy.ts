@@ -5,6 +5,7 @@
 import type { Rng } from '../../sim/rng.js';
 import type { ParamLayout } from '../networks/flat-params.js';
 import { MlpInference, type MlpDef } from '../networks/mlp.js';
+import { assembleTrunkInput, EncoderInference, type EncoderDef, type ExtraInputShape } from '../networks/encoders.js';
 import { ppoNetworks } from '../networks/layouts.js';
 import type { TrainConfig } from '../config.js';
 
@@ -17,6 +18,9 @@ export interface PpoActOutput {
   values: Float32Array;
 }
 
+/** Extra observation batches by input name, rows like obs (raw: the encoders scale them). */
+export type ExtraBatches = Readonly<Record<string, Float32Array>>;
+
 export class PpoPolicy {
   readonly layout: ParamLayout;
   readonly actorDef: MlpDef;
@@ -25,15 +29,35 @@ export class PpoPolicy {
   readonly values: Float32Array;
   private readonly actorInf: MlpInference;
   private readonly criticInf: MlpInference;
+  readonly encoders: readonly EncoderDef[];
+  private readonly encoderInf: EncoderInference[];
+  private actorIn: Float32Array;
 
-  constructor(config: TrainConfig, readonly obsSize: number, readonly criticObsSize: number, readonly actSize: number, maxBatch: number) {
-    const nets = ppoNetworks(config, obsSize, criticObsSize, actSize);
+  constructor(config: TrainConfig, readonly obsSize: number, readonly criticObsSize: number, readonly actSize: number, maxBatch: number, extras: readonly ExtraInputShape[] = []) {
+    const nets = ppoNetworks(config, obsSize, criticObsSize, actSize, extras);
     this.layout = nets.layout;
     this.actorDef = nets.actor;
     this.criticDef = nets.critic;
+    this.encoders = nets.encoders;
     this.values = new Float32Array(this.layout.size);
     this.actorInf = new MlpInference(this.layout, this.actorDef, maxBatch);
     this.criticInf = new MlpInference(this.layout, this.criticDef, maxBatch);
+    this.encoderInf = nets.encoders.map((e) => new EncoderInference(this.layout, e, maxBatch));
+    this.actorIn = new Float32Array(this.encoders.length ? maxBatch * this.actorDef.sizes[0] : 0);
+  }
+
+  /** The actor trunk's input: normalized obs, then each encoder's features (obs itself when there are no encoders). */
+  actorInput(obs: Float32Array, n: number, extras?: ExtraBatches): Float32Array {
+    if (!this.encoders.length) return obs;
+    const width = this.actorDef.sizes[0];
+    if (this.actorIn.length < n * width) this.actorIn = new Float32Array(n * width);
+    const features = this.encoderInf.map((inf) => {
+      const raw = extras?.[inf.def.input];
+      if (!raw) throw new Error(`the policy reads extra observation '${inf.def.input}', the env gave ${extras ? Object.keys(extras).join(', ') || 'none' : 'none'}`);
+      return inf.forward(this.values, raw, n);
+    });
+    const x = assembleTrunkInput(this.actorIn, width, [obs.subarray(0, n * this.obsSize), ...features], n);
+    return x.subarray(0, n * width);
   }
 
   get logStd(): Float32Array {
@@ -41,9 +65,9 @@ export class PpoPolicy {
   }
 
   /** Sample actions for `n` envs; writes actions (unclipped), log-probs, means and values. */
-  act(obs: Float32Array, criticObs: Float32Array, n: number, rng: Rng, out: PpoActOutput): void {
+  act(obs: Float32Array, criticObs: Float32Array, n: number, rng: Rng, out: PpoActOutput, extras?: ExtraBatches): void {
     const a = this.actSize;
-    const mean = this.actorInf.forward(this.values, obs, n);
+    const mean = this.actorInf.forward(this.values, this.actorInput(obs, n, extras), n);
     const logStd = this.logStd;
     let logStdSum = 0;
     for (let j = 0; j < a; j++) logStdSum += logStd[j];
@@ -67,7 +91,7 @@ export class PpoPolicy {
   }
 
   /** Deterministic action (the mean) for evaluation. */
-  meanAction(obs: Float32Array, n: number): Float32Array {
-    return this.actorInf.forward(this.values, obs, n);
+  meanAction(obs: Float32Array, n: number, extras?: ExtraBatches): Float32Array {
+    return this.actorInf.forward(this.values, this.actorInput(obs, n, extras), n);
   }
 }

@@ -14,7 +14,9 @@ import { JsAdam, clipGradNormInPlace, type AdamState } from '../networks/adam.js
 import type { ParamLayout } from '../networks/flat-params.js';
 import { initMlp, type MlpDef } from '../networks/mlp.js';
 import { MlpKernels } from '../networks/mlp-kernels.js';
-import { PpoPolicy, type PpoActOutput } from './ppo-policy.js';
+import { assembleTrunkInput, initEncoder, type ExtraInputShape } from '../networks/encoders.js';
+import { EncoderKernels } from '../networks/encoder-kernels.js';
+import { PpoPolicy, type ExtraBatches, type PpoActOutput } from './ppo-policy.js';
 import type { RolloutStorage } from '../storage/rollout-storage.js';
 import type { PpoConfig, TrainConfig } from '../config.js';
 
@@ -47,6 +49,8 @@ export interface PpoMinibatch {
   adv: Float32Array;
   returns: Float32Array;
   values: Float32Array;
+  /** Raw extra observations by name, [n x size]. */
+  extras: Record<string, Float32Array>;
 }
 
 export class PpoAgent {
@@ -62,17 +66,20 @@ export class PpoAgent {
   private readonly grad: Float32Array;
   private readonly actorKernels: MlpKernels;
   private readonly criticKernels: MlpKernels;
+  private readonly encoderKernels: EncoderKernels[];
   private readonly logStdOffset: number;
 
-  constructor(readonly obsSize: number, readonly criticObsSize: number, readonly actSize: number, config: TrainConfig, rng: Rng, maxBatch: number) {
+  constructor(readonly obsSize: number, readonly criticObsSize: number, readonly actSize: number, config: TrainConfig, rng: Rng, maxBatch: number, extras: readonly ExtraInputShape[] = []) {
     this.cfg = config.ppo;
-    this.policy = new PpoPolicy(config, obsSize, criticObsSize, actSize, maxBatch);
+    this.policy = new PpoPolicy(config, obsSize, criticObsSize, actSize, maxBatch, extras);
     this.layout = this.policy.layout;
     this.actorDef = this.policy.actorDef;
     this.criticDef = this.policy.criticDef;
     this.values = this.policy.values;
     initMlp(this.layout, this.values, this.actorDef, rng, 0.01); // small policy head: near-zero initial mean
     initMlp(this.layout, this.values, this.criticDef, rng, 1);
+    for (const e of this.policy.encoders) initEncoder(this.layout, this.values, e, rng);
+    this.encoderKernels = this.policy.encoders.map((e) => new EncoderKernels(this.layout, e));
     this.layout.view(this.values, 'logStd').fill(this.cfg.initLogStd);
     this.adam = new JsAdam(this.layout.size, this.cfg.lr, 0.9, 0.999, 1e-5); // eps 1e-5 as CleanRL
     this.grad = new Float32Array(this.layout.size);
@@ -86,8 +93,8 @@ export class PpoAgent {
   }
 
   /** Sample actions for `n` envs; writes actions (unclipped), log-probs, means and values. */
-  act(obs: Float32Array, criticObs: Float32Array, n: number, rng: Rng, out: PpoActOutput): void {
-    this.policy.act(obs, criticObs, n, rng, out);
+  act(obs: Float32Array, criticObs: Float32Array, n: number, rng: Rng, out: PpoActOutput, extras?: ExtraBatches): void {
+    this.policy.act(obs, criticObs, n, rng, out, extras);
   }
 
   value(criticObs: Float32Array, n: number, out: Float32Array): void {
@@ -95,8 +102,8 @@ export class PpoAgent {
   }
 
   /** Deterministic action (the mean) for evaluation. */
-  meanAction(obs: Float32Array, n: number): Float32Array {
-    return this.policy.meanAction(obs, n);
+  meanAction(obs: Float32Array, n: number, extras?: ExtraBatches): Float32Array {
+    return this.policy.meanAction(obs, n, extras);
   }
 
   /** Run the epochs of minibatch updates on a filled rollout (advantages computed). */
@@ -119,7 +126,9 @@ export class PpoAgent {
       adv: new Float32Array(mbSize),
       returns: new Float32Array(mbSize),
       values: new Float32Array(mbSize),
+      extras: Object.fromEntries(Object.entries(storage.extras).map(([name, rows]) => [name, new Float32Array((mbSize * rows.length) / total)])),
     };
+    const extraRows = Object.entries(storage.extras).map(([name, rows]) => ({ rows, mb: mb.extras[name], size: rows.length / total }));
     const oldLogStd = this.logStd.slice();
     const sums = { pg: 0, v: 0, ent: 0, kl: 0, clip: 0, n: 0 };
     let epochsRun = 0;
@@ -138,6 +147,7 @@ export class PpoAgent {
           mb.adv[k] = storage.advantages[i];
           mb.returns[k] = storage.returns[i];
           mb.values[k] = storage.values[i];
+          for (const e of extraRows) e.mb.set(e.rows.subarray(i * e.size, (i + 1) * e.size), k * e.size);
         }
         if (cfg.normAdvantages) normalizeInPlace(mb.adv);
         const s = this.step(mb, mbSize, storage.asymmetric, oldLogStd);
@@ -175,18 +185,41 @@ export class PpoAgent {
   private step(mb: PpoMinibatch, n: number, asymmetric: boolean, oldLogStd: Float32Array): PpoLoss {
     const obs = tf.tensor2d(mb.obs, [n, this.obsSize]);
     const cobs = asymmetric ? tf.tensor2d(mb.cobs, [n, this.criticObsSize]) : obs;
-    const actorPass = this.actorKernels.forward(this.values, obs);
+    const actorIn = this.encoderKernels.length ? tf.tensor2d(this.actorInput(mb, n), [n, this.actorDef.sizes[0]]) : obs;
+    const actorPass = this.actorKernels.forward(this.values, actorIn);
     const criticPass = this.criticKernels.forward(this.values, cobs);
     const loss = ppoLoss(mb, n, actorPass.out, this.logStd, criticPass.out, oldLogStd, this.cfg);
     const grad = this.grad.fill(0);
-    this.actorKernels.backward(actorPass, loss.dMean, grad);
+    const dActorIn = this.actorKernels.backward(actorPass, loss.dMean, grad, this.encoderKernels.length > 0);
+    if (dActorIn) this.encoderBackward(mb, n, dActorIn, grad);
     this.criticKernels.backward(criticPass, loss.dValue, grad);
     grad.set(loss.dLogStd, this.logStdOffset);
     obs.dispose();
     if (asymmetric) cobs.dispose();
+    if (actorIn !== obs) actorIn.dispose();
     clipGradNormInPlace(grad, this.cfg.maxGradNorm);
     this.adam.step(this.values, grad);
     return loss;
+  }
+
+  /** [obs, features of each encoder] per row, the encoders run on tfjs (the same graph the gradient goes through). */
+  private actorInput(mb: PpoMinibatch, n: number): Float32Array {
+    const width = this.actorDef.sizes[0];
+    const features = this.encoderKernels.map((k) => k.forward(this.values, mb.extras[k.def.input], n));
+    return assembleTrunkInput(new Float32Array(n * width), width, [mb.obs.subarray(0, n * this.obsSize), ...features], n);
+  }
+
+  /** dLoss/dparameters of the encoders from dLoss/d(actor input), column block by block. */
+  private encoderBackward(mb: PpoMinibatch, n: number, dActorIn: Float32Array, grad: Float32Array): void {
+    const width = this.actorDef.sizes[0];
+    let col = this.obsSize;
+    for (const k of this.encoderKernels) {
+      const fw = k.def.head.sizes[k.def.head.sizes.length - 1];
+      const dF = new Float32Array(n * fw);
+      for (let i = 0; i < n; i++) dF.set(dActorIn.subarray(i * width + col, i * width + col + fw), i * fw);
+      k.backward(this.values, mb.extras[k.def.input], n, dF, grad);
+      col += fw;
+    }
   }
 
   getState(): PpoState {

@@ -3,7 +3,8 @@
 // control rate, action scaling, task, training config, producer).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACT_FORMAT, type PolicyMetadata } from '../../sim/policy-artifact.js';
+import { ARTIFACT_FORMAT, type ArtifactInput, type PolicyMetadata } from '../../sim/policy-artifact.js';
+import { perceptionArtifactInput } from '../../sim/perception/layout.js';
 import { loadRobotConfig, robotIdentity, type RobotConfig } from '../../sim/config/robot.js';
 import { DEFAULT_ROBOT_CONFIG, PACKAGE_ROOT } from '../../sim/config/paths.js';
 import { atomicWriteFile } from '../../common/atomic-write.js';
@@ -40,10 +41,19 @@ export function policyMetadata(policy: RunPolicy): PolicyMetadata {
     normalization: 'folded',
     trainingConfig: { ...policy.config, iteration: policy.iteration, envSteps: policy.envSteps },
     producer: producerString(),
+    ...(policy.spec.encoders?.length ? { inputs: artifactInputsOf(policy, robot) } : {}),
     ...(robot && policy.config.env.residual !== undefined
       ? { baseController: { kind: 'lqr' as const, residualScale: parseResidualOptions(policy.config.env.residual, 'training config').scale, robotHash: id.hash } }
       : {}),
   };
+}
+
+/** 'obs' and one input per encoder, described by the one perception layout function. */
+function artifactInputsOf(policy: RunPolicy, robot: RobotConfig | null): ArtifactInput[] {
+  const info = policy.envInfo;
+  const obs: ArtifactInput = { name: 'obs', layout: info.obsNames ?? Array.from({ length: info.obsSize }, (_, i) => `obs_${i}`), shape: [1, info.obsSize] };
+  if (!robot) throw new Error(`run of task ${policy.config.task}: a policy with extra inputs needs a ballbot robot config to describe them`);
+  return [obs, ...(policy.spec.encoders ?? []).map((e) => perceptionArtifactInput(robot, e.input))];
 }
 
 export function exportRunPolicy(policy: RunPolicy, outFile: string): { bytes: number; metadata: PolicyMetadata } {

@@ -1,10 +1,14 @@
 // Export a deterministic MLP actor as one ONNX file (opset 17, IR version 8) built with
 // onnx-proto: input 'obs' [N, obsSize] -> optional folded normalization -> Gemm+activation
-// per layer -> optional output clip -> output 'action' [N, actSize]. Metadata (observation
-// layout, robot identity, rate, ...) goes into metadata_props so deploy can check it.
+// per layer -> optional output clip -> output 'action' [N, actSize]. A perceptive policy has
+// one more input per encoder ('height_scan', 'depth': [N, rows, cols]) whose fixed scale,
+// convolutions and dense layers are in the graph, concatenated after the normalized obs.
+// Metadata (observation layout, inputs, robot identity, rate, ...) goes into metadata_props so
+// deploy can check it.
 import onnxProto from 'onnx-proto';
-import { metadataToProps, type PolicyMetadata } from '../../sim/policy-artifact.js';
-import { layerSizes, type MlpPolicySpec } from '../networks/mlp-policy-spec.js';
+import { artifactInputs, metadataToProps, type PolicyMetadata } from '../../sim/policy-artifact.js';
+import { CONV_KERNEL, CONV_PAD, CONV_STRIDE } from '../networks/encoders.js';
+import { layerSizes, type DenseLayerSpec, type EncoderSpec, type MlpPolicySpec } from '../networks/mlp-policy-spec.js';
 
 const { onnx } = onnxProto;
 
@@ -28,65 +32,107 @@ function scalar(name: string, value: number): onnxProto.onnx.ITensorProto {
   return floatTensor(name, [], Float32Array.of(value));
 }
 
-function valueInfo(name: string, size: number): onnxProto.onnx.IValueInfoProto {
+function valueInfo(name: string, ...dims: number[]): onnxProto.onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: size }] } } },
+    type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'N' }, ...dims.map((d) => ({ dimValue: d }))] } } },
   };
+}
+
+const ints = (name: string, values: number[]): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
+const int = (name: string, value: number): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
+
+/** Nodes and initializers of one graph, with fresh value names. */
+class GraphBuilder {
+  readonly nodes: onnxProto.onnx.INodeProto[] = [];
+  readonly initializer: onnxProto.onnx.ITensorProto[] = [];
+  private step = 0;
+
+  fresh(what: string): string {
+    return `${what}_${this.step++}`;
+  }
+
+  node(opType: string, input: string[], name: string, attribute?: onnxProto.onnx.IAttributeProto[]): string {
+    const out = this.fresh(name);
+    this.nodes.push({ opType, input, output: [out], name, ...(attribute ? { attribute } : {}) });
+    return out;
+  }
+
+  activation(input: string, activation: DenseLayerSpec['activation'], name: string): string {
+    const op = { tanh: 'Tanh', relu: 'Relu', elu: 'Elu', linear: null }[activation];
+    if (!op) return input;
+    return this.node(op, [input], `${name}_${activation}`, op === 'Elu' ? [{ name: 'alpha', type: onnx.AttributeProto.AttributeType.FLOAT, f: 1 }] : undefined);
+  }
+
+  dense(input: string, layers: readonly DenseLayerSpec[], prefix: string): string {
+    let current = input;
+    layers.forEach((layer, k) => {
+      const out = layer.bias.length;
+      const inp = layer.weights.length / out;
+      this.initializer.push(floatTensor(`${prefix}${k}_weight`, [inp, out], layer.weights), floatTensor(`${prefix}${k}_bias`, [out], layer.bias));
+      current = this.node('Gemm', [current, `${prefix}${k}_weight`, `${prefix}${k}_bias`], `${prefix}${k}_gemm`);
+      current = this.activation(current, layer.activation, `${prefix}${k}`);
+    });
+    return current;
+  }
+
+  /** input [N, rows, cols] -> / scale -> convolutions (NCHW) -> flatten in (row, column, channel) order -> dense. */
+  encoder(e: EncoderSpec): string {
+    const p = `enc_${e.input}`;
+    this.initializer.push(scalar(`${p}_inv_scale`, 1 / e.scale));
+    let x = this.node('Mul', [e.input, `${p}_inv_scale`], `${p}_scale`);
+    if (e.convs.length) {
+      this.initializer.push({ name: `${p}_channel_axis`, dims: [1], dataType: onnx.TensorProto.DataType.INT64, int64Data: [1] });
+      x = this.node('Unsqueeze', [x, `${p}_channel_axis`], `${p}_unsqueeze`); // [N, 1, rows, cols]
+      e.convs.forEach((c, k) => {
+        // Training keeps filters as [k][k][in][out]; ONNX wants [out][in][k][k].
+        const K = CONV_KERNEL, I = c.inChannels, O = c.outChannels;
+        const w = new Float32Array(O * I * K * K);
+        for (let ky = 0; ky < K; ky++) for (let kx = 0; kx < K; kx++) for (let i = 0; i < I; i++) for (let o = 0; o < O; o++) {
+          w[((o * I + i) * K + ky) * K + kx] = c.weights[((ky * K + kx) * I + i) * O + o];
+        }
+        this.initializer.push(floatTensor(`${p}_conv${k}_weight`, [O, I, K, K], w), floatTensor(`${p}_conv${k}_bias`, [O], c.bias));
+        x = this.node('Conv', [x, `${p}_conv${k}_weight`, `${p}_conv${k}_bias`], `${p}_conv${k}`, [
+          ints('kernel_shape', [K, K]), ints('strides', [CONV_STRIDE, CONV_STRIDE]), ints('pads', [CONV_PAD, CONV_PAD, CONV_PAD, CONV_PAD]),
+        ]);
+        x = this.activation(x, c.activation, `${p}_conv${k}`);
+      });
+      x = this.node('Transpose', [x], `${p}_nhwc`, [ints('perm', [0, 2, 3, 1])]);
+    }
+    x = this.node('Flatten', [x], `${p}_flatten`, [int('axis', 1)]);
+    return this.dense(x, e.layers, `${p}_layer`);
+  }
 }
 
 /** Build the ONNX ModelProto bytes for `spec` with `metadata` in metadata_props. */
 export function exportMlpPolicyOnnx(spec: MlpPolicySpec, metadata: PolicyMetadata): Uint8Array {
   const { inputSize, outputSize } = layerSizes(spec);
-  const nodes: onnxProto.onnx.INodeProto[] = [];
-  const initializer: onnxProto.onnx.ITensorProto[] = [];
+  const g = new GraphBuilder();
   let current = OBS_INPUT;
-  let step = 0;
-  const fresh = (what: string) => `${what}_${step++}`;
 
   if (spec.obsMean && spec.obsStd) {
     for (let i = 0; i < spec.obsStd.length; i++) {
       if (!(spec.obsStd[i] > 0) || !Number.isFinite(spec.obsStd[i])) throw new Error(`obsStd[${i}] = ${spec.obsStd[i]} must be positive and finite`);
     }
-    initializer.push(floatTensor('obs_mean', [inputSize], spec.obsMean), floatTensor('obs_std', [inputSize], spec.obsStd));
-    const centered = fresh('obs_centered');
-    const scaled = fresh('obs_scaled');
-    nodes.push({ opType: 'Sub', input: [current, 'obs_mean'], output: [centered], name: 'normalize_sub' });
-    nodes.push({ opType: 'Div', input: [centered, 'obs_std'], output: [scaled], name: 'normalize_div' });
-    current = scaled;
+    g.initializer.push(floatTensor('obs_mean', [inputSize], spec.obsMean), floatTensor('obs_std', [inputSize], spec.obsStd));
+    current = g.node('Sub', [current, 'obs_mean'], 'normalize_sub');
+    current = g.node('Div', [current, 'obs_std'], 'normalize_div');
     if (spec.obsClip !== undefined) {
-      initializer.push(scalar('obs_clip_lo', -spec.obsClip), scalar('obs_clip_hi', spec.obsClip));
-      const clipped = fresh('obs_normalized');
-      nodes.push({ opType: 'Clip', input: [current, 'obs_clip_lo', 'obs_clip_hi'], output: [clipped], name: 'normalize_clip' });
-      current = clipped;
+      g.initializer.push(scalar('obs_clip_lo', -spec.obsClip), scalar('obs_clip_hi', spec.obsClip));
+      current = g.node('Clip', [current, 'obs_clip_lo', 'obs_clip_hi'], 'normalize_clip');
     }
   }
+  const encoders = spec.encoders ?? [];
+  if (encoders.length) current = g.node('Concat', [current, ...encoders.map((e) => g.encoder(e))], 'trunk_input', [int('axis', 1)]);
 
-  spec.layers.forEach((layer, k) => {
-    const out = layer.bias.length;
-    const inp = layer.weights.length / out;
-    initializer.push(floatTensor(`layer${k}_weight`, [inp, out], layer.weights), floatTensor(`layer${k}_bias`, [out], layer.bias));
-    const pre = fresh(`layer${k}_linear`);
-    nodes.push({ opType: 'Gemm', input: [current, `layer${k}_weight`, `layer${k}_bias`], output: [pre], name: `layer${k}_gemm` });
-    current = pre;
-    const op = { tanh: 'Tanh', relu: 'Relu', elu: 'Elu', linear: null }[layer.activation];
-    if (op) {
-      const act = fresh(`layer${k}_${layer.activation}`);
-      const node: onnxProto.onnx.INodeProto = { opType: op, input: [current], output: [act], name: `layer${k}_${layer.activation}` };
-      if (op === 'Elu') node.attribute = [{ name: 'alpha', type: onnx.AttributeProto.AttributeType.FLOAT, f: 1 }];
-      nodes.push(node);
-      current = act;
-    }
-  });
+  current = g.dense(current, spec.layers, 'layer');
 
   if (spec.actionClip !== undefined) {
-    initializer.push(scalar('action_clip_lo', -spec.actionClip), scalar('action_clip_hi', spec.actionClip));
-    const clipped = fresh('action_clipped');
-    nodes.push({ opType: 'Clip', input: [current, 'action_clip_lo', 'action_clip_hi'], output: [clipped], name: 'action_clip' });
-    current = clipped;
+    g.initializer.push(scalar('action_clip_lo', -spec.actionClip), scalar('action_clip_hi', spec.actionClip));
+    current = g.node('Clip', [current, 'action_clip_lo', 'action_clip_hi'], 'action_clip');
   }
   // The last node writes the graph output by name.
-  nodes[nodes.length - 1].output = [ACTION_OUTPUT];
+  g.nodes[g.nodes.length - 1].output = [ACTION_OUTPUT];
 
   const meta: PolicyMetadata = spec.obsMean ? { ...metadata, normalization: 'folded' } : metadata;
   if (meta.observationLayout.length !== inputSize) {
@@ -95,17 +141,27 @@ export function exportMlpPolicyOnnx(spec: MlpPolicySpec, metadata: PolicyMetadat
   if (meta.actionLayout.length !== outputSize) {
     throw new Error(`metadata actionLayout has ${meta.actionLayout.length} names, the policy outputs ${outputSize}`);
   }
+  // Every graph input is described by the metadata with the shape the graph has.
+  const described = artifactInputs(meta);
+  const graphInputs = [{ name: OBS_INPUT, dims: [inputSize] }, ...encoders.map((e) => ({ name: e.input, dims: [e.rows, e.cols] }))];
+  for (const gi of graphInputs) {
+    const d = described.find((i) => i.name === gi.name);
+    if (!d || d.shape.slice(1).join(',') !== gi.dims.join(',')) {
+      throw new Error(`metadata inputs: graph input '${gi.name}' [N, ${gi.dims}] is ${d ? `described as [${d.shape}]` : 'not described'}`);
+    }
+  }
+  if (described.length !== graphInputs.length) throw new Error(`metadata inputs name ${described.map((i) => i.name).join(', ')}, the graph takes ${graphInputs.map((i) => i.name).join(', ')}`);
   const model = onnx.ModelProto.create({
     irVersion: ONNX_IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     producerName: 'ballbot',
     producerVersion: meta.producer,
-    docString: `ballbot MLP policy for task ${meta.task}`,
+    docString: `ballbot ${encoders.length ? 'perceptive ' : ''}MLP policy for task ${meta.task}`,
     graph: {
       name: 'ballbot_policy',
-      node: nodes,
-      initializer,
-      input: [valueInfo(OBS_INPUT, inputSize)],
+      node: g.nodes,
+      initializer: g.initializer,
+      input: graphInputs.map((gi) => valueInfo(gi.name, ...gi.dims)),
       output: [valueInfo(ACTION_OUTPUT, outputSize)],
     },
     metadataProps: Object.entries(metadataToProps(meta)).map(([key, value]) => ({ key, value })),

@@ -3,23 +3,29 @@
 // with the same functions, so the two cannot disagree.
 import type { TrainConfig } from '../config.js';
 import { ParamLayout } from './flat-params.js';
+import { declareEncoder, encoderDefs, encoderFeatures, type EncoderDef, type ExtraInputShape } from './encoders.js';
 import { declareMlp, type MlpDef } from './mlp.js';
 
 export interface PpoNetworks {
   layout: ParamLayout;
-  actor: MlpDef; // obs -> action mean
+  /** One per extra observation the actor reads (height scan, depth), in the env's order. */
+  encoders: EncoderDef[];
+  actor: MlpDef; // [obs, encoder features...] -> action mean
   critic: MlpDef; // obs (+ privileged) -> value
 }
 
-export function ppoNetworks(config: TrainConfig, obsSize: number, criticObsSize: number, actSize: number): PpoNetworks {
+export function ppoNetworks(config: TrainConfig, obsSize: number, criticObsSize: number, actSize: number, extras: readonly ExtraInputShape[] = []): PpoNetworks {
   const net = config.network;
   const layout = new ParamLayout();
-  const actor: MlpDef = { prefix: 'pi', sizes: [obsSize, ...net.actor, actSize], activation: net.activation };
+  const encoders = encoderDefs(config, extras);
+  const actor: MlpDef = { prefix: 'pi', sizes: [obsSize + encoderFeatures(encoders), ...net.actor, actSize], activation: net.activation };
   const critic: MlpDef = { prefix: 'vf', sizes: [criticObsSize, ...net.critic, 1], activation: net.activation };
   declareMlp(layout, actor);
   declareMlp(layout, critic);
   layout.add('logStd', [actSize]);
-  return { layout, actor, critic };
+  // Encoders last, so a blind network's layout is exactly as before.
+  for (const e of encoders) declareEncoder(layout, e);
+  return { layout, encoders, actor, critic };
 }
 
 export interface SacNetworks {

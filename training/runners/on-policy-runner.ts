@@ -3,7 +3,7 @@
 // update take turns, so a run is bit-reproducible from its config and seed (ppo.mode: sync).
 import { RolloutStorage } from '../storage/rollout-storage.js';
 import type { PpoAgent } from '../algorithms/ppo.js';
-import { PpoRolloutCollector } from './ppo-rollout.js';
+import { extraSizes, PpoRolloutCollector } from './ppo-rollout.js';
 import { PpoRun } from './ppo-run.js';
 import { envResetSeed, yieldToEventLoop, type RunContext, type TrainedPolicy } from './run-context.js';
 
@@ -14,7 +14,7 @@ export async function runPpo(ctx: RunContext): Promise<TrainedPolicy & { agent: 
   const { agent, obsSize: od, privSize: pd } = run;
   const N = vec.numEnvs;
   const T = cfg.stepsPerEnv;
-  const storage = new RolloutStorage(T, N, od, od + pd, vec.actionSpace.shape[0]);
+  const storage = new RolloutStorage(T, N, od, od + pd, vec.actionSpace.shape[0], extraSizes(run.extras));
   const collector = new PpoRolloutCollector(vec, storage, { obs: run.normalizer, priv: run.privNormalizer, reward: run.rewardScaler }, pd, cfg);
   await collector.reset(envResetSeed(config.seed, run.iteration));
 

@@ -5,15 +5,21 @@ import type { VecEnv } from '../../sim/env.js';
 import type { Rng } from '../../sim/rng.js';
 import type { PpoConfig, TrainConfig } from '../config.js';
 import type { PpoPolicy } from '../algorithms/ppo-policy.js';
+import { extraInputShapes, type ExtraInputShape } from '../networks/encoders.js';
 import { computeGae } from '../storage/gae.js';
 import type { RolloutStorage } from '../storage/rollout-storage.js';
 import type { RewardScaler, RunningNormalizer } from '../storage/running-normalizer.js';
 import { privilegedAfterReset } from './run-context.js';
 
 /** Observation, action and privileged (critic-only; 0 without an asymmetric critic) sizes of a PPO run. */
-export function ppoSizes(config: TrainConfig, vec: VecEnv): { obsSize: number; actSize: number; privSize: number } {
+export function ppoSizes(config: TrainConfig, vec: VecEnv): { obsSize: number; actSize: number; privSize: number; extras: ExtraInputShape[] } {
   const privSize = config.network.asymmetricCritic && vec.privilegedSpace ? vec.privilegedSpace.shape[0] : 0;
-  return { obsSize: vec.observationSpace.shape[0], actSize: vec.actionSpace.shape[0], privSize };
+  return { obsSize: vec.observationSpace.shape[0], actSize: vec.actionSpace.shape[0], privSize, extras: extraInputShapes(vec.observationSpaces) };
+}
+
+/** Values per row of each extra observation, by name (for RolloutStorage). */
+export function extraSizes(extras: readonly ExtraInputShape[]): Record<string, number> {
+  return Object.fromEntries(extras.map((e) => [e.name, e.shape.reduce((a, b) => a * b, 1)]));
 }
 
 export interface RolloutNormalizers {
@@ -43,6 +49,8 @@ export class PpoRolloutCollector {
   private readonly act: { actions: Float32Array; logProbs: Float32Array; means: Float32Array; values: Float32Array };
   private readonly clipped: Float32Array;
   private readonly lastValues: Float32Array;
+  /** The extra observations matching `raw`, copied (the env reuses its buffers). */
+  private readonly rawExtras: Record<string, Float32Array>;
 
   /** `privSize` 0: the critic reads the policy observation only. */
   constructor(
@@ -69,13 +77,23 @@ export class PpoRolloutCollector {
     this.act = { actions: new Float32Array(N * ad), logProbs: new Float32Array(N), means: new Float32Array(N * ad), values: new Float32Array(N) };
     this.clipped = new Float32Array(N * ad);
     this.lastValues = new Float32Array(N);
+    this.rawExtras = Object.fromEntries(Object.entries(storage.extras).map(([name, rows]) => [name, new Float32Array((rows.length / storage.size) * N)]));
     this.rawObs = recordRaw ? new Float32Array(storage.size * od) : null;
     this.rawPriv = recordRaw && privSize ? new Float32Array(storage.size * privSize) : null;
   }
 
   async reset(seed: number): Promise<void> {
     this.raw.set(await this.vec.reset(seed));
+    this.copyExtras(this.vec.currentExtras?.());
     if (this.privSize) this.rawPrivNow.set(privilegedAfterReset(this.vec) ?? new Float32Array(this.numEnvs * this.privSize));
+  }
+
+  private copyExtras(from: Readonly<Record<string, Float32Array>> | undefined): void {
+    for (const [name, buf] of Object.entries(this.rawExtras)) {
+      const src = from?.[name];
+      if (!src) throw new Error(`the env gave no extra observation '${name}' (the policy reads it)`);
+      buf.set(src);
+    }
   }
 
   private buildCriticInput(obsNorm: Float32Array, priv: Float32Array, out: Float32Array, update: boolean): void {
@@ -119,8 +137,9 @@ export class PpoRolloutCollector {
         normalizer.normalize(raw, normObs, N);
       } else normObs.set(raw);
       this.buildCriticInput(normObs, rawPrivNow, criticObs, true);
-      policy.act(normObs, criticObs, N, rng, act);
+      policy.act(normObs, criticObs, N, rng, act, this.rawExtras);
       storage.obs.set(normObs, row * od);
+      for (const [name, buf] of Object.entries(this.rawExtras)) storage.extras[name].set(buf, row * buf.length / N);
       if (pd) storage.criticObs.set(criticObs, row * cd);
       storage.actions.set(act.actions, row * ad);
       storage.logProbs.set(act.logProbs, row);
@@ -150,6 +169,7 @@ export class PpoRolloutCollector {
       }
       for (const ep of step.episodes) episodes.push({ ret: ep.return, len: ep.length });
       raw.set(step.obs);
+      this.copyExtras(step.extras);
       if (pd && step.privileged) rawPrivNow.set(step.privileged);
     }
     // Value of the observation after the last step, for the last row's bootstrap.

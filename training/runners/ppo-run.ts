@@ -9,6 +9,7 @@ import { TrainProgress } from '../io/progress.js';
 import type { MetricRow } from '../io/metrics.js';
 import type { RngState } from '../../sim/rng.js';
 import { ppoSizes, type FinishedEpisode } from './ppo-rollout.js';
+import type { ExtraInputShape } from '../networks/encoders.js';
 import { envInfo, type EnvInfo, type RunContext, type TrainedPolicy } from './run-context.js';
 
 interface PpoCheckpoint {
@@ -34,6 +35,8 @@ export class PpoRun {
   readonly rewardScaler: RewardScaler | null;
   readonly obsSize: number;
   readonly privSize: number;
+  /** Extra observations the actor reads (depth, height scan). */
+  readonly extras: ExtraInputShape[];
   readonly stepsPerIteration: number;
   readonly numIterations: number;
   iteration = 0;
@@ -51,10 +54,11 @@ export class PpoRun {
     const { config, vec, rng } = ctx;
     const cfg = config.ppo;
     const N = config.numEnvs;
-    const { obsSize: od, actSize: ad, privSize: pd } = ppoSizes(config, vec);
+    const { obsSize: od, actSize: ad, privSize: pd, extras } = ppoSizes(config, vec);
     this.obsSize = od;
     this.privSize = pd;
-    this.agent = new PpoAgent(od, od + pd, ad, config, rng, N);
+    this.extras = extras;
+    this.agent = new PpoAgent(od, od + pd, ad, config, rng, N, extras);
     this.normalizer = config.normalizeObs ? new RunningNormalizer(od, config.obsClip) : null;
     this.privNormalizer = pd && config.normalizeObs ? new RunningNormalizer(pd, config.obsClip) : null;
     this.rewardScaler = cfg.normalizeReward && rewardScaling ? new RewardScaler(N, cfg.gamma) : null;
@@ -126,11 +130,11 @@ export class PpoRun {
       normalizer,
       iteration: this.iteration,
       envSteps: this.envSteps,
-      act(rawObs, n) {
+      act(rawObs, n, extras) {
         const x = n === 1 ? evalNorm : new Float32Array(n * od);
         if (normalizer) normalizer.normalize(rawObs, x, n);
         else x.set(rawObs.subarray(0, n * od));
-        return agent.meanAction(x, n);
+        return agent.meanAction(x, n, extras);
       },
       agent,
     };

@@ -7,6 +7,7 @@ import type { TrainConfig } from '../config.js';
 import type { LoadedCheckpoint } from '../io/checkpoint.js';
 import type { MetricsLogger } from '../io/metrics.js';
 import type { RunningNormalizer } from '../storage/running-normalizer.js';
+import { extraInputShapes, type ExtraInputShape } from '../networks/encoders.js';
 
 export interface RunContext {
   config: TrainConfig;
@@ -28,7 +29,7 @@ export interface RunContext {
 export interface TrainedPolicy {
   algo: TrainConfig['algo'];
   /** Deterministic action for `n` raw (unnormalized) observations. */
-  act(rawObs: Float32Array, n: number): Float32Array;
+  act(rawObs: Float32Array, n: number, extras?: Readonly<Record<string, Float32Array>>): Float32Array;
   normalizer: RunningNormalizer | null;
   iteration: number;
   envSteps: number;
@@ -64,6 +65,8 @@ export interface EnvInfo {
   obsNames: string[] | null;
   actNames: string[] | null;
   dt: number;
+  /** Extra observations the policy reads (depth, height scan); absent for a blind env. */
+  extras?: ExtraInputShape[];
 }
 
 export function envInfo(vec: VecEnv): EnvInfo {
@@ -76,5 +79,6 @@ export function envInfo(vec: VecEnv): EnvInfo {
     obsNames: vec.observationSpace.names ? [...vec.observationSpace.names] : null,
     actNames: vec.actionSpace.names ? [...vec.actionSpace.names] : null,
     dt: vec.dt,
+    ...(vec.observationSpaces ? { extras: extraInputShapes(vec.observationSpaces) } : {}),
   };
 }

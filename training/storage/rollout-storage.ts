@@ -12,10 +12,13 @@ export class RolloutStorage {
   readonly dones: Uint8Array;
   readonly advantages: Float32Array;
   readonly returns: Float32Array;
+  /** Raw extra observations (depth, height scan) by name, [n x size] each, rows like obs. */
+  readonly extras: Record<string, Float32Array>;
   step = 0;
 
-  constructor(readonly numSteps: number, readonly numEnvs: number, readonly obsSize: number, readonly criticObsSize: number, readonly actSize: number) {
+  constructor(readonly numSteps: number, readonly numEnvs: number, readonly obsSize: number, readonly criticObsSize: number, readonly actSize: number, extraSizes: Readonly<Record<string, number>> = {}) {
     const n = numSteps * numEnvs;
+    this.extras = Object.fromEntries(Object.entries(extraSizes).map(([name, size]) => [name, new Float32Array(n * size)]));
     this.obs = new Float32Array(n * obsSize);
     this.criticObs = criticObsSize === obsSize ? this.obs : new Float32Array(n * criticObsSize);
     this.actions = new Float32Array(n * actSize);

@@ -4,7 +4,7 @@
 // node beside another link (perception-node.ts). Callbacks convert into preallocated frames.
 import type { RobotConfig } from '../../../sim/config/robot.js';
 import { DEPTH_INPUT, HEIGHT_SCAN_INPUT } from '../../../sim/perception/perception-batch.js';
-import { PERCEPTION_INPUTS, perceptionShape, robotPerceptionInputs } from '../../../sim/perception/input-layout.js';
+import { PERCEPTION_INPUTS, perceptionShape, robotPerceptionInputs } from '../../../sim/perception/layout.js';
 import type { PerceptionFrame, PerceptionSource } from '../../perception.js';
 import type { HeaderStampConverter } from './clock.js';
 import { ros2PerceptionInputs, type Ros2Config } from './config.js';
