@@ -4,7 +4,7 @@
 // (sim/plant.ts: robot-sim and motor models), and compared sample by sample with what the
 // robot's sensors reported. Open loop only over a window, since a balancing robot diverges.
 import { omniwheelJacobian, invert3 } from './kinematics.js';
-import { rotate } from './math3.js';
+import { quatFromAxisAngle, quatMultiply, rotate } from './math3.js';
 import { buildObservation, OBS_SIZE, type SensorState } from './observation.js';
 import type { RobotConfig } from './config/robot.js';
 import { nominalParams } from './episode-params.js';
@@ -28,7 +28,17 @@ export interface ReplayOptions {
   gyroBias?: ArrayLike<number>;
   /** Samples tilted beyond this are left out (a fall is not what the model is for), deg. */
   maxTiltDeg?: number;
+  /**
+   * A correction to each window's start state, START_STATE_SIZE values per window (see
+   * START_STATE): system identification fits them (multiple shooting), since an unstable plant
+   * amplifies the sensors' noise in a start state open loop.
+   */
+  startOffsets?: ArrayLike<number>;
 }
+
+/** The start-state coordinates a window's correction has: tilt, body and ball angular velocity. */
+export const START_STATE = ['tilt_x', 'tilt_y', 'body_wx', 'body_wy', 'body_wz', 'ball_wx', 'ball_wy', 'ball_wz'] as const;
+export const START_STATE_SIZE = START_STATE.length;
 
 /** Recorded and replayed signals, NSIG values per compared sample, window by window. */
 export interface ReplayTrace {
@@ -112,6 +122,7 @@ export class Replayer {
     const recorded = new Float64Array(cap), replayed = new Float64Array(cap);
     const windowOf = new Int32Array(samples.length);
     const bodyW = new Float64Array(3), ballW = new Float64Array(3), biased = new Float64Array(3);
+    const offsets = options.startOffsets, tilt = new Float64Array(4), q = new Float64Array(4);
     let n = 0, windows = 0;
     for (let a = 0; a < samples.length; ) {
       if (!usable[a]) { a++; continue; }
@@ -120,7 +131,10 @@ export class Replayer {
       for (let i = 0; i < 3; i++) biased[i] = start.gyro[i] - bias[i];
       rotate(start.orientation, biased, bodyW);
       signals.ballAngvelWorld(start, bias, ballW);
-      plant.placeInMotion(start.orientation, bodyW, ballW, commandAt(start.stampMs)!.torqueNm);
+      q.set(start.orientation);
+      if (offsets) applyStartOffset(offsets, windows * START_STATE_SIZE, q, bodyW, ballW, tilt);
+      // The substep ending `ago` s before the start ran in the control step ending floor(ago / dt) ticks before.
+      plant.placeInMotion(q, bodyW, ballW, (ago) => (commandAt(start.stampMs - Math.floor((ago * 1000) / dtMs + 1e-9) * dtMs + 1e-6) ?? NO_COMMAND).torqueNm);
       let last = a;
       for (let j = 1; j <= steps; j++) {
         const stamp = start.stampMs + j * dtMs;
@@ -150,6 +164,17 @@ export class Replayer {
 }
 
 const ZERO3 = new Float64Array(3);
+const NO_COMMAND: RecordedCommand = { sentMs: -Infinity, torqueNm: [0, 0, 0], armed: false };
+
+/** Add a window's start-state correction: a tilt about world x and y, then body and ball angular velocities. */
+function applyStartOffset(o: ArrayLike<number>, at: number, q: Float64Array, bodyW: Float64Array, ballW: Float64Array, tilt: Float64Array): void {
+  const angle = Math.hypot(o[at], o[at + 1]);
+  if (angle > 0) {
+    quatFromAxisAngle(o[at] / angle, o[at + 1] / angle, 0, angle, tilt);
+    quatMultiply(tilt, q, q);
+  }
+  for (let i = 0; i < 3; i++) { bodyW[i] += o[at + 2 + i]; ballW[i] += o[at + 5 + i]; }
+}
 
 /** Samples each side fitted into a window's start state (sensor noise would otherwise grow open loop). */
 const START_SMOOTHING = 2;
