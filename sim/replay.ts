@@ -46,6 +46,8 @@ export interface ReplayTrace {
   replayed: Float64Array;
   /** Window index of each compared sample. */
   window: Int32Array;
+  /** Stamp of each compared sample, ms (the recording's clock). */
+  stampMs: Float64Array;
   samples: number;
   windows: number;
 }
@@ -120,7 +122,7 @@ export class Replayer {
 
     const cap = samples.length * NSIG;
     const recorded = new Float64Array(cap), replayed = new Float64Array(cap);
-    const windowOf = new Int32Array(samples.length);
+    const windowOf = new Int32Array(samples.length), stampOf = new Float64Array(samples.length);
     const bodyW = new Float64Array(3), ballW = new Float64Array(3), biased = new Float64Array(3);
     const offsets = options.startOffsets, tilt = new Float64Array(4), q = new Float64Array(4);
     let n = 0, windows = 0;
@@ -149,17 +151,30 @@ export class Replayer {
         signals.write(samples[k], bias, recorded, n * NSIG);
         signals.write(simulated, ZERO3, replayed, n * NSIG);
         windowOf[n] = windows;
+        stampOf[n] = samples[k].stampMs;
         n++;
         last = k;
       }
       windows++;
       a = Math.max(last, a + 1);
     }
-    return { recorded: recorded.subarray(0, n * NSIG), replayed: replayed.subarray(0, n * NSIG), window: windowOf.subarray(0, n), samples: n, windows };
+    return { recorded: recorded.subarray(0, n * NSIG), replayed: replayed.subarray(0, n * NSIG), window: windowOf.subarray(0, n), stampMs: stampOf.subarray(0, n), samples: n, windows };
   }
 
   close(): void {
     this.plant.close();
+  }
+}
+
+/** Replay one recording on `robot` once (`ballbot replay`, the viewer's overlay): the trace and its gaps. */
+export async function replayOnce(rec: ReplayRecording, robot: RobotConfig, options: ReplayOptions = {}): Promise<{ trace: ReplayTrace; gap: ReplayGap }> {
+  const replayer = await Replayer.create(robot);
+  try {
+    const trace = replayer.run(rec, robot, options);
+    if (!trace.samples) throw new Error(`recording ${rec.file}: no armed, upright stretch to replay`);
+    return { trace, gap: replayGap(trace, 1000 / rec.rateHz) };
+  } finally {
+    replayer.close();
   }
 }
 
@@ -227,6 +242,23 @@ function commandLookup(commands: RecordedCommand[]): (tMs: number) => RecordedCo
       if (commands[mid].sentMs <= tMs) { found = mid; lo = mid + 1; } else hi = mid - 1;
     }
     return found < 0 ? null : commands[found];
+  };
+}
+
+/** Recorded and replayed signals as plain series (the viewer's overlay, JSON). */
+export interface ReplaySeries {
+  /** Seconds from the recording's first sample. */
+  t: number[];
+  window: number[];
+  signals: { name: ReplaySignal; unit: string; recorded: number[]; replayed: number[] }[];
+}
+
+export function replaySeries(trace: ReplayTrace, firstStampMs: number): ReplaySeries {
+  const column = (values: Float64Array, s: number) => Array.from({ length: trace.samples }, (_, i) => values[i * NSIG + s]);
+  return {
+    t: Array.from(trace.stampMs, (ms) => (ms - firstStampMs) / 1000),
+    window: Array.from(trace.window),
+    signals: REPLAY_SIGNALS.map((name, s) => ({ name, unit: UNITS[name], recorded: column(trace.recorded, s), replayed: column(trace.replayed, s) })),
   };
 }
 

@@ -3,6 +3,7 @@
 import type { EpisodeData, SourceInfo } from './episode.js';
 import { startCurves } from './curves.js';
 import { startPlayer, type PlayerHandle } from './player.js';
+import { showReplayOverlay } from './replay-plots.js';
 
 declare global {
   interface Window {
@@ -17,6 +18,8 @@ declare global {
       renders(): number;
       bodyPosition(): number[];
       framePosition(i: number): number[] | undefined;
+      /** Signals of the replay overlay drawn (`--replay`), empty without one. */
+      replaySignals?: string[];
     };
   }
 }
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     document.getElementById('title')!.textContent = `${episode.title}  (${episode.frames.length} frames, ${episode.events.length} events)`;
     player = startPlayer(episode, null);
   }
+  const replaySignals = source.replay ? await showReplayOverlay(document.getElementById('plots')!, source.id) : [];
   window.ballbotViewer = {
     ready: true,
     kind: source.kind,
@@ -73,6 +77,7 @@ async function main(): Promise<void> {
     renders: () => player.renders(),
     bodyPosition: () => player.scene.bodyPosition(),
     framePosition: (i) => player.store.frames[i]?.ballPosition,
+    replaySignals,
   };
 }
 
