@@ -11,7 +11,7 @@ import { cleanRunDir, loadCheckpoint } from './io/checkpoint.js';
 import type { TrainConfig } from './config.js';
 import type { LearnerTransport } from './distributed/transport.js';
 import { evaluate, evaluateLqr, type EvalResult } from './evaluate.js';
-import { exportRunPolicy, policyMetadata } from './io/export-policy.js';
+import { exportRunPolicy, policyMetadata, robotFor } from './io/export-policy.js';
 import { composeResidualBatch } from '../sim/residual-policy.js';
 import { learningCurvesSvg } from './io/learning-curves.js';
 import { MetricsLogger } from './io/metrics.js';
@@ -156,7 +156,8 @@ export async function evaluateRunPolicy(policy: RunPolicy, episodes: number, see
   const vec = await makeVecEnv({ task: task ?? cfg.task, envModule: envModule ?? cfg.envModule, options: env }, episodes, seed, 0);
   try {
     const out = new Float32Array(episodes * policy.envInfo.actSize);
-    const compose = composeResidualBatch(policyMetadata(policy), policy.checkpointFile);
+    // The residual's base controller is the one made for the robot the run trained on, whatever plant env overrides pick.
+    const compose = composeResidualBatch(policyMetadata(policy), policy.checkpointFile, robotFor(policy) ?? undefined);
     return await evaluate(vec, (obs, n) => compose(obs, specActions(policy.spec, policy.envInfo, obs, n, out), n), seed);
   } finally {
     await vec.close();
