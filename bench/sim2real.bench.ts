@@ -5,7 +5,7 @@
 // shipped residual balance config train with the same seed and budget: one on the default robot
 // and ranges, one on the identified robot and the proposed randomization. Both are evaluated by
 // `ballbot eval --robot perturbed` on the same held-out seeds, with the default ranges around the
-// perturbed plant and without randomization; the LQR made for the default robot is the reference.
+// perturbed plant, with the wider `stress` ranges and without randomization; the LQR made for the default robot is the reference.
 // Table on stderr, one JSON object on the last stdout line.
 // Usage: npm run bench:sim2real [-- --steps N] [-- --episodes N] [-- --seconds S] [-- --seed S]
 import { spawn } from 'node:child_process';
@@ -79,7 +79,7 @@ for (const [name, run] of Object.entries(runs)) {
 }
 
 // 3. Every controller on the perturbed plant, the same held-out seeds.
-const conditions = { 'default ranges': [] as string[], nominal: ['--no-randomize'] };
+const conditions = { 'default ranges': [] as string[], stress: ['--randomization', 'stress'], nominal: ['--no-randomize'] };
 const rows: Record<string, unknown>[] = [];
 for (const [condition, extra] of Object.entries(conditions)) {
   const common = ['--robot', PERTURBED, '--episodes', String(episodes), '--seed', String(EVAL_SEED), '--json', ...extra];
