@@ -3,8 +3,8 @@
 // in simulated time under the LQR made for the default robot, without excitation, with a chirp and
 // with a PRBS (0.3 N m), and fitted from the default robot: the default parameter set on each
 // recording; body mass with the other two, with fitted (multiple shooting) and recorded window
-// starts; and, with the body mass weighed (set to the true value, as a user would), every other
-// plant parameter. Prints a table on stderr and one JSON object on the last stdout line.
+// starts; and, with the body mass weighed (set to the true value, as a user would), the plant
+// parameters but inertia, then every other plant parameter. Prints a table on stderr and one JSON object on the last stdout line.
 // Usage: npm run bench:sysid [-- --seconds S] [-- --params a,b] (--params: only the first three cases, with that set)
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,7 @@ if (!custom) {
   const withMass = ['bodyMass', ...DEFAULT_SYSID_PARAMS];
   cases.push({ excite: 'chirp:0.3', params: withMass, startStates: 'fit', weighedMass: false });
   cases.push({ excite: 'chirp:0.3', params: withMass, startStates: 'recorded', weighedMass: false });
+  cases.push({ excite: 'chirp:0.3', params: ['comHeight', 'motorStrength', 'motorTimeConstant', 'latency', 'spinDamping'], startStates: 'fit', weighedMass: true });
   cases.push({ excite: 'chirp:0.3', params: ['comHeight', 'inertia', 'motorStrength', 'motorTimeConstant', 'latency', 'rollingDamping', 'spinDamping', 'gyroBias'], startStates: 'fit', weighedMass: true });
 }
 

@@ -41,6 +41,8 @@ export const SYSID_PARAMETERS: Record<string, ParameterSpec> = {
   },
 };
 const GYRO_BIAS = 'gyroBias';
+/** Substeps either side of LM's latency estimate that the final comparison tries. */
+const LATENCY_PROFILE_SUBSTEPS = 2;
 const GYRO_STEP = 0.001; // rad/s per u
 export const SYSID_PARAMETER_NAMES = [...Object.keys(SYSID_PARAMETERS), GYRO_BIAS];
 /** The parameters recovered reliably from an excited recording (docs/sysid.md); others on request. */
@@ -147,6 +149,24 @@ export async function identify(recordings: ReplayRecording[], initial: RobotConf
       const spec = SYSID_PARAMETERS[c.name], v0 = spec.get(initial);
       return spec.kind === 'log' ? [Math.log(spec.bounds[0] / v0), Math.log(spec.bounds[1] / v0)] : [(spec.bounds[0] - v0) / spec.step, (spec.bounds[1] - v0) / spec.step];
     });
+    // The plant quantises latency to physics substeps, so the gap is a staircase in it and LM's
+    // estimate can stop a step or two off: compare the substeps around it, the rest held.
+    const nearestBestLatency = (fitted: number[]): number[] => {
+      const i = coords.findIndex((c) => c.name === 'latency');
+      if (i < 0) return fitted;
+      const spec = SYSID_PARAMETERS.latency, v0 = spec.get(initial), dt = initial.control.physicsDt;
+      const centre = Math.round((v0 + fitted[i] * spec.step) / dt);
+      let best = fitted, bestSs = Infinity;
+      for (let k = centre - LATENCY_PROFILE_SUBSTEPS; k <= centre + LATENCY_PROFILE_SUBSTEPS; k++) {
+        const v = k * dt;
+        if (v < spec.bounds[0] || v > spec.bounds[1]) continue;
+        const candidate = fitted.slice();
+        candidate[i] = (v - v0) / spec.step;
+        const ss = residualVector(candidate).reduce((a, r) => a + r * r, 0);
+        if (ss < bestSs) { bestSs = ss; best = candidate; }
+      }
+      return best;
+    };
     // The sensitivities to the start states depend on the parameters: measured at the start,
     // then again at the first round's estimate for a second round.
     const rounds = options.startStates === 'recorded' ? 1 : 2;
@@ -170,6 +190,7 @@ export async function identify(recordings: ReplayRecording[], initial: RobotConf
       u = fit.parameterValues;
       iterations += fit.iterations;
     }
+    u = nearestBestLatency(u);
     const std = uncertainty(residualVector, u, du);
     const { robot, bias } = decode(u);
     const estimates: Estimate[] = coords.filter((c) => c.axis === undefined).map((c) => {
