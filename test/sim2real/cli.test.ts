@@ -115,3 +115,17 @@ test('eval --robot FILE evaluates on that plant; the LQR stays the controller ro
   assert.equal(refused.status, 2);
   assert.match(refused.stderr, /fast\.yaml is not a plant for a controller made for the default robot config: control\.rateHz 50 vs 100/);
 });
+
+test('a residual run trained on another robot evaluates with its own base LQR, on its robot or on another plant', () => {
+  const run = join(dir, 'run-perturbed');
+  const t = ballbot(['train', '--config', fileURLToPath(new URL('../../../configs/train/ppo-balance.yaml', import.meta.url)), '--out', run, '--steps', '256',
+    '--set', 'numEnvs=4', '--set', 'workers=0', '--set', `env.robot=${PERTURBED}`, '--set', 'evalEpisodes=2', '--no-progress', '--json']);
+  assert.equal(t.status, 0, t.stderr); // its closing evaluation builds the residual's LQR for the perturbed robot
+  assert.ok(existsSync(join(run, 'eval.json')));
+  const onDefault = ballbot(['eval', '--run', run, '--robot', DEFAULT, '--episodes', '2', '--no-randomize', '--json']);
+  assert.equal(onDefault.status, 0, onDefault.stderr);
+  assert.equal(lastJson(onDefault.stdout).plant, DEFAULT);
+  const refused = ballbot(['eval', '--run', run, '--controller-robot', DEFAULT, '--episodes', '2', '--json']);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /--controller-robot is for --policy and --controller/);
+});
