@@ -2,7 +2,8 @@
 // the env's own plant) matches what the robot's sensors reported. The gap is a sum of squared
 // normalised residuals, so the fit is Levenberg-Marquardt (ml-levenberg-marquardt, mljs), and
 // each estimate's uncertainty comes from the Jacobian of the residuals at the optimum
-// (covariance = s^2 (J^T J)^-1, s^2 = residual sum of squares / (n - p)).
+// (covariance = s^2 (J^T J)^-1, s^2 = residual sum of squares / (n - p)). Each replay window's
+// start state is fitted as well (multiple shooting, sim/start-state-fit.ts).
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 import type { RobotConfig } from './config/robot.js';
 import { inverse, zeros } from './dense-matrix.js';
