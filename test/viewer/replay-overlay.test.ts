@@ -2,6 +2,8 @@
 // time) is replayed by the code `ballbot replay` runs; the real server on a loopback port serves
 // the recorded and replayed series, and headless Chromium draws one overlay plot per signal.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +96,24 @@ test('the page draws one overlay plot per signal, recorded and replayed', async 
     for (const n of points) assert.equal(n, samples, 'every sample drawn, recorded and replayed');
   } finally {
     await browser.close();
+  }
+});
+
+test('ballbot view FILE.mcap --replay serves the overlay; --replay without a recording is refused', async () => {
+  const bin = here('../../../bin/ballbot.js');
+  const refused = spawnSync(process.execPath, [bin, 'view', '--replay', dir], { encoding: 'utf8' });
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /--replay needs a deploy recording FILE\.mcap/);
+  const child = spawn(process.execPath, [bin, 'view', file, '--replay', '--robot', PERTURBED, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let out = '';
+    while (!out.includes('\n')) out += String((await once(child.stdout!, 'data'))[0]);
+    const { url } = JSON.parse(out.split('\n')[0]) as { url: string };
+    const overlay = (await (await fetch(new URL('/api/replay/0', url))).json()) as ReplayOverlayData;
+    assert.equal(overlay.normalizedGap, (await replayOverlay(file, 'x', PERTURBED)).normalizedGap, 'replayed on the --robot plant');
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
   }
 });
 
