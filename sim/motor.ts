@@ -50,10 +50,28 @@ export class MotorBank {
     this.head = 0;
   }
 
-  /** Start as if `command` had been held for longer than the latency (replay from mid-run). */
-  prime(command: ArrayLike<number>): void {
-    for (let k = 0; k < this.history.length; k++) this.history[k] = command[k % 3];
-    for (let i = 0; i < 3; i++) this.delivered[i] = command[i];
+  /**
+   * Start mid-run (replay): `commandAgo(k)` is the command (N m) that entered the motors k
+   * substeps ago. Fills the latency line with those commands, scaled by strength as step()
+   * does, and the first-order lag with their filtered value, so a window's first substeps
+   * deliver what the robot's motors were delivering then.
+   */
+  prime(p: MotorParams, commandAgo: (substeps: number) => ArrayLike<number>, dt: number): void {
+    const slots = this.maxDelaySteps + 1;
+    for (let k = 0; k < slots; k++) {
+      const c = commandAgo(k), at = 3 * ((this.head - k + slots) % slots);
+      for (let i = 0; i < 3; i++) this.history[at + i] = c[i] * p.strength[i];
+    }
+    // The lag's state: the delayed commands filtered over five time constants (limits ignored).
+    const delay = Math.min(p.delaySteps, this.maxDelaySteps);
+    const alpha = p.timeConstant > 0 ? 1 - Math.exp(-dt / p.timeConstant) : 1;
+    const span = Math.ceil((5 * p.timeConstant) / dt);
+    const oldest = commandAgo(span + delay);
+    for (let i = 0; i < 3; i++) this.delivered[i] = oldest[i] * p.strength[i];
+    for (let k = span - 1; k >= 0; k--) {
+      const c = commandAgo(k + delay);
+      for (let i = 0; i < 3; i++) this.delivered[i] += (c[i] * p.strength[i] - this.delivered[i]) * alpha;
+    }
   }
 
   /**

@@ -21,7 +21,7 @@ export interface ReplayPlant extends Plant {
   /** Use exactly these physical parameters from now on. */
   setParams(params: EpisodeParams): void;
   /** Start from a moving state (see RobotSim.placeInMotion). */
-  placeInMotion(bodyQ: ArrayLike<number>, bodyAngvelWorld: ArrayLike<number>, ballAngvelWorld: ArrayLike<number>, heldCommand: ArrayLike<number>): void;
+  placeInMotion(bodyQ: ArrayLike<number>, bodyAngvelWorld: ArrayLike<number>, ballAngvelWorld: ArrayLike<number>, commandAgo: (seconds: number) => ArrayLike<number>): void;
 }
 
 export async function createReplayPlant(robot: RobotConfig): Promise<ReplayPlant> {
@@ -113,8 +113,8 @@ class SimPlant implements ReplayPlant {
     this.sim.setParams(params);
   }
 
-  placeInMotion(bodyQ: ArrayLike<number>, bodyAngvelWorld: ArrayLike<number>, ballAngvelWorld: ArrayLike<number>, heldCommand: ArrayLike<number>): void {
-    this.sim.placeInMotion(bodyQ, bodyAngvelWorld, ballAngvelWorld, heldCommand);
+  placeInMotion(bodyQ: ArrayLike<number>, bodyAngvelWorld: ArrayLike<number>, ballAngvelWorld: ArrayLike<number>, commandAgo: (seconds: number) => ArrayLike<number>): void {
+    this.sim.placeInMotion(bodyQ, bodyAngvelWorld, ballAngvelWorld, commandAgo);
     this.lastSensorTime = this.sim.timeS;
   }
 

@@ -4,7 +4,7 @@
 // and the identity of the robot the controller was made for. Simulator-only channels
 // (/sim/truth) are never read.
 import { readMcapJsonMessages, type McapMessage } from '../common/mcap-read.js';
-import { RobotConfigSchema, type RobotConfig } from './config/robot.js';
+import { loadRobotConfig, RobotConfigSchema, type RobotConfig } from './config/robot.js';
 
 /** Topics of deploy/telemetry.ts that replay reads. */
 const TOPIC = { state: 'deploy/state', action: 'deploy/action', timing: 'deploy/timing' } as const;
@@ -126,4 +126,14 @@ export function assertSameRobot(rec: ReplayRecording, robot: RobotConfig, robotF
   if (robot.control.rateHz !== rec.rateHz) {
     throw new RecordingError(rec.file, `recorded at ${rec.rateHz} Hz, but ${robotFile} controls at ${robot.control.rateHz} Hz`);
   }
+}
+
+/**
+ * The robot to replay a recording on: `robotFile` when given, else the controller's robot the
+ * recording carries, else `fallbackFile`; checked to be the robot the recording was made on.
+ */
+export function replayRobot(rec: ReplayRecording, robotFile: string | undefined, fallbackFile: string): RobotConfig {
+  const robot = robotFile ? loadRobotConfig(robotFile) : rec.robot ?? loadRobotConfig(fallbackFile);
+  assertSameRobot(rec, robot, robotFile ?? (rec.robot ? "the recording's robot config" : fallbackFile));
+  return robot;
 }

@@ -4,7 +4,7 @@
 // (sim/plant.ts: robot-sim and motor models), and compared sample by sample with what the
 // robot's sensors reported. Open loop only over a window, since a balancing robot diverges.
 import { omniwheelJacobian, invert3 } from './kinematics.js';
-import { rotate } from './math3.js';
+import { quatFromAxisAngle, quatMultiply, rotate } from './math3.js';
 import { buildObservation, OBS_SIZE, type SensorState } from './observation.js';
 import type { RobotConfig } from './config/robot.js';
 import { nominalParams } from './episode-params.js';
@@ -28,7 +28,17 @@ export interface ReplayOptions {
   gyroBias?: ArrayLike<number>;
   /** Samples tilted beyond this are left out (a fall is not what the model is for), deg. */
   maxTiltDeg?: number;
+  /**
+   * A correction to each window's start state, START_STATE_SIZE values per window (see
+   * START_STATE): system identification fits them (multiple shooting), since an unstable plant
+   * amplifies the sensors' noise in a start state open loop.
+   */
+  startOffsets?: ArrayLike<number>;
 }
+
+/** The start-state coordinates a window's correction has: tilt, body and ball angular velocity. */
+export const START_STATE = ['tilt_x', 'tilt_y', 'body_wx', 'body_wy', 'body_wz', 'ball_wx', 'ball_wy', 'ball_wz'] as const;
+export const START_STATE_SIZE = START_STATE.length;
 
 /** Recorded and replayed signals, NSIG values per compared sample, window by window. */
 export interface ReplayTrace {
@@ -36,6 +46,8 @@ export interface ReplayTrace {
   replayed: Float64Array;
   /** Window index of each compared sample. */
   window: Int32Array;
+  /** Stamp of each compared sample, ms (the recording's clock). */
+  stampMs: Float64Array;
   samples: number;
   windows: number;
 }
@@ -110,8 +122,9 @@ export class Replayer {
 
     const cap = samples.length * NSIG;
     const recorded = new Float64Array(cap), replayed = new Float64Array(cap);
-    const windowOf = new Int32Array(samples.length);
+    const windowOf = new Int32Array(samples.length), stampOf = new Float64Array(samples.length);
     const bodyW = new Float64Array(3), ballW = new Float64Array(3), biased = new Float64Array(3);
+    const offsets = options.startOffsets, tilt = new Float64Array(4), q = new Float64Array(4);
     let n = 0, windows = 0;
     for (let a = 0; a < samples.length; ) {
       if (!usable[a]) { a++; continue; }
@@ -120,7 +133,10 @@ export class Replayer {
       for (let i = 0; i < 3; i++) biased[i] = start.gyro[i] - bias[i];
       rotate(start.orientation, biased, bodyW);
       signals.ballAngvelWorld(start, bias, ballW);
-      plant.placeInMotion(start.orientation, bodyW, ballW, commandAt(start.stampMs)!.torqueNm);
+      q.set(start.orientation);
+      if (offsets) applyStartOffset(offsets, windows * START_STATE_SIZE, q, bodyW, ballW, tilt);
+      // The substep ending `ago` s before the start ran in the control step ending floor(ago / dt) ticks before.
+      plant.placeInMotion(q, bodyW, ballW, (ago) => (commandAt(start.stampMs - Math.floor((ago * 1000) / dtMs + 1e-9) * dtMs + 1e-6) ?? NO_COMMAND).torqueNm);
       let last = a;
       for (let j = 1; j <= steps; j++) {
         const stamp = start.stampMs + j * dtMs;
@@ -135,13 +151,14 @@ export class Replayer {
         signals.write(samples[k], bias, recorded, n * NSIG);
         signals.write(simulated, ZERO3, replayed, n * NSIG);
         windowOf[n] = windows;
+        stampOf[n] = samples[k].stampMs;
         n++;
         last = k;
       }
       windows++;
       a = Math.max(last, a + 1);
     }
-    return { recorded: recorded.subarray(0, n * NSIG), replayed: replayed.subarray(0, n * NSIG), window: windowOf.subarray(0, n), samples: n, windows };
+    return { recorded: recorded.subarray(0, n * NSIG), replayed: replayed.subarray(0, n * NSIG), window: windowOf.subarray(0, n), stampMs: stampOf.subarray(0, n), samples: n, windows };
   }
 
   close(): void {
@@ -149,7 +166,30 @@ export class Replayer {
   }
 }
 
+/** Replay one recording on `robot` once (`ballbot replay`, the viewer's overlay): the trace and its gaps. */
+export async function replayOnce(rec: ReplayRecording, robot: RobotConfig, options: ReplayOptions = {}): Promise<{ trace: ReplayTrace; gap: ReplayGap }> {
+  const replayer = await Replayer.create(robot);
+  try {
+    const trace = replayer.run(rec, robot, options);
+    if (!trace.samples) throw new Error(`recording ${rec.file}: no armed, upright stretch to replay`);
+    return { trace, gap: replayGap(trace, 1000 / rec.rateHz) };
+  } finally {
+    replayer.close();
+  }
+}
+
 const ZERO3 = new Float64Array(3);
+const NO_COMMAND: RecordedCommand = { sentMs: -Infinity, torqueNm: [0, 0, 0], armed: false };
+
+/** Add a window's start-state correction: a tilt about world x and y, then body and ball angular velocities. */
+function applyStartOffset(o: ArrayLike<number>, at: number, q: Float64Array, bodyW: Float64Array, ballW: Float64Array, tilt: Float64Array): void {
+  const angle = Math.hypot(o[at], o[at + 1]);
+  if (angle > 0) {
+    quatFromAxisAngle(o[at] / angle, o[at + 1] / angle, 0, angle, tilt);
+    quatMultiply(tilt, q, q);
+  }
+  for (let i = 0; i < 3; i++) { bodyW[i] += o[at + 2 + i]; ballW[i] += o[at + 5 + i]; }
+}
 
 /** Samples each side fitted into a window's start state (sensor noise would otherwise grow open loop). */
 const START_SMOOTHING = 2;
@@ -202,6 +242,23 @@ function commandLookup(commands: RecordedCommand[]): (tMs: number) => RecordedCo
       if (commands[mid].sentMs <= tMs) { found = mid; lo = mid + 1; } else hi = mid - 1;
     }
     return found < 0 ? null : commands[found];
+  };
+}
+
+/** Recorded and replayed signals as plain series (the viewer's overlay, JSON). */
+export interface ReplaySeries {
+  /** Seconds from the recording's first sample. */
+  t: number[];
+  window: number[];
+  signals: { name: ReplaySignal; unit: string; recorded: number[]; replayed: number[] }[];
+}
+
+export function replaySeries(trace: ReplayTrace, firstStampMs: number): ReplaySeries {
+  const column = (values: Float64Array, s: number) => Array.from({ length: trace.samples }, (_, i) => values[i * NSIG + s]);
+  return {
+    t: Array.from(trace.stampMs, (ms) => (ms - firstStampMs) / 1000),
+    window: Array.from(trace.window),
+    signals: REPLAY_SIGNALS.map((name, s) => ({ name, unit: UNITS[name], recorded: column(trace.recorded, s), replayed: column(trace.replayed, s) })),
   };
 }
 

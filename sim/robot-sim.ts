@@ -52,6 +52,7 @@ export class RobotSim {
   private readonly activeCommand = new Float64Array(3);
   private jitterSubsteps = 0;
   readonly motors: MotorBank;
+  private readonly primeCommand = new Float64Array(3);
   /** Friction-limited wheel contact, when the robot's drive model is `traction`. */
   contact: WheelContact | null = null;
   readonly sensors: SensorModel;
@@ -193,9 +194,10 @@ export class RobotSim {
   /**
    * Put the robot at the origin in motion: body attitude `bodyQ` (x, y, z, w), body and ball
    * angular velocities in the world frame, the ball rolling without slip, the motors as if
-   * `heldCommand` (N m) had been applied for a while. Replay starts windows from here.
+   * they had been driven by `commandAgo(s)`, the command (N m) sent s seconds before (the latest
+   * one, s = 0, stays set). Replay starts windows from here.
    */
-  placeInMotion(bodyQ: ArrayLike<number>, bodyAngvelWorld: ArrayLike<number>, ballAngvelWorld: ArrayLike<number>, heldCommand: ArrayLike<number>): void {
+  placeInMotion(bodyQ: ArrayLike<number>, bodyAngvelWorld: ArrayLike<number>, ballAngvelWorld: ArrayLike<number>, commandAgo: (seconds: number) => ArrayLike<number>): void {
     this.resetPose(0, 0, 0, 0, 0);
     const r = this.params.ballRadius;
     const [wx, wy, wz] = [ballAngvelWorld[0], ballAngvelWorld[1], ballAngvelWorld[2]];
@@ -209,8 +211,13 @@ export class RobotSim {
     const c = rotate(bodyQ, this.params.comOffset, this.v);
     const [bx, by, bz] = [bodyAngvelWorld[0], bodyAngvelWorld[1], bodyAngvelWorld[2]];
     this.body.setLinvel({ x: vx + by * c[2] - bz * c[1], y: vy + bz * c[0] - bx * c[2], z: bx * c[1] - by * c[0] }, true);
-    this.setCommand(heldCommand, null);
-    this.motors.prime(this.command);
+    this.setCommand(commandAgo(0), null);
+    const gain = this.params.motorGain, scaled = this.primeCommand;
+    this.motors.prime(this.motorParams, (k) => {
+      const c = commandAgo(k * this.physicsDt);
+      for (let i = 0; i < 3; i++) scaled[i] = c[i] * gain;
+      return scaled;
+    }, this.physicsDt);
     this.stateFresh = false;
     this.sensors.reset();
     this.recordSensors();

@@ -47,7 +47,7 @@ async function rapierEngine(robot: RobotConfig): Promise<Engine> {
   const plant = await createReplayPlant(robot);
   const zero = [0, 0, 0];
   return {
-    place: (q, seed) => { plant.reset({ seed }); plant.setParams(nominalParams(robot)); plant.placeInMotion(q, zero, zero, zero); },
+    place: (q, seed) => { plant.reset({ seed }); plant.setParams(nominalParams(robot)); plant.placeInMotion(q, zero, zero, () => zero); },
     applyCommand: (t) => plant.applyCommand(t),
     stepControl: () => plant.stepControl(),
     sensors: () => plant.sensors(),

@@ -2,11 +2,13 @@
 // the env's own plant) matches what the robot's sensors reported. The gap is a sum of squared
 // normalised residuals, so the fit is Levenberg-Marquardt (ml-levenberg-marquardt, mljs), and
 // each estimate's uncertainty comes from the Jacobian of the residuals at the optimum
-// (covariance = s^2 (J^T J)^-1, s^2 = residual sum of squares / (n - p)).
+// (covariance = s^2 (J^T J)^-1, s^2 = residual sum of squares / (n - p)). Each replay window's
+// start state is fitted as well (multiple shooting, sim/start-state-fit.ts).
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 import type { RobotConfig } from './config/robot.js';
 import { inverse, zeros } from './dense-matrix.js';
-import { Replayer, recordedScales, replayGap, residuals, type ReplayGap, type ReplayTrace } from './replay.js';
+import { REPLAY_SIGNALS, Replayer, recordedScales, replayGap, residuals, type ReplayGap, type ReplayTrace } from './replay.js';
+import { StartStateElimination, startStatePrior } from './start-state-fit.js';
 import type { ReplayRecording } from './replay-recording.js';
 
 /** How one parameter maps onto the robot config; u is the optimiser's coordinate. */
@@ -40,6 +42,8 @@ export const SYSID_PARAMETERS: Record<string, ParameterSpec> = {
   },
 };
 const GYRO_BIAS = 'gyroBias';
+/** Substeps either side of LM's latency estimate that the final comparison tries. */
+const LATENCY_PROFILE_SUBSTEPS = 2;
 const GYRO_STEP = 0.001; // rad/s per u
 export const SYSID_PARAMETER_NAMES = [...Object.keys(SYSID_PARAMETERS), GYRO_BIAS];
 /** The parameters recovered reliably from an excited recording (docs/sysid.md); others on request. */
@@ -49,6 +53,11 @@ export interface SysidOptions {
   params?: string[];
   windowS?: number;
   maxIterations?: number;
+  /**
+   * 'fit' (default): fit each window's start state as well (multiple shooting, two rounds);
+   * 'recorded': start every window from the recorded state as `ballbot replay` does.
+   */
+  startStates?: 'fit' | 'recorded';
   /** Called after each gap evaluation (progress). */
   onEvaluation?: (count: number, gap: number) => void;
 }
@@ -107,15 +116,27 @@ export async function identify(recordings: ReplayRecording[], initial: RobotConf
     const u0 = new Array<number>(coords.length).fill(0);
     const base = traces(u0);
     const scales = base.map(recordedScales); // fixed by the recordings, not by the parameters
-    const total = base.reduce((n, t) => n + t.recorded.length, 0);
+    const NSIG = REPLAY_SIGNALS.length;
+    // Multiple shooting: each window's start state is fitted too (sim/start-state-fit.ts).
+    const prior = startStatePrior(initial);
+    let eliminations: StartStateElimination[] | null = null;
+    const measureEliminations = (u: ArrayLike<number>) => {
+      const { robot, bias } = decode(u);
+      return recordings.map((rec, k) => StartStateElimination.measure(base[k], NSIG,
+        (startOffsets) => residuals(replayer.run(rec, robot, { windowS, gyroBias: bias, startOffsets }), scales[k]), prior));
+    };
+    const dataLength = base.map((t) => t.recorded.length);
     let evaluations = 0;
     const residualVector = (u: ArrayLike<number>): Float64Array => {
-      const out = new Float64Array(total);
-      let at = 0;
+      const priorLength = eliminations?.reduce((n, e) => n + e.priorLength, 0) ?? 0;
+      const out = new Float64Array(dataLength.reduce((a, b) => a + b, 0) + priorLength);
+      let at = 0, priorAt = out.length - priorLength;
       traces(u).forEach((t, k) => {
-        if (t.recorded.length !== base[k].recorded.length) throw new Error('replay compared a different number of samples');
-        residuals(t, scales[k], out.subarray(at, at + t.recorded.length));
-        at += t.recorded.length;
+        if (t.recorded.length !== dataLength[k]) throw new Error('replay compared a different number of samples');
+        const r = residuals(t, scales[k], out.subarray(at, at + dataLength[k]));
+        at += dataLength[k];
+        const e = eliminations?.[k];
+        if (e) { e.apply(r, out.subarray(priorAt, priorAt + e.priorLength)); priorAt += e.priorLength; }
       });
       evaluations++;
       let ss = 0;
@@ -123,27 +144,54 @@ export async function identify(recordings: ReplayRecording[], initial: RobotConf
       options.onEvaluation?.(evaluations, ss / out.length);
       return out;
     };
-    // ml-levenberg-marquardt fits y(x) = f(params)(x); here x indexes residuals and y = 0.
-    let cacheKey = "", cache: Float64Array = new Float64Array(0);
-    const model = (u: number[]) => {
-      const key = u.join(',');
-      if (key !== cacheKey) { cache = residualVector(u); cacheKey = key; }
-      const r = cache;
-      return (x: number) => r[x];
-    };
     const du = coords.map((c) => (c.axis !== undefined ? 1 : SYSID_PARAMETERS[c.name].du(initial)));
     const bounds = coords.map((c) => {
       if (c.axis !== undefined) return [-200, 200];
       const spec = SYSID_PARAMETERS[c.name], v0 = spec.get(initial);
       return spec.kind === 'log' ? [Math.log(spec.bounds[0] / v0), Math.log(spec.bounds[1] / v0)] : [(spec.bounds[0] - v0) / spec.step, (spec.bounds[1] - v0) / spec.step];
     });
-    const xs = Float64Array.from({ length: total }, (_, i) => i);
-    const fit = levenbergMarquardt({ x: xs, y: new Float64Array(total) }, model, {
-      initialValues: u0, gradientDifference: du, centralDifference: false, damping: 1e-2,
-      minValues: bounds.map((b) => b[0]), maxValues: bounds.map((b) => b[1]),
-      maxIterations: options.maxIterations ?? 15, errorTolerance: 1e-6,
-    });
-    const u = fit.parameterValues;
+    // The plant quantises latency to physics substeps, so the gap is a staircase in it and LM's
+    // estimate can stop a step or two off: compare the substeps around it, the rest held.
+    const nearestBestLatency = (fitted: number[]): number[] => {
+      const i = coords.findIndex((c) => c.name === 'latency');
+      if (i < 0) return fitted;
+      const spec = SYSID_PARAMETERS.latency, v0 = spec.get(initial), dt = initial.control.physicsDt;
+      const centre = Math.round((v0 + fitted[i] * spec.step) / dt);
+      let best = fitted, bestSs = Infinity;
+      for (let k = centre - LATENCY_PROFILE_SUBSTEPS; k <= centre + LATENCY_PROFILE_SUBSTEPS; k++) {
+        const v = k * dt;
+        if (v < spec.bounds[0] || v > spec.bounds[1]) continue;
+        const candidate = fitted.slice();
+        candidate[i] = (v - v0) / spec.step;
+        const ss = residualVector(candidate).reduce((a, r) => a + r * r, 0);
+        if (ss < bestSs) { bestSs = ss; best = candidate; }
+      }
+      return best;
+    };
+    // The sensitivities to the start states depend on the parameters: measured at the start,
+    // then again at the first round's estimate for a second round.
+    const rounds = options.startStates === 'recorded' ? 1 : 2;
+    let u = u0, iterations = 0;
+    for (let round = 0; round < rounds; round++) {
+      if (options.startStates !== 'recorded') eliminations = measureEliminations(u);
+      const total = residualVector(u).length;
+      // ml-levenberg-marquardt fits y(x) = f(params)(x); here x indexes residuals and y = 0.
+      let cacheKey = '', cache: Float64Array = new Float64Array(0);
+      const model = (p: number[]) => {
+        const key = p.join(',');
+        if (key !== cacheKey) { cache = residualVector(p); cacheKey = key; }
+        const r = cache;
+        return (x: number) => r[x];
+      };
+      const fit = levenbergMarquardt({ x: Float64Array.from({ length: total }, (_, i) => i), y: new Float64Array(total) }, model, {
+        initialValues: u, gradientDifference: du, centralDifference: false, damping: 1e-2,
+        minValues: bounds.map((b) => b[0]), maxValues: bounds.map((b) => b[1]),
+        maxIterations: options.maxIterations ?? 15, errorTolerance: 1e-6,
+      });
+      u = fit.parameterValues;
+      iterations += fit.iterations;
+    }
+    u = nearestBestLatency(u);
     const std = uncertainty(residualVector, u, du);
     const { robot, bias } = decode(u);
     const estimates: Estimate[] = coords.filter((c) => c.axis === undefined).map((c) => {
@@ -159,7 +207,7 @@ export async function identify(recordings: ReplayRecording[], initial: RobotConf
     const dtMs = (r: ReplayRecording) => 1000 / r.rateHz;
     const before = base.map((t, k) => replayGap(t, dtMs(recordings[k]), scales[k]));
     const after = traces(u).map((t, k) => replayGap(t, dtMs(recordings[k]), scales[k]));
-    return { robot, estimates, gyroBias: bias, before, after, evaluations, iterations: fit.iterations };
+    return { robot, estimates, gyroBias: bias, before, after, evaluations, iterations };
   } finally {
     replayer.close();
   }

@@ -2,6 +2,7 @@
 // deterministic policy. Reports success (no fall, i.e. not terminated), returns, action
 // smoothness (mean |a_t - a_{t-1}| per step and action), and for the ballbot tasks the
 // push-recovery rate and velocity tracking error from the env's episode statistics.
+import type { RobotConfig } from '../sim/config/robot.js';
 import type { Controller } from '../sim/controller.js';
 import type { EpisodeInfo, VecEnv } from '../sim/env.js';
 import { ACTION_SIZE, OBS_SIZE } from '../sim/observation.js';
@@ -109,11 +110,12 @@ export function controllerBatchPolicy(controllers: Controller[]): BatchPolicy {
 }
 
 /** The LQR baseline (sim/lqr.ts, default robot) for `n` envs. */
-export async function lqrBatchPolicy(n: number): Promise<BatchPolicy> {
+/** One LQR per env, made for `robot` (default configs/robot/default.yaml). */
+export async function lqrBatchPolicy(n: number, given?: RobotConfig): Promise<BatchPolicy> {
   const { createLqrController } = await import('../sim/lqr.js');
   const { loadRobotConfig } = await import('../sim/config/robot.js');
   const { DEFAULT_ROBOT_CONFIG } = await import('../sim/config/paths.js');
-  const robot = loadRobotConfig(DEFAULT_ROBOT_CONFIG);
+  const robot = given ?? loadRobotConfig(DEFAULT_ROBOT_CONFIG);
   return controllerBatchPolicy(Array.from({ length: n }, () => createLqrController(robot)));
 }
 

@@ -11,10 +11,8 @@ import { cleanRunDir, loadCheckpoint } from './io/checkpoint.js';
 import type { TrainConfig } from './config.js';
 import type { LearnerTransport } from './distributed/transport.js';
 import { evaluate, evaluateLqr, type EvalResult } from './evaluate.js';
-import { exportRunPolicy, policyMetadata } from './io/export-policy.js';
+import { exportRunPolicy, policyMetadata, robotFor } from './io/export-policy.js';
 import { composeResidualBatch } from '../sim/residual-policy.js';
-import { resolveEnvConfig } from '../sim/ballbot-env.js';
-import type { RobotConfig } from '../sim/config/robot.js';
 import { learningCurvesSvg } from './io/learning-curves.js';
 import { MetricsLogger } from './io/metrics.js';
 import { runPpo } from './runners/on-policy-runner.js';
@@ -163,9 +161,9 @@ export async function evaluateRunPolicy(policy: RunPolicy, episodes: number, see
   const vec = await makeVecEnv({ task: task ?? cfg.task, envModule: envModule ?? cfg.envModule, options: env }, episodes, seed, 0);
   try {
     const out = new Float32Array(episodes * policy.envInfo.actSize);
-    // The base controller is built for the run's robot (a perceptive run trains on its own robot config).
-    const robot = env.robot !== undefined && isBallbotTask(task ?? cfg.task) ? resolveEnvConfig({ robot: env.robot as string | RobotConfig }).robot : undefined;
-    const compose = composeResidualBatch(policyMetadata(policy), policy.checkpointFile, robot);
+    // The residual's base controller is the one made for the robot the run trained on (a perceptive
+    // run trains on its own robot config), whatever plant env overrides pick.
+    const compose = composeResidualBatch(policyMetadata(policy), policy.checkpointFile, robotFor(policy) ?? undefined);
     return await evaluate(vec, (obs, n, extras) => compose(obs, specActions(policy.spec, policy.envInfo, obs, n, out, extras), n), seed);
   } finally {
     await vec.close();

@@ -3,10 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { OnnxPolicy } from '../../deploy/onnx-policy.js';
 import { ballbotCaller, type CallerCapabilities } from '../../sim/artifact-check.js';
-import { shippedRobotNamed, type RobotConfig } from '../../sim/config/robot.js';
+import { DEFAULT_ROBOT_CONFIG } from '../../sim/config/paths.js';
+import { loadRobotConfig, shippedRobotNamed, type RobotConfig } from '../../sim/config/robot.js';
 import { loadTask } from '../../sim/config/task.js';
 import { OBSERVATION_LAYOUT } from '../../sim/observation.js';
 import { taskPerceptionInputs } from '../../sim/perception/layout.js';
+import { robotFor } from '../../training/io/export-policy.js';
 import { createZeroController } from '../../sim/controller.js';
 import type { VecEnv } from '../../sim/env.js';
 import { readArtifactMetadata } from '../../sim/policy-artifact.js';
@@ -19,7 +21,7 @@ import { loadRandomizationConfig } from '../../sim/config/randomization.js';
 
 const usage = `usage: ballbot eval (--run runs/NAME | --policy FILE.onnx | --controller lqr|zero)
                    [--task T] [--episodes N] [--seed S] [--randomization FILE | --no-randomize]
-                   [--env MODULE] [--json]
+                   [--robot FILE [--controller-robot FILE]] [--env MODULE] [--json]
 
   --run DIR          evaluate a training run (its latest checkpoint, plain JS forward pass)
   --policy FILE      evaluate an ONNX policy artifact with onnxruntime-node
@@ -31,6 +33,12 @@ const usage = `usage: ballbot eval (--run runs/NAME | --policy FILE.onnx | --con
                      (stress, stress-b: configs/randomization/NAME.yaml) instead of the default
                      ranges; validated, errors name the file and the key
   --no-randomize     nominal robot, no pushes (default: full domain randomization and pushes)
+  --robot FILE       the plant to evaluate on (the "real" robot, e.g. a perturbed one): its
+                     parameters drive the simulation (randomization is applied around them)
+                     while the policy and the artifact check keep the controller's robot
+  --controller-robot FILE
+                     the robot the policy or LQR was made for (default: a run's own robot,
+                     else configs/robot/default.yaml); the artifact check compares with it
   --json             one JSON object on the last line: successRate, meanReturn, episodes,
                      meanActionChange, pushRecoveryRate, trackingErrorMps (command tasks)`;
 
@@ -41,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         run: { type: 'string' }, policy: { type: 'string' }, controller: { type: 'string' }, task: { type: 'string' },
         episodes: { type: 'string' }, seed: { type: 'string' }, randomization: { type: 'string' }, 'no-randomize': { type: 'boolean' },
-        env: { type: 'string' }, json: { type: 'boolean' },
+        env: { type: 'string' }, json: { type: 'boolean' }, robot: { type: 'string' }, 'controller-robot': { type: 'string' },
       },
     },
     argv,
@@ -57,10 +65,14 @@ export async function run(argv: string[]): Promise<number> {
   if (v.randomization !== undefined && v['no-randomize']) throw new UsageError('give at most one of --randomization and --no-randomize');
   // Validated here, before any env starts: a bad file fails with its name and the key.
   const randomize = v['no-randomize'] ? false : v.randomization !== undefined ? loadRandomizationConfig(v.randomization) : true;
-  const envOptions = (task: string) => (isBallbotTask(task) ? { randomize } : {});
+  if (v['controller-robot'] !== undefined && v.run !== undefined) throw new UsageError('--controller-robot is for --policy and --controller: a run evaluates with the robot it trained on');
+  // Validated before any env starts, like the randomization.
+  const controllerRobot = v['controller-robot'] !== undefined ? loadRobotConfig(inputFileFlag(v['controller-robot'], 'controller-robot')) : loadRobotConfig(DEFAULT_ROBOT_CONFIG);
+  const plant = v.robot !== undefined ? loadRobotConfig(inputFileFlag(v.robot, 'robot')) : undefined;
+  const envOptions = (task: string) => (isBallbotTask(task) ? { randomize, ...(plant ? { robot: plant } : {}) } : {});
   const report = (source: string, task: string, result: object, t0: number) => {
     const summary = {
-      source, task, seed, randomized: isBallbotTask(task) && randomize !== false, randomization: isBallbotTask(task) && randomize !== false ? (v.randomization ?? 'default') : null,
+      source, task, seed, ...(v.robot ? { plant: v.robot } : {}), randomized: isBallbotTask(task) && randomize !== false, randomization: isBallbotTask(task) && randomize !== false ? (v.randomization ?? 'default') : null,
       ...result, wallSeconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
     };
     if (v.json) printJsonLine(summary);
@@ -71,6 +83,8 @@ export async function run(argv: string[]): Promise<number> {
   if (v.run) {
     const rp = loadRunPolicy(v.run);
     const task = v.task ?? rp.config.task;
+    const runRobot = robotFor(rp);
+    if (plant && runRobot) assertSamePlantKind(plant, runRobot, `--robot ${v.robot}`, `the run's robot`);
     const result = await evaluateRunPolicy(rp, episodes, seed, envOptions(task), task, v.env);
     report(`run ${v.run} (${rp.algo}, ${rp.envSteps} env steps)`, task, result, t0);
     return 0;
@@ -83,11 +97,15 @@ export async function run(argv: string[]): Promise<number> {
     const policyFile = inputFileFlag(v.policy, 'policy');
     const meta = readArtifactMetadata(readFileSync(policyFile), policyFile);
     task = v.task ?? meta.task;
-    // The shipped robot the artifact was trained on (e.g. the one carrying the height scan), else the default.
-    const robot = shippedRobotNamed(meta.robotName);
-    vec = await makeVecEnv({ task, envModule: v.env, options: isBallbotTask(task) ? { ...envOptions(task), robot } : {} }, episodes, seed, 0);
+    // The robot the policy was made for: --controller-robot, else the shipped robot the artifact
+    // was trained on (e.g. the one carrying the height scan), else the default.
+    const model = v['controller-robot'] !== undefined ? controllerRobot : shippedRobotNamed(meta.robotName);
+    const modelWhat = v['controller-robot'] ?? `the shipped robot '${model.name}'`;
+    if (plant) assertSamePlantKind(plant, model, `--robot ${v.robot}`, modelWhat);
+    // Without --robot the plant is that robot itself, so its sensors are there to feed the policy.
+    vec = await makeVecEnv({ task, envModule: v.env, options: isBallbotTask(task) ? { ...envOptions(task), robot: plant ?? model } : {} }, episodes, seed, 0);
     try {
-      policy = await onnxBatchPolicy(policyFile, task, vec, robot);
+      policy = await onnxBatchPolicy(policyFile, task, vec, model);
     } catch (err) {
       await vec.close();
       throw err;
@@ -96,8 +114,9 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     task = v.task ?? 'balance';
     if (!isBallbotTask(task)) throw new UsageError(`--controller works on ballbot tasks (balance, velocity, terrain), not '${task}'`);
+    if (plant) assertSamePlantKind(plant, controllerRobot, `--robot ${v.robot}`, v['controller-robot'] ?? 'the default robot config');
     vec = await makeVecEnv({ task, options: envOptions(task) }, episodes, seed, 0);
-    policy = await controllerPolicy(v.controller!, episodes);
+    policy = await controllerPolicy(v.controller!, episodes, controllerRobot);
     source = `controller ${v.controller}`;
   }
   try {
@@ -141,7 +160,19 @@ async function onnxBatchPolicy(file: string, task: string, vec: VecEnv, robot: R
   };
 }
 
-async function controllerPolicy(name: string, n: number): Promise<BatchPolicy> {
+async function controllerPolicy(name: string, n: number, robot: RobotConfig): Promise<BatchPolicy> {
   // One controller per env; each env runs exactly one evaluated episode.
-  return name === 'zero' ? controllerBatchPolicy(Array.from({ length: n }, createZeroController)) : await lqrBatchPolicy(n);
+  return name === 'zero' ? controllerBatchPolicy(Array.from({ length: n }, createZeroController)) : await lqrBatchPolicy(n, robot);
+}
+
+/**
+ * A plant for a controller made for `model` must be the same kind of robot: the same name,
+ * control rate and motor rating (the action scaling); only its physical parameters may differ.
+ */
+function assertSamePlantKind(plant: RobotConfig, model: RobotConfig, plantWhat: string, modelWhat: string): void {
+  const diffs: string[] = [];
+  if (plant.name !== model.name) diffs.push(`robot '${plant.name}' vs '${model.name}'`);
+  if (plant.control.rateHz !== model.control.rateHz) diffs.push(`control.rateHz ${plant.control.rateHz} vs ${model.control.rateHz}`);
+  if (plant.motor.maxTorque !== model.motor.maxTorque) diffs.push(`motor.maxTorque ${plant.motor.maxTorque} vs ${model.motor.maxTorque}`);
+  if (diffs.length) throw new UsageError(`${plantWhat} is not a plant for a controller made for ${modelWhat}: ${diffs.join(', ')}`);
 }

@@ -1,9 +1,8 @@
 // `ballbot replay FILE.mcap [--robot FILE] [--json]`: how far the sim is from the robot that made
 // a deploy recording, per signal (sim/replay.ts). See docs/sysid.md.
-import { loadRobotConfig } from '../../sim/config/robot.js';
 import { DEFAULT_ROBOT_CONFIG } from '../../sim/config/paths.js';
-import { assertSameRobot, loadReplayRecording } from '../../sim/replay-recording.js';
-import { Replayer, replayGap, type ReplayGap } from '../../sim/replay.js';
+import { loadReplayRecording, replayRobot } from '../../sim/replay-recording.js';
+import { replayOnce, type ReplayGap } from '../../sim/replay.js';
 import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
 
 const spec = {
@@ -29,17 +28,8 @@ export async function run(argv: string[]): Promise<number> {
   if (parsed.positionals.length !== 1) throw new UsageError(`give exactly one recording FILE.mcap\n${spec.usage}`);
   const windowS = numberFlag(v.window, 'window', 0.2, { min: 0.01, max: 5 });
   const rec = loadReplayRecording(parsed.positionals[0]);
-  const robotFile = v.robot ?? (rec.robot ? `the recording's robot config` : DEFAULT_ROBOT_CONFIG);
-  const robot = v.robot ? loadRobotConfig(v.robot) : rec.robot ?? loadRobotConfig(DEFAULT_ROBOT_CONFIG);
-  assertSameRobot(rec, robot, robotFile);
-  const replayer = await Replayer.create(robot);
-  let gap: ReplayGap;
-  try {
-    gap = replayGap(replayer.run(rec, robot, { windowS }), 1000 / rec.rateHz);
-  } finally {
-    replayer.close();
-  }
-  if (!gap.samples) throw new Error(`recording ${rec.file}: no armed, upright stretch to replay`);
+  const robot = replayRobot(rec, v.robot, DEFAULT_ROBOT_CONFIG);
+  const { gap } = await replayOnce(rec, robot, { windowS });
   const result = { file: rec.file, robot: robot.name, windowS, ...gap };
   if (v.json) printJsonLine(result);
   else printGap(result.file, gap);

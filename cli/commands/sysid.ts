@@ -5,6 +5,7 @@ import { loadRandomizationConfig } from '../../sim/config/randomization.js';
 import { loadRobotConfig } from '../../sim/config/robot.js';
 import { DEFAULT_RANDOMIZATION_CONFIG, DEFAULT_ROBOT_CONFIG } from '../../sim/config/paths.js';
 import { assertSameRobot, loadReplayRecording } from '../../sim/replay-recording.js';
+import { START_STATE_SIZE } from '../../sim/replay.js';
 import { DEFAULT_SYSID_PARAMS, identify, SYSID_PARAMETER_NAMES } from '../../sim/sysid.js';
 import { proposeRandomization, writeIdentified } from '../../sim/sysid-output.js';
 import { numberFlag, parseCommand, printJsonLine, UsageError } from '../args.js';
@@ -57,7 +58,8 @@ export async function run(argv: string[]): Promise<number> {
       const tty = process.stderr.isTTY;
       if (!tty && n % 20 !== 0) return; // a log file gets a line every 20 replays
       const s = (performance.now() - started) / 1000;
-      const total = (maxIterations + 2) * perIteration;
+      // Two rounds (multiple shooting), each measuring the start-state sensitivities first.
+      const total = 2 * ((maxIterations + 2) * perIteration + START_STATE_SIZE + 1);
       const eta = Math.max(0, (total - n) / (n / s));
       process.stderr.write(`${tty ? '\r' : ''}sysid: ${n} replays (${(n / s).toFixed(1)}/s), mean squared residual ${gap.toFixed(4)}, ETA <= ${eta.toFixed(0)} s${tty ? '   ' : '\n'}`);
     },

@@ -6,13 +6,15 @@ import { DEFAULT_ROBOT_CONFIG } from '../../sim/config/paths.js';
 import { numberFlag, parseCommand, printJsonLine, UsageError, seedFlag, inputFileFlag } from '../args.js';
 
 const USAGE = `usage: ballbot view [FILE|RUN_DIR ...] [--live --controller lqr | --live --policy FILE.onnx]
-                    [--port N] [--host ADDR] [--json]
+                    [--replay [--robot FILE]] [--port N] [--host ADDR] [--json]
 
 Serves a local web page (http://127.0.0.1:8765/ by default) that plays:
   FILE.jsonl       an episode recorded by \`ballbot sim --record\` or \`ballbot eval --record\`
   FILE.mcap        telemetry written by \`ballbot deploy --record\`
   RUN_DIR          a training run directory (plots every numeric column of its metrics.csv)
   --live           a live simulation in real time, driven by the LQR baseline or an ONNX policy
+  --replay         also replay each .mcap deploy recording in the simulator (as \`ballbot replay\`)
+                   and overlay recorded and replayed tilt, tilt rate, wheel speeds, ball velocity
 
 options:
   --port N             port to listen on (default 8765; 0 picks a free one)
@@ -20,7 +22,8 @@ options:
   --live               run a live rollout (needs --controller lqr or --policy FILE)
   --controller NAME    live controller: lqr (default when no --policy)
   --policy FILE        live controller: an ONNX policy artifact (run with onnxruntime-node)
-  --robot FILE         robot config for the live rollout (default configs/robot/default.yaml)
+  --robot FILE         robot config for the live rollout (default configs/robot/default.yaml), or
+                       with --replay the robot to replay on (default: the one the recording names)
   --seed N             live rollout seed (default 1)
   --randomize          live rollout with domain randomization
   --terrain KIND       live terrain: flat (default) or rough (a fractal heightfield)
@@ -37,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
         port: { type: 'string' },
         host: { type: 'string' },
         live: { type: 'boolean' },
+        replay: { type: 'boolean' },
         controller: { type: 'string' },
         policy: { type: 'string' },
         robot: { type: 'string' },
@@ -54,9 +58,11 @@ export async function run(argv: string[]): Promise<number> {
   const v = parsed.values;
   const port = numberFlag(v.port, 'port', 8765, { min: 0, max: 65535, integer: true });
   const host = v.host ?? '127.0.0.1';
-  const liveOnly = (['controller', 'policy', 'robot', 'seed', 'randomize', 'terrain', 'push-every', 'push-magnitude'] as const).filter((flag) => v[flag] !== undefined);
+  const liveOnly = ([...(v.replay ? [] : ['robot'] as const), 'controller', 'policy', 'seed', 'randomize', 'terrain', 'push-every', 'push-magnitude'] as const).filter((flag) => v[flag] !== undefined);
   if (!v.live && liveOnly.length) throw new UsageError(`${liveOnly.map((f) => `--${f}`).join(', ')} need${liveOnly.length === 1 ? 's' : ''} --live\n${USAGE}`);
   if (!v.live && parsed.positionals.length === 0) throw new UsageError(`give a recording, an .mcap file, a run directory, or --live\n${USAGE}`);
+  if (v.replay && v.live) throw new UsageError('--replay overlays recorded .mcap files: give it without --live');
+  if (v.replay && !parsed.positionals.some((p) => p.endsWith('.mcap'))) throw new UsageError(`--replay needs a deploy recording FILE.mcap\n${USAGE}`);
   if (v.controller && v.policy) throw new UsageError('give --controller lqr or --policy FILE, not both');
   if (v.controller && v.controller !== 'lqr') throw new UsageError(`--controller must be lqr, got '${v.controller}' (use --policy FILE for a learned policy)`);
   if (v.terrain && v.terrain !== 'flat' && v.terrain !== 'rough') throw new UsageError(`--terrain must be flat or rough, got '${v.terrain}'`);
@@ -66,6 +72,10 @@ export async function run(argv: string[]): Promise<number> {
   const sources: Source[] = [];
   try {
     for (const p of parsed.positionals) sources.push(loadFileSource(resolve(p)));
+    if (v.replay) {
+      const { replayOverlay } = await import('../../viewer/server/replay-overlay.js');
+      for (const s of sources) if (s.kind === 'mcap') s.replay = await replayOverlay(s.root.realPath, s.name, v.robot);
+    }
   } catch (err) {
     console.error((err as Error).message);
     return 2;

@@ -60,13 +60,13 @@ test('replay --json reports every signal; the plant that made the recording repl
 
 test('sysid --out writes a loadable robot and randomization YAML and reports the gap before and after', () => {
   const out = join(dir, 'robot', 'identified.yaml');
-  const s = ballbot(['sysid', record, '--params', 'latency', '--iterations', '4', '--out', out, '--json']);
+  const s = ballbot(['sysid', record, '--params', 'motorStrength,latency', '--iterations', '4', '--out', out, '--json']);
   assert.equal(s.status, 0, s.stderr);
   const r = lastJson(s.stdout);
-  assert.equal(r.estimates[0].name, 'latency');
-  assert.ok(r.gapAfter[0] < r.gapBefore[0]);
+  assert.deepEqual(r.estimates.map((e: { name: string }) => e.name), ['motorStrength', 'latency']);
+  assert.ok(r.gapAfter[0] < r.gapBefore[0], `gap ${r.gapBefore[0]} -> ${r.gapAfter[0]}`);
   assert.ok(existsSync(out) && existsSync(r.randomizationOut));
-  assert.equal(loadRobotConfig(out).motor.latency, r.estimates[0].value);
+  assert.equal(loadRobotConfig(out).motor.latency, r.estimates[1].value);
   loadRandomizationConfig(r.randomizationOut);
 });
 
@@ -97,4 +97,35 @@ test('--robot is only for the sim link', () => {
   const r = ballbot(['deploy', '--controller', 'lqr', '--link', 'serial', '--port', '/dev/null', '--robot', PERTURBED, '--arm', '--seconds', '1']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--robot describes a simulated plant: only for --link sim/);
+});
+
+test('eval --robot FILE evaluates on that plant; the LQR stays the controller robot\'s; another kind of robot is refused', () => {
+  const common = ['eval', '--controller', 'lqr', '--episodes', '2', '--no-randomize', '--json'];
+  const onDefault = ballbot(common), onPerturbed = ballbot([...common, '--robot', PERTURBED]);
+  assert.equal(onPerturbed.status, 0, onPerturbed.stderr);
+  const a = lastJson(onDefault.stdout), b = lastJson(onPerturbed.stdout);
+  assert.equal(b.plant, PERTURBED);
+  assert.notEqual(a.meanReturn, b.meanReturn, 'the heavier, weaker, later plant is another plant');
+  // The LQR made for the perturbed robot is a different controller on the same plant.
+  const matched = lastJson(ballbot([...common, '--robot', PERTURBED, '--controller-robot', PERTURBED]).stdout);
+  assert.notEqual(matched.meanActionChange, b.meanActionChange);
+  const otherRate = join(dir, 'fast.yaml');
+  writeFileSync(otherRate, readFileSync(PERTURBED, 'utf8').replace(/rateHz: 100/, 'rateHz: 50'));
+  const refused = ballbot([...common, '--robot', otherRate]);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /fast\.yaml is not a plant for a controller made for the default robot config: control\.rateHz 50 vs 100/);
+});
+
+test('a residual run trained on another robot evaluates with its own base LQR, on its robot or on another plant', () => {
+  const run = join(dir, 'run-perturbed');
+  const t = ballbot(['train', '--config', fileURLToPath(new URL('../../../configs/train/ppo-balance.yaml', import.meta.url)), '--out', run, '--steps', '256',
+    '--set', 'numEnvs=4', '--set', 'workers=0', '--set', `env.robot=${PERTURBED}`, '--set', 'evalEpisodes=2', '--no-progress', '--json']);
+  assert.equal(t.status, 0, t.stderr); // its closing evaluation builds the residual's LQR for the perturbed robot
+  assert.ok(existsSync(join(run, 'eval.json')));
+  const onDefault = ballbot(['eval', '--run', run, '--robot', DEFAULT, '--episodes', '2', '--no-randomize', '--json']);
+  assert.equal(onDefault.status, 0, onDefault.stderr);
+  assert.equal(lastJson(onDefault.stdout).plant, DEFAULT);
+  const refused = ballbot(['eval', '--run', run, '--controller-robot', DEFAULT, '--episodes', '2', '--json']);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /--controller-robot is for --policy and --controller/);
 });

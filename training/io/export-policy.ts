@@ -18,7 +18,8 @@ export function producerString(): string {
   return `ballbot ${pkg.version}`;
 }
 
-function robotFor(policy: RunPolicy): RobotConfig | null {
+/** The robot a run trained on (its config's env.robot, else the default robot); null for a task without one. */
+export function robotFor(policy: RunPolicy): RobotConfig | null {
   if (!isBallbotTask(policy.config.task)) return null;
   const r = policy.config.env.robot;
   if (r && typeof r === 'object') return r as RobotConfig;

@@ -69,6 +69,21 @@ export interface SourceInfo {
   name: string;
   /** Files the page may download, as /files/<id>/<name>. */
   files: string[];
+  /** An MCAP deploy recording replayed in the simulator (`ballbot view FILE.mcap --replay`): /api/replay/<id>. */
+  replay?: boolean;
+}
+
+/** Recorded and replayed sensor signals of a deploy recording (sim/replay.ts, as `ballbot replay`). */
+export interface ReplayOverlayData {
+  title: string;
+  robot: string;
+  windowS: number;
+  normalizedGap: number;
+  /** Seconds from the recording's first sample, one per compared sample. */
+  t: number[];
+  /** Open-loop window of each sample (each starts again from the recording). */
+  window: number[];
+  signals: { name: string; unit: string; recorded: number[]; replayed: number[] }[];
 }
 
 /** Live stream messages (server-sent events, one JSON object per `data:`). */

@@ -3,6 +3,7 @@
 import type { EpisodeData, SourceInfo } from './episode.js';
 import { startCurves } from './curves.js';
 import { startPlayer, type PlayerHandle } from './player.js';
+import { showReplayOverlay } from './replay-plots.js';
 
 declare global {
   interface Window {
@@ -19,6 +20,8 @@ declare global {
       framePosition(i: number): number[] | undefined;
       /** The depth frame shown beside the scene (its size), or null when there is none. */
       depthShown(): { width: number; height: number } | null;
+      /** Signals of the replay overlay drawn (`--replay`), empty without one. */
+      replaySignals?: string[];
     };
   }
 }
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
     document.getElementById('title')!.textContent = `${episode.title}  (${episode.frames.length} frames, ${episode.events.length} events)`;
     player = startPlayer(episode, null);
   }
+  const replaySignals = source.replay ? await showReplayOverlay(document.getElementById('plots')!, source.id) : [];
   window.ballbotViewer = {
     ready: true,
     kind: source.kind,
@@ -79,6 +83,7 @@ async function main(): Promise<void> {
       const d = player.depth.current;
       return d ? { width: d.width, height: d.height } : null;
     },
+    replaySignals,
   };
 }
 

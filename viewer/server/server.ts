@@ -102,6 +102,7 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     const source = found[1];
     const route = `${method} ${parts[1]}${parts.length > 3 ? '/' + parts.slice(3).join('/') : ''}`;
     if (route === 'GET episode' && (source.kind === 'recording' || source.kind === 'mcap')) return sendJson(res, 200, source.episode);
+    if (route === 'GET replay' && source.kind === 'mcap' && source.replay) return sendJson(res, 200, source.replay);
     if (route === 'GET metrics' && source.kind === 'run') return sendJson(res, 200, readMetricsCsv(source.metricsFile, source.name));
     if (source.kind !== 'live') return notFound(res);
     const live = source.live;

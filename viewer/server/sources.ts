@@ -3,14 +3,14 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readRecording } from '../../sim/recording.js';
-import type { EpisodeData, SourceInfo } from '../page/episode.js';
+import type { EpisodeData, ReplayOverlayData, SourceInfo } from '../page/episode.js';
 import { episodeFromRecording } from './episode-from-recording.js';
 import type { LiveRollout } from './live.js';
 import { episodeFromMcapFile } from './mcap.js';
 import { listedFiles, servedRoot, type ServedRoot } from './safe-path.js';
 
 export type ViewerSource =
-  | { kind: 'recording' | 'mcap'; name: string; root: ServedRoot; files: string[]; episode: EpisodeData }
+  | { kind: 'recording' | 'mcap'; name: string; root: ServedRoot; files: string[]; episode: EpisodeData; replay?: ReplayOverlayData }
   | { kind: 'run'; name: string; root: ServedRoot; files: string[]; metricsFile: string }
   | { kind: 'live'; name: string; live: LiveRollout };
 
@@ -42,5 +42,7 @@ export function loadFileSource(path: string): ViewerSource {
 }
 
 export function sourceInfo(source: ViewerSource, id: number): SourceInfo {
-  return { id, kind: source.kind, name: source.name, files: source.kind === 'live' ? [] : source.files };
+  const info: SourceInfo = { id, kind: source.kind, name: source.name, files: source.kind === 'live' ? [] : source.files };
+  if (source.kind === 'mcap' && source.replay) info.replay = true;
+  return info;
 }
