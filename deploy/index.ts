@@ -117,7 +117,22 @@ export interface DeployHandle {
 
 function resolveConfig(o: DeployOptions): { cfg: DeployConfig; robot: RobotConfig } {
   const cfg = o.config ?? (o.configFile ? loadDeployConfig(o.configFile, o.overrides ?? []) : defaultDeployConfig(o.overrides ?? []));
-  return { cfg, robot: o.robot ?? loadRobotConfig(cfg.robotFile) };
+  const robot = o.robot ?? loadRobotConfig(cfg.robotFile);
+  const plant = 'connect' in o.link || o.link.kind !== 'sim' ? undefined : o.link.plantRobot;
+  return { cfg, robot: plant && isSensorVariant(plant, robot) ? plant : robot };
+}
+
+/**
+ * Sensors are hardware the plant carries: a simulated plant (`--robot FILE`) that is the deploy
+ * robot plus a perception section (nothing but `name` and `perception` differ, as
+ * configs/robot/ballbot-s1-perception.yaml and default.yaml) is that robot carrying those sensors,
+ * so deploy drives its config, and the artifact check compares with it. A plant that differs in
+ * anything physical stays a plant distinct from the robot the controller was made for.
+ */
+function isSensorVariant(plant: RobotConfig, robot: RobotConfig): boolean {
+  if (!plant.perception || JSON.stringify(plant.perception) === JSON.stringify(robot.perception)) return false;
+  const physical = (r: RobotConfig) => JSON.stringify({ ...r, name: undefined, perception: undefined });
+  return physical(plant) === physical(robot);
 }
 
 /**

@@ -4,7 +4,7 @@
 // feeds the inputs its config has topics for; the serial link carries no images.
 import type { RobotConfig } from '../sim/config/robot.js';
 import { OBSERVATION_LAYOUT } from '../sim/observation.js';
-import { perceptionLayout, robotPerceptionInputs } from '../sim/perception/layout.js';
+import { perceptionLayout, perceptionShape, robotPerceptionInputs } from '../sim/perception/layout.js';
 import type { DeployConfig } from './config.js';
 import type { LinkRequest } from './links/link-factory.js';
 import { loadRos2Config, ros2PerceptionInputs } from './links/ros2/config.js';
@@ -18,7 +18,7 @@ export const SERIAL_CARRIES_NO_IMAGES =
 export interface PerceptionFeed {
   /** Inputs the run can feed, by name, with their layouts for the artifact check. */
   inputs: Record<string, readonly string[]>;
-  /** Why no perception input can be fed, when that is a property of the link (serial). */
+  /** Why some perception input cannot be fed, when that is a property of the link (serial) or of the simulated plant. */
   why: string | null;
 }
 
@@ -28,7 +28,17 @@ export function perceptionFeed(robot: RobotConfig, cfg: DeployConfig, link: Robo
   let why: string | null = null;
   if (cfg.perception.source === 'ros2') names = ros2PerceptionInputs(loadRos2Config(cfg.perceptionRos2File));
   else if ('connect' in link) names = [...(perceptionOf(link)?.inputs ?? [])];
-  else if (link.kind === 'sim') names = carried;
+  else if (link.kind === 'sim') {
+    // The sim link renders the plant's sensors (--robot FILE, else the deploy robot): only an
+    // input the plant renders in the robot config's shape can be fed as the artifact lays it out.
+    const plant = link.plantRobot ?? robot;
+    names = robotPerceptionInputs(plant).filter((n) => carried.includes(n));
+    const differ = names.filter((n) => perceptionShape(plant, n).join() !== perceptionShape(robot, n).join());
+    if (differ.length) {
+      why = differ.map((n) => `the simulated plant '${plant.name}' renders '${n}' as [${perceptionShape(plant, n)}], robot config '${robot.name}' lays it out as [${perceptionShape(robot, n)}]`).join('; ');
+      names = names.filter((n) => !differ.includes(n));
+    }
+  }
   else if (link.kind === 'ros2') names = ros2PerceptionInputs(loadRos2Config(link.ros2ConfigFile));
   else { names = []; why = SERIAL_CARRIES_NO_IMAGES; }
   // Only inputs of a sensor the robot config carries have a layout (and a shape) to check against.
