@@ -25,7 +25,7 @@ import { Telemetry, type ChannelName } from '../deploy/telemetry.js';
 import { loadRobotConfig } from '../sim/config/robot.js';
 import { DEFAULT_ROBOT_CONFIG } from '../sim/config/paths.js';
 import { withPerception } from '../sim/perception/config.js';
-import { perceptionLayout, PERCEPTION_INPUTS } from '../sim/perception/layout.js';
+import { perceptionArtifactInput, PERCEPTION_INPUTS } from '../sim/perception/layout.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, ticks: { type: 'string' }, record: { type: 'boolean' } } });
 /** Rounds of each mode, alternated: a busy machine slows both alike. */
@@ -41,7 +41,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ballbot-bench-perception-deploy-'));
 /** The LQR, declaring the perception inputs and copying each frame in as the ONNX loader does. */
 async function perceptiveLqr(): Promise<Policy> {
   const lqr = await LqrPolicy.create(robot, cfg.rateHz);
-  const inputs = PERCEPTION_INPUTS.map((name) => ({ name, layout: perceptionLayout(robot, name), shape: [1, perceptionLayout(robot, name).length] }));
+  const inputs = PERCEPTION_INPUTS.map((name) => perceptionArtifactInput(robot, name));
   const buffers = inputs.map((i) => new Float32Array(i.layout.length));
   return {
     name: 'lqr fed perception', obsSize: lqr.obsSize, actionSize: lqr.actionSize, maxTorqueNm: lqr.maxTorqueNm, extraInputs: inputs,

@@ -11,7 +11,8 @@ import type { SimClock } from './clock.js';
 import type { LinkHealth, RobotLink, TimedSensorState } from './robot-link.js';
 import type { SimControls, SimFault, SimLinkOptions, SimTruthSample } from './links/sim-link.js';
 import type { PerceptionSource } from './perception.js';
-import { PlantPerceptionSource, sensorInputs } from './links/plant-perception.js';
+import { PlantPerceptionSource } from './links/plant-perception.js';
+import { sensorInputs } from '../sim/perception/layout.js';
 
 /** State samples kept for the delivery latency (at most this many control steps late). */
 const PENDING = 64;

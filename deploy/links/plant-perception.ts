@@ -5,16 +5,11 @@ import type { Plant } from '../../sim/plant-api.js';
 import type { TaskPerception } from '../../sim/perception/config.js';
 import { DEPTH_INPUT, HEIGHT_SCAN_INPUT } from '../../sim/perception/perception-batch.js';
 import type { PerceptionFrame, PerceptionSource } from '../perception.js';
-import { PERCEPTION_INPUTS, type PerceptionInputName } from '../../sim/perception/layout.js';
 
 /** The sensors a simulated robot renders for a policy that needs `inputs` (none: undefined, nothing is rendered). */
 export function sensorsFor(inputs: readonly string[]): TaskPerception | undefined {
   const depth = inputs.includes(DEPTH_INPUT), heightScan = inputs.includes(HEIGHT_SCAN_INPUT);
   return depth || heightScan ? { depth, heightScan } : undefined;
-}
-
-export function sensorInputs(sensors: TaskPerception | undefined): PerceptionInputName[] {
-  return PERCEPTION_INPUTS.filter((n) => (n === DEPTH_INPUT ? sensors?.depth : sensors?.heightScan));
 }
 
 /** Frames read straight from an in-thread plant (the lockstep sim link). */

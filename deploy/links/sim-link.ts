@@ -8,8 +8,7 @@ import type { TaskPerception } from '../../sim/perception/config.js';
 import type { LinkHealth, RobotLink, TimedSensorState } from '../robot-link.js';
 import { C, I, S, type SimLinkMessage, type SimLinkWorkerData } from './sim-link-protocol.js';
 import type { PerceptionSource } from '../perception.js';
-import { perceptionShape } from '../../sim/perception/layout.js';
-import { sensorInputs } from './plant-perception.js';
+import { perceptionShape, sensorInputs } from '../../sim/perception/layout.js';
 import { createSharedFrames, SharedFramesSource, type SharedFramesLayout } from './shared-frames.js';
 
 export interface SimLinkOptions {

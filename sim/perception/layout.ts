@@ -5,6 +5,7 @@
 import type { RobotConfig } from '../config/robot.js';
 import type { TaskConfig } from '../config/task.js';
 import type { ArtifactInput } from '../policy-artifact.js';
+import type { TaskPerception } from './config.js';
 import { DEPTH_INPUT, HEIGHT_SCAN_INPUT } from './perception-batch.js';
 
 /** Perception input names, in the order callers list them. */
@@ -75,9 +76,12 @@ export function perceptionArtifactInput(robot: SensorRobot, name: string): Artif
   return { name, layout: perceptionLayout(robot, name), shape: [1, g.rows, g.cols], units: 'm', rateHz: g.rateHz };
 }
 
+/** The input names of the sensors `sensors` switches on (a task's or a simulated robot's `perception`), in PERCEPTION_INPUTS order. */
+export function sensorInputs(sensors: TaskPerception | undefined): PerceptionInputName[] {
+  return PERCEPTION_INPUTS.filter((n) => (n === DEPTH_INPUT ? sensors?.depth : sensors?.heightScan));
+}
+
 /** The perception inputs a task computes for this robot, name -> layout (for CallerCapabilities.inputs). */
 export function taskPerceptionInputs(robot: SensorRobot, task: TaskConfig): Record<string, string[]> {
-  const want = task.perception;
-  const names = [...(want?.depth ? [DEPTH_INPUT] : []), ...(want?.heightScan ? [HEIGHT_SCAN_INPUT] : [])];
-  return Object.fromEntries(names.map((n) => [n, perceptionLayout(robot, n)]));
+  return Object.fromEntries(sensorInputs(task.perception).map((n) => [n, perceptionLayout(robot, n)]));
 }

@@ -16,6 +16,7 @@ import { loadRobotConfig, type RobotConfig } from '../../sim/config/robot.js';
 import type { Mode } from '../../deploy/safety/state-machine.js';
 import { perceptionOf, type PerceptionSource } from '../../deploy/perception.js';
 import type { TaskPerception } from '../../sim/perception/config.js';
+import type { Policy } from '../../deploy/policy.js';
 
 export interface TickCopy {
   tick: number;
@@ -112,6 +113,18 @@ export async function startOnSim(options: SimRunOptions): Promise<{ handle: Depl
   const ticks: TickCopy[] = [];
   const handle = await startDeploy({ robot, log: () => {}, ...options, ...lockstep, link, onTick: copyTicks(ticks) });
   return { handle, ticks, link };
+}
+
+/** `inner`, handing the extra inputs of every act() call to `seen`: what the loop fed it, for a test to check. */
+export function spyOnExtras(inner: Policy, seen: (extras: Readonly<Record<string, Float32Array>> | undefined) => void): Policy {
+  return {
+    name: inner.name, obsSize: inner.obsSize, actionSize: inner.actionSize, maxTorqueNm: inner.maxTorqueNm, extraInputs: inner.extraInputs,
+    reset: () => inner.reset(), close: () => inner.close(),
+    act(obs, out, extras) {
+      inner.act(obs, out, extras);
+      seen(extras);
+    },
+  };
 }
 
 export const isZero = (t: number[]) => t.every((v) => v === 0);

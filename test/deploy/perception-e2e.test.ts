@@ -13,12 +13,11 @@ import { runDeploy, type DeployOptions } from '../../deploy/index.js';
 import { SimClock } from '../../deploy/clock.js';
 import { parseFault } from '../../deploy/faults.js';
 import { OnnxPolicy } from '../../deploy/onnx-policy.js';
-import type { Policy } from '../../deploy/policy.js';
 import { perceptionFeed } from '../../deploy/perception-feed.js';
 import { ballbotCaller, PolicyMismatchError } from '../../sim/artifact-check.js';
 import { loadRobotConfig, type RobotConfig } from '../../sim/config/robot.js';
 import { perceptionArtifactInput, perceptionLayout } from '../../sim/perception/layout.js';
-import { copyTicks, isZero, lastJsonLine, spawnDeploy, testConfig, WIDE_TIMING_FLAGS, type TickCopy } from './harness.js';
+import { copyTicks, isZero, lastJsonLine, spawnDeploy, spyOnExtras, testConfig, WIDE_TIMING_FLAGS, type TickCopy } from './harness.js';
 
 const root = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
 const POLICY = root('policies/terrain-perceptive.onnx');
@@ -35,20 +34,6 @@ async function runPerceptive(o: Partial<DeployOptions> & { seconds: number }) {
     lockstep: true, clock: new SimClock(), log: () => {}, onTick: copyTicks(ticks), ...o,
   });
   return { summary, ticks };
-}
-
-/** Deploy's loaded policy with every height-scan frame it was handed copied out. */
-function spy(inner: Policy): { policy: Policy; frames: Float32Array[] } {
-  const frames: Float32Array[] = [];
-  const policy: Policy = {
-    name: inner.name, obsSize: inner.obsSize, actionSize: inner.actionSize, maxTorqueNm: inner.maxTorqueNm, extraInputs: inner.extraInputs,
-    reset: () => inner.reset(), close: () => inner.close(),
-    act(obs, out, extras) {
-      inner.act(obs, out, extras);
-      frames.push(Float32Array.from(extras?.height_scan ?? []));
-    },
-  };
-  return { policy, frames };
 }
 
 test('the exporter\'s height-scan input is what deploy feeds: same name, layout and [1, rows, cols] shape', async () => {
@@ -89,7 +74,8 @@ test('terrain-perceptive.onnx on the lockstep sim link with the perception robot
 
 test('the frames the policy is handed are the plant\'s live height scans, of the artifact\'s size', async () => {
   const inner = await OnnxPolicy.load(POLICY, ballbotCaller('test', robot, robot.control.rateHz, { inputs: perceptionFeed(robot, testConfig(), { kind: 'sim' }).inputs }));
-  const { policy, frames } = spy(inner);
+  const frames: Float32Array[] = [];
+  const policy = spyOnExtras(inner, (extras) => frames.push(Float32Array.from(extras?.height_scan ?? [])));
   const run = await runPerceptive({ policy, seconds: 2 });
   assert.deepEqual(run.summary.estops, []);
   const ticks = frames.slice(-run.ticks.length); // after deploy's warm-up calls on zero frames

@@ -15,7 +15,7 @@ import { perceptionFeed } from '../../deploy/perception-feed.js';
 import { ballbotCaller } from '../../sim/artifact-check.js';
 import { robotIdentity } from '../../sim/config/robot.js';
 import { withPerception } from '../../sim/perception/config.js';
-import { perceptionLayout } from '../../sim/perception/layout.js';
+import { perceptionArtifactInput } from '../../sim/perception/layout.js';
 import { writeMultiInputPolicy } from '../sim/extra-input-policy.js';
 import { readMcap } from './mcap-read.js';
 import { robot as blindRobot, spawnDeploy, testConfig } from './harness.js';
@@ -28,7 +28,7 @@ function setup() {
     robot, rateHz: 100, dir, constant: [0, 0, 0],
     meta: { baseController: { kind: 'lqr', residualScale: 0.05, robotHash: robotIdentity(robot).hash } },
   });
-  const inputs = (['depth', 'height_scan'] as const).map((name) => ({ name, layout: perceptionLayout(robot, name), units: 'm', rateHz: name === 'depth' ? 30 : 50 }));
+  const inputs = (['depth', 'height_scan'] as const).map((name) => perceptionArtifactInput(robot, name));
   return { dir, policy: writeMultiInputPolicy(template, dir, inputs, 0.5) };
 }
 

@@ -16,9 +16,9 @@ import { ballbotCaller } from '../../sim/artifact-check.js';
 import { OBSERVATION_LAYOUT } from '../../sim/observation.js';
 import { robotIdentity } from '../../sim/config/robot.js';
 import { withPerception } from '../../sim/perception/config.js';
-import { perceptionLayout } from '../../sim/perception/layout.js';
+import { perceptionArtifactInput, perceptionLayout } from '../../sim/perception/layout.js';
 import { writeMultiInputPolicy } from '../sim/extra-input-policy.js';
-import { isZero, robot as blindRobot, runOnSim, startOnSim, testConfig } from './harness.js';
+import { isZero, robot as blindRobot, runOnSim, spyOnExtras, startOnSim, testConfig } from './harness.js';
 
 const robot = withPerception(blindRobot);
 const BOTH = { depth: true, heightScan: true };
@@ -29,8 +29,7 @@ function perceptivePolicy(inputs: ('depth' | 'height_scan')[] = ['depth', 'heigh
     robot, rateHz: robot.control.rateHz, dir, constant: [0, 0, 0],
     meta: { baseController: { kind: 'lqr', residualScale: 0.05, robotHash: robotIdentity(robot).hash } },
   });
-  const rate = { depth: robot.perception.depthCamera!.rateHz, height_scan: robot.perception.heightScan!.rateHz };
-  return writeMultiInputPolicy(template, dir, inputs.map((name) => ({ name, layout: perceptionLayout(robot, name), units: 'm', rateHz: rate[name] })), 0.5);
+  return writeMultiInputPolicy(template, dir, inputs.map((name) => perceptionArtifactInput(robot, name)), 0.5);
 }
 
 /** The loaded policy, recording the extras it was given each tick (first value and length). */
@@ -39,14 +38,9 @@ async function spyPolicy(file: string): Promise<{ policy: Policy; seen: { depth0
     inputs: { obs: OBSERVATION_LAYOUT, depth: perceptionLayout(robot, 'depth'), height_scan: perceptionLayout(robot, 'height_scan') },
   }));
   const seen: { depth0: number; depthLen: number; scanLen: number }[] = [];
-  const policy: Policy = {
-    name: inner.name, obsSize: inner.obsSize, actionSize: inner.actionSize, maxTorqueNm: inner.maxTorqueNm, extraInputs: inner.extraInputs,
-    reset: () => inner.reset(), close: () => inner.close(),
-    act(obs, out, extras) {
-      inner.act(obs, out, extras);
-      seen.push({ depth0: extras?.depth?.[400] ?? NaN, depthLen: extras?.depth?.length ?? 0, scanLen: extras?.height_scan?.length ?? 0 });
-    },
-  };
+  const policy = spyOnExtras(inner, (extras) => {
+    seen.push({ depth0: extras?.depth?.[400] ?? NaN, depthLen: extras?.depth?.length ?? 0, scanLen: extras?.height_scan?.length ?? 0 });
+  });
   return { policy, seen };
 }
 
