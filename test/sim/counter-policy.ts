@@ -4,19 +4,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { floatTensor, floatValueInfo } from './onnx-graph.js';
 import { metadataToProps, readArtifactMetadata, type PolicyMetadata } from '../../sim/policy-artifact.js';
 
 const { onnx } = onnxProto;
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const H = 4;
 
 export function writeCounterPolicy(template: string, dir: string, o: { declareState: boolean; scale?: number }): string {
-  const tensor = (name: string, dims: number[], values: number[]) => {
-    const raw = new Uint8Array(values.length * 4);
-    values.forEach((v, i) => new DataView(raw.buffer).setFloat32(i * 4, v, true));
-    return { name, dims, dataType: FLOAT, rawData: raw };
-  };
-  const vi = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  const tensor = floatTensor, vi = floatValueInfo;
   const pick = new Array(H * 3).fill(0);
   for (let k = 0; k < 3; k++) pick[k] = o.scale ?? 1; // row 0 of the [H, 3] matrix: state[0] to every wheel
   const meta: PolicyMetadata = {

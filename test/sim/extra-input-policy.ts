@@ -5,10 +5,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { floatTensor, floatValueInfo } from './onnx-graph.js';
 import { metadataToProps, readArtifactMetadata, type PolicyMetadata } from '../../sim/policy-artifact.js';
 
 const { onnx } = onnxProto;
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
 export interface ExtraInput { name: string; layout: string[]; units?: string; rateHz?: number }
 
@@ -17,12 +17,7 @@ export function writeExtraInputPolicy(template: string, dir: string, o: ExtraInp
 }
 
 export function writeMultiInputPolicy(template: string, dir: string, extras: readonly ExtraInput[], scale = 1, fileName = `extra-${extras.map((e) => e.name).join('-')}.onnx`): string {
-  const tensor = (name: string, dims: number[], values: number[]) => {
-    const raw = new Uint8Array(values.length * 4);
-    values.forEach((v, i) => new DataView(raw.buffer).setFloat32(i * 4, v, true));
-    return { name, dims, dataType: FLOAT, rawData: raw };
-  };
-  const vi = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  const tensor = floatTensor, vi = floatValueInfo;
   const base = readArtifactMetadata(readFileSync(template), template);
   const meta: PolicyMetadata = {
     ...base,
