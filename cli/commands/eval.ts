@@ -37,7 +37,8 @@ const usage = `usage: ballbot eval (--run runs/NAME | --policy FILE.onnx | --con
                      parameters drive the simulation (randomization is applied around them)
                      while the policy and the artifact check keep the controller's robot
   --controller-robot FILE
-                     the robot the policy or LQR was made for (default: a run's own robot,
+                     the robot the policy or LQR was made for (default: a run's own robot; for
+                     --policy the shipped robot config the artifact names, configs/robot/*.yaml;
                      else configs/robot/default.yaml); the artifact check compares with it
   --json             one JSON object on the last line: successRate, meanReturn, episodes,
                      meanActionChange, pushRecoveryRate, trackingErrorMps (command tasks)`;
