@@ -140,7 +140,7 @@ export class PpoAgent {
           mb.values[k] = storage.values[i];
         }
         if (cfg.normAdvantages) normalizeInPlace(mb.adv);
-        const s = this.step(mb, mbSize, storage.asymmetric, oldLogStd);
+        const s = this.step(mb, mbSize, storage.asymmetric, oldLogStd, rng);
         sums.pg += s.pgLoss;
         sums.v += s.vLoss;
         sums.ent += s.entropy;
@@ -172,13 +172,14 @@ export class PpoAgent {
   }
 
   /** One gradient step of actor and critic on a minibatch of `n` rows. */
-  private step(mb: PpoMinibatch, n: number, asymmetric: boolean, oldLogStd: Float32Array): PpoLoss {
+  private step(mb: PpoMinibatch, n: number, asymmetric: boolean, oldLogStd: Float32Array, rng: Rng): PpoLoss {
     const obs = tf.tensor2d(mb.obs, [n, this.obsSize]);
     const cobs = asymmetric ? tf.tensor2d(mb.cobs, [n, this.criticObsSize]) : obs;
     const actorPass = this.actorKernels.forward(this.values, obs);
     const criticPass = this.criticKernels.forward(this.values, cobs);
     const loss = ppoLoss(mb, n, actorPass.out, this.logStd, criticPass.out, oldLogStd, this.cfg);
     const grad = this.grad.fill(0);
+    if (this.cfg.smoothness > 0) this.addSpatialSmoothness(mb.obs, n, actorPass.out, loss.dMean, grad, rng);
     this.actorKernels.backward(actorPass, loss.dMean, grad);
     this.criticKernels.backward(criticPass, loss.dValue, grad);
     grad.set(loss.dLogStd, this.logStdOffset);
@@ -187,6 +188,27 @@ export class PpoAgent {
     clipGradNormInPlace(grad, this.cfg.maxGradNorm);
     this.adam.step(this.values, grad);
     return loss;
+  }
+
+  /**
+   * CAPS spatial smoothness: loss += smoothness x mean_i |mu(s_i) - mu(s_i + e_i)|^2. Adds its
+   * gradient for mu(s) into dMean and back-propagates the perturbed pass into grad itself.
+   */
+  private addSpatialSmoothness(obs: Float32Array, n: number, mean: Float32Array, dMean: Float32Array, grad: Float32Array, rng: Rng): void {
+    const sigma = this.cfg.smoothnessSigma;
+    const noisy = new Float32Array(obs.length);
+    for (let i = 0; i < obs.length; i++) noisy[i] = obs[i] + sigma * rng.normal();
+    const x = tf.tensor2d(noisy, [n, this.obsSize]);
+    const pass = this.actorKernels.forward(this.values, x);
+    const dNoisy = new Float32Array(pass.out.length);
+    const k = (2 * this.cfg.smoothness) / n;
+    for (let i = 0; i < dNoisy.length; i++) {
+      const d = k * (mean[i] - pass.out[i]);
+      dMean[i] += d;
+      dNoisy[i] = -d;
+    }
+    this.actorKernels.backward(pass, dNoisy, grad);
+    x.dispose();
   }
 
   getState(): PpoState {
