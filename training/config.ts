@@ -52,6 +52,12 @@ export const PpoSchema = z.strictObject({
    */
   smoothness: z.number().min(0).default(0),
   smoothnessSigma: positive.default(0.1),
+  /**
+   * Temporal smoothness (CAPS): adds temporalSmoothness x mean |mu(s_t) - mu(s_t+1)|^2 over the
+   * rollout's consecutive steps of one episode: the deterministic action change the evaluation
+   * counts. (An action-rate reward mostly sees the exploration noise, which the mean cannot change.)
+   */
+  temporalSmoothness: z.number().min(0).default(0),
 });
 
 export const SacSchema = z.strictObject({

@@ -29,6 +29,7 @@ export function a2cAsPpo(config: TrainConfig): PpoConfig {
     clipValueLoss: false,
     smoothness: 0,
     smoothnessSigma: 0.1,
+    temporalSmoothness: 0,
     entCoef: a.entCoef,
     vfCoef: a.vfCoef,
     maxGradNorm: a.maxGradNorm,

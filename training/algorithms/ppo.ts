@@ -121,6 +121,7 @@ export class PpoAgent {
       values: new Float32Array(mbSize),
     };
     const oldLogStd = this.logStd.slice();
+    const next = cfg.temporalSmoothness > 0 ? { obs: new Float32Array(mbSize * od), valid: new Float32Array(mbSize) } : null;
     const sums = { pg: 0, v: 0, ent: 0, kl: 0, clip: 0, n: 0 };
     let epochsRun = 0;
     let lastKl = 0;
@@ -140,7 +141,8 @@ export class PpoAgent {
           mb.values[k] = storage.values[i];
         }
         if (cfg.normAdvantages) normalizeInPlace(mb.adv);
-        const s = this.step(mb, mbSize, storage.asymmetric, oldLogStd, rng);
+        if (next) gatherNextObs(storage, order, b * mbSize, mbSize, next);
+        const s = this.step(mb, mbSize, storage.asymmetric, oldLogStd, rng, next);
         sums.pg += s.pgLoss;
         sums.v += s.vLoss;
         sums.ent += s.entropy;
@@ -172,14 +174,19 @@ export class PpoAgent {
   }
 
   /** One gradient step of actor and critic on a minibatch of `n` rows. */
-  private step(mb: PpoMinibatch, n: number, asymmetric: boolean, oldLogStd: Float32Array, rng: Rng): PpoLoss {
+  private step(mb: PpoMinibatch, n: number, asymmetric: boolean, oldLogStd: Float32Array, rng: Rng, next: NextObs | null): PpoLoss {
     const obs = tf.tensor2d(mb.obs, [n, this.obsSize]);
     const cobs = asymmetric ? tf.tensor2d(mb.cobs, [n, this.criticObsSize]) : obs;
     const actorPass = this.actorKernels.forward(this.values, obs);
     const criticPass = this.criticKernels.forward(this.values, cobs);
     const loss = ppoLoss(mb, n, actorPass.out, this.logStd, criticPass.out, oldLogStd, this.cfg);
     const grad = this.grad.fill(0);
-    if (this.cfg.smoothness > 0) this.addSpatialSmoothness(mb.obs, n, actorPass.out, loss.dMean, grad, rng);
+    if (this.cfg.smoothness > 0) {
+      const noisy = new Float32Array(mb.obs.length);
+      for (let i = 0; i < noisy.length; i++) noisy[i] = mb.obs[i] + this.cfg.smoothnessSigma * rng.normal();
+      this.addPairSmoothness(noisy, null, this.cfg.smoothness, n, actorPass.out, loss.dMean, grad);
+    }
+    if (next) this.addPairSmoothness(next.obs, next.valid, this.cfg.temporalSmoothness, n, actorPass.out, loss.dMean, grad);
     this.actorKernels.backward(actorPass, loss.dMean, grad);
     this.criticKernels.backward(criticPass, loss.dValue, grad);
     grad.set(loss.dLogStd, this.logStdOffset);
@@ -191,23 +198,22 @@ export class PpoAgent {
   }
 
   /**
-   * CAPS spatial smoothness: loss += smoothness x mean_i |mu(s_i) - mu(s_i + e_i)|^2. Adds its
-   * gradient for mu(s) into dMean and back-propagates the perturbed pass into grad itself.
+   * CAPS smoothness: loss += weight x mean_i valid_i |mu(s_i) - mu(s'_i)|^2 for the paired
+   * observations s' (a perturbed copy, or the next step). Adds its gradient for mu(s) into dMean
+   * and back-propagates the paired pass into grad itself.
    */
-  private addSpatialSmoothness(obs: Float32Array, n: number, mean: Float32Array, dMean: Float32Array, grad: Float32Array, rng: Rng): void {
-    const sigma = this.cfg.smoothnessSigma;
-    const noisy = new Float32Array(obs.length);
-    for (let i = 0; i < obs.length; i++) noisy[i] = obs[i] + sigma * rng.normal();
-    const x = tf.tensor2d(noisy, [n, this.obsSize]);
+  private addPairSmoothness(paired: Float32Array, valid: Float32Array | null, weight: number, n: number, mean: Float32Array, dMean: Float32Array, grad: Float32Array): void {
+    const x = tf.tensor2d(paired, [n, this.obsSize]);
     const pass = this.actorKernels.forward(this.values, x);
-    const dNoisy = new Float32Array(pass.out.length);
-    const k = (2 * this.cfg.smoothness) / n;
-    for (let i = 0; i < dNoisy.length; i++) {
-      const d = k * (mean[i] - pass.out[i]);
+    const dPaired = new Float32Array(pass.out.length);
+    const A = this.actSize;
+    const k = (2 * weight) / n;
+    for (let i = 0; i < dPaired.length; i++) {
+      const d = k * (valid ? valid[Math.floor(i / A)] : 1) * (mean[i] - pass.out[i]);
       dMean[i] += d;
-      dNoisy[i] = -d;
+      dPaired[i] = -d;
     }
-    this.actorKernels.backward(pass, dNoisy, grad);
+    this.actorKernels.backward(pass, dPaired, grad);
     x.dispose();
   }
 
@@ -320,6 +326,24 @@ export function ppoLoss(
     pgLoss: pgSum / n, vLoss: (0.5 * vSum) / n, entropy, approxKl: klSum / n, clipFrac: clipped / n, policyKl: policyKl / n,
     dMean, dLogStd: Float32Array.from(dLogStd), dValue,
   };
+}
+
+/** The next step's observations of a minibatch's rows (same env, same episode), valid = 1 where there is one. */
+interface NextObs {
+  obs: Float32Array;
+  valid: Float32Array;
+}
+
+/** Rows are [t * numEnvs + env]: the next step of row i is i + numEnvs unless the episode ended at i. */
+function gatherNextObs(storage: RolloutStorage, order: Uint32Array, start: number, n: number, out: NextObs): void {
+  const od = storage.obsSize;
+  for (let k = 0; k < n; k++) {
+    const i = order[start + k];
+    const j = i + storage.numEnvs;
+    const ok = j < storage.size && !storage.dones[i];
+    out.valid[k] = ok ? 1 : 0;
+    out.obs.set(storage.obs.subarray((ok ? j : i) * od, (ok ? j : i) * od + od), k * od);
+  }
 }
 
 function shuffle(a: Uint32Array, rng: Rng): void {
