@@ -48,6 +48,7 @@ export function stepReward(w: RewardWeights, s: RewardState, dt: number, fell: b
     w.ballSpeed * (vx * vx + vy * vy) +
     w.distance * Math.min(dist2, 4) +
     w.velocityTracking * Math.exp(-trackingError2(s) / 0.25) +
+    w.velocityError * trackingError2(s) +
     w.yawRateTracking * Math.exp(-(yawErr * yawErr) / 0.25) +
     w.yawRate * s.bodyWz * s.bodyWz +
     w.actionRate * s.actionChange2 +

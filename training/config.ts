@@ -63,6 +63,19 @@ export const PpoSchema = z.strictObject({
   mode: z.enum(['sync', 'async']).default('sync'),
   /** async: rollouts made by a policy more than this many updates behind the learner are dropped. */
   maxPolicyLag: int(0).default(2),
+  /**
+   * Spatial smoothness (CAPS, Mysore et al. 2021): adds smoothness x mean |mu(s) - mu(s + e)|^2,
+   * e ~ N(0, smoothnessSigma^2) in normalized observation units, so sensor noise moves the
+   * deterministic action less (chatter). 0 = off.
+   */
+  smoothness: z.number().min(0).default(0),
+  smoothnessSigma: positive.default(0.1),
+  /**
+   * Temporal smoothness (CAPS): adds temporalSmoothness x mean |mu(s_t) - mu(s_t+1)|^2 over the
+   * rollout's consecutive steps of one episode: the deterministic action change the evaluation
+   * counts. (An action-rate reward mostly sees the exploration noise, which the mean cannot change.)
+   */
+  temporalSmoothness: z.number().min(0).default(0),
 });
 
 export const SacSchema = z.strictObject({
@@ -77,6 +90,11 @@ export const SacSchema = z.strictObject({
   /** 'auto' learns the temperature towards target entropy -|A|; a number fixes it. */
   alpha: z.union([z.literal('auto'), positive]).default('auto'),
   initAlpha: positive.default(1),
+  /**
+   * Rewards enter the replay buffer times this. The entropy bonus is per step, the ballbot's
+   * reward is per second x dt (about 0.01 a step): without scaling the entropy term drowns it.
+   */
+  rewardScale: positive.default(1),
   logStdMin: z.number().default(-20),
   logStdMax: z.number().default(2),
 }).refine((sac) => sac.logStdMin < sac.logStdMax, {
@@ -107,6 +125,13 @@ export const TrainConfigSchema = z.strictObject({
   ddpg: DdpgSchema.prefault({}),
   checkpointEvery: int(1).default(10), // PPO iterations, or SAC env steps / 1000
   evalEpisodes: int(0).default(10),
+  /**
+   * Ballbot tasks: the randomization sets (names in configs/randomization/ or YAML files) the
+   * end-of-run evaluation against the LQR uses, one table each; default: the training env's own.
+   */
+  evalRandomization: z.array(z.string().min(1)).min(1).optional(),
+  /** Seed block of the end-of-run evaluation (default: the run's seed). */
+  evalSeed: int(0).optional(),
 }).superRefine((config, ctx) => {
   checkTaskAndEnv(config, ctx);
   if (config.algo !== 'ppo') return;

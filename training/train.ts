@@ -49,7 +49,15 @@ export interface TrainResult {
   eval?: EvalResult;
   /** Ballbot tasks: the LQR baseline on the same held-out episodes as `eval`. */
   lqrEval?: EvalResult;
+  /** Ballbot tasks: policy and LQR on each of the config's evalRandomization sets (the first is eval / lqrEval). */
+  evaluations?: RandomizationEvaluation[];
   interrupted: boolean;
+}
+
+export interface RandomizationEvaluation {
+  randomization: string;
+  policy: EvalResult;
+  lqr: EvalResult;
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
@@ -117,12 +125,25 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   result.policyFile = join(outDir, 'policy.onnx');
   exportRunPolicy(policy, result.policyFile);
   if (config.evalEpisodes > 0) {
-    result.eval = await evaluateRunPolicy(policy, config.evalEpisodes, config.seed);
-    atomicWriteFile(join(outDir, 'eval.json'), JSON.stringify(result.eval, null, 2) + '\n');
+    const seed = config.evalSeed ?? config.seed;
     if (isBallbotTask(config.task) && !config.envModule) {
-      result.lqrEval = await evaluateLqr(config.task, config.evalEpisodes, config.seed, config.env.randomize ?? true, config.env.robot);
+      // Policy and LQR on the same held-out episodes of each set (the training env's by default).
+      const sets: (string | undefined)[] = config.evalRandomization ?? [undefined];
+      result.evaluations = [];
+      for (const set of sets) {
+        const randomize = set ?? config.env.randomize ?? true;
+        const policyEval = await evaluateRunPolicy(policy, config.evalEpisodes, seed, { randomize });
+        const lqrEval = await evaluateLqr(config.task, config.evalEpisodes, seed, randomize, config.env.robot);
+        result.evaluations.push({ randomization: typeof randomize === 'string' ? randomize : randomize === true ? 'default' : 'custom', policy: policyEval, lqr: lqrEval });
+      }
+      result.eval = result.evaluations[0].policy;
+      result.lqrEval = result.evaluations[0].lqr;
       atomicWriteFile(join(outDir, 'eval-lqr.json'), JSON.stringify(result.lqrEval, null, 2) + '\n');
+      atomicWriteFile(join(outDir, 'evaluations.json'), JSON.stringify(result.evaluations, null, 2) + '\n');
+    } else {
+      result.eval = await evaluateRunPolicy(policy, config.evalEpisodes, seed);
     }
+    atomicWriteFile(join(outDir, 'eval.json'), JSON.stringify(result.eval, null, 2) + '\n');
   }
   return result;
 }

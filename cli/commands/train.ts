@@ -87,10 +87,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   const summary = {
     outDir: result.outDir, algo: config.algo, task: config.task, seed: config.seed, iteration: result.iteration, envSteps: result.envSteps,
-    wallSeconds: Number(result.wallSeconds.toFixed(1)), backend: result.backend, policy: result.policyFile ?? null, eval: result.eval ?? null, lqrEval: result.lqrEval ?? null,
+    wallSeconds: Number(result.wallSeconds.toFixed(1)), backend: result.backend, policy: result.policyFile ?? null, eval: result.eval ?? null, lqrEval: result.lqrEval ?? null, evaluations: result.evaluations ?? null,
     interrupted: result.interrupted, metrics: join(result.outDir, 'metrics.csv'), curves: join(result.outDir, 'curves.svg'),
   };
-  if (result.eval && result.lqrEval) console.error(formatAgainstLqr(result.eval, result.lqrEval));
+  for (const e of result.evaluations ?? []) console.error(`randomization '${e.randomization}', seed block ${config.evalSeed ?? config.seed}:\n${formatAgainstLqr(e.policy, e.lqr)}`);
   if (v.json) printJsonLine(summary);
   else {
     console.error(`run written to ${result.outDir} (${result.envSteps} env steps, ${summary.wallSeconds} s)`);

@@ -24,6 +24,8 @@ export const RewardWeightsSchema = z.strictObject({
   distance: z.number().default(0),
   /** x exp(-|v - v_cmd|^2 / 0.25): velocity tracking in the heading frame. */
   velocityTracking: z.number().default(0),
+  /** x |v - v_cmd|^2, (m/s)^2: a tracking penalty that keeps its slope where the exp kernel flattens (errors past 0.3 m/s). */
+  velocityError: z.number().default(0),
   /** x exp(-(yaw rate - cmd)^2 / 0.25). */
   yawRateTracking: z.number().default(0),
   /** x yaw rate^2. */

@@ -80,6 +80,9 @@ export class PpoAgent {
     initMlp(this.layout, this.values, this.criticDef, rng, 1);
     for (const e of this.policy.encoders) initEncoder(this.layout, this.values, e, rng);
     this.encoderKernels = this.policy.encoders.map((e) => new EncoderKernels(this.layout, e));
+    if (this.encoderKernels.length && (this.cfg.smoothness > 0 || this.cfg.temporalSmoothness > 0)) {
+      throw new Error('ppo.smoothness / ppo.temporalSmoothness: not supported with perception encoders yet (the smoothness pass feeds the proprioceptive observation only); set them to 0');
+    }
     this.layout.view(this.values, 'logStd').fill(this.cfg.initLogStd);
     this.adam = new JsAdam(this.layout.size, this.cfg.lr, 0.9, 0.999, 1e-5); // eps 1e-5 as CleanRL
     this.grad = new Float32Array(this.layout.size);
@@ -130,6 +133,7 @@ export class PpoAgent {
     };
     const extraRows = Object.entries(storage.extras).map(([name, rows]) => ({ rows, mb: mb.extras[name], size: rows.length / total }));
     const oldLogStd = this.logStd.slice();
+    const next = cfg.temporalSmoothness > 0 ? { obs: new Float32Array(mbSize * od), valid: new Float32Array(mbSize) } : null;
     const sums = { pg: 0, v: 0, ent: 0, kl: 0, clip: 0, n: 0 };
     let epochsRun = 0;
     let lastKl = 0;
@@ -150,7 +154,8 @@ export class PpoAgent {
           for (const e of extraRows) e.mb.set(e.rows.subarray(i * e.size, (i + 1) * e.size), k * e.size);
         }
         if (cfg.normAdvantages) normalizeInPlace(mb.adv);
-        const s = this.step(mb, mbSize, storage.asymmetric, oldLogStd);
+        if (next) gatherNextObs(storage, order, b * mbSize, mbSize, next);
+        const s = this.step(mb, mbSize, storage.asymmetric, oldLogStd, rng, next);
         sums.pg += s.pgLoss;
         sums.v += s.vLoss;
         sums.ent += s.entropy;
@@ -182,7 +187,7 @@ export class PpoAgent {
   }
 
   /** One gradient step of actor and critic on a minibatch of `n` rows. */
-  private step(mb: PpoMinibatch, n: number, asymmetric: boolean, oldLogStd: Float32Array): PpoLoss {
+  private step(mb: PpoMinibatch, n: number, asymmetric: boolean, oldLogStd: Float32Array, rng: Rng, next: NextObs | null): PpoLoss {
     const obs = tf.tensor2d(mb.obs, [n, this.obsSize]);
     const cobs = asymmetric ? tf.tensor2d(mb.cobs, [n, this.criticObsSize]) : obs;
     const actorIn = this.encoderKernels.length ? tf.tensor2d(this.actorInput(mb, n), [n, this.actorDef.sizes[0]]) : obs;
@@ -190,6 +195,12 @@ export class PpoAgent {
     const criticPass = this.criticKernels.forward(this.values, cobs);
     const loss = ppoLoss(mb, n, actorPass.out, this.logStd, criticPass.out, oldLogStd, this.cfg);
     const grad = this.grad.fill(0);
+    if (this.cfg.smoothness > 0) {
+      const noisy = new Float32Array(mb.obs.length);
+      for (let i = 0; i < noisy.length; i++) noisy[i] = mb.obs[i] + this.cfg.smoothnessSigma * rng.normal();
+      this.addPairSmoothness(noisy, null, this.cfg.smoothness, n, actorPass.out, loss.dMean, grad);
+    }
+    if (next) this.addPairSmoothness(next.obs, next.valid, this.cfg.temporalSmoothness, n, actorPass.out, loss.dMean, grad);
     const dActorIn = this.actorKernels.backward(actorPass, loss.dMean, grad, this.encoderKernels.length > 0);
     if (dActorIn) this.encoderBackward(mb, n, dActorIn, grad);
     this.criticKernels.backward(criticPass, loss.dValue, grad);
@@ -220,6 +231,26 @@ export class PpoAgent {
       k.backward(this.values, mb.extras[k.def.input], n, dF, grad);
       col += fw;
     }
+  }
+
+  /**
+   * CAPS smoothness: loss += weight x mean_i valid_i |mu(s_i) - mu(s'_i)|^2 for the paired
+   * observations s' (a perturbed copy, or the next step). Adds its gradient for mu(s) into dMean
+   * and back-propagates the paired pass into grad itself.
+   */
+  private addPairSmoothness(paired: Float32Array, valid: Float32Array | null, weight: number, n: number, mean: Float32Array, dMean: Float32Array, grad: Float32Array): void {
+    const x = tf.tensor2d(paired, [n, this.obsSize]);
+    const pass = this.actorKernels.forward(this.values, x);
+    const dPaired = new Float32Array(pass.out.length);
+    const A = this.actSize;
+    const k = (2 * weight) / n;
+    for (let i = 0; i < dPaired.length; i++) {
+      const d = k * (valid ? valid[Math.floor(i / A)] : 1) * (mean[i] - pass.out[i]);
+      dMean[i] += d;
+      dPaired[i] = -d;
+    }
+    this.actorKernels.backward(pass, dPaired, grad);
+    x.dispose();
   }
 
   getState(): PpoState {
@@ -331,6 +362,24 @@ export function ppoLoss(
     pgLoss: pgSum / n, vLoss: (0.5 * vSum) / n, entropy, approxKl: klSum / n, clipFrac: clipped / n, policyKl: policyKl / n,
     dMean, dLogStd: Float32Array.from(dLogStd), dValue,
   };
+}
+
+/** The next step's observations of a minibatch's rows (same env, same episode), valid = 1 where there is one. */
+interface NextObs {
+  obs: Float32Array;
+  valid: Float32Array;
+}
+
+/** Rows are [t * numEnvs + env]: the next step of row i is i + numEnvs unless the episode ended at i. */
+function gatherNextObs(storage: RolloutStorage, order: Uint32Array, start: number, n: number, out: NextObs): void {
+  const od = storage.obsSize;
+  for (let k = 0; k < n; k++) {
+    const i = order[start + k];
+    const j = i + storage.numEnvs;
+    const ok = j < storage.size && !storage.dones[i];
+    out.valid[k] = ok ? 1 : 0;
+    out.obs.set(storage.obs.subarray((ok ? j : i) * od, (ok ? j : i) * od + od), k * od);
+  }
 }
 
 function shuffle(a: Uint32Array, rng: Rng): void {

@@ -22,6 +22,8 @@ export interface OffPolicySettings {
   learningStarts: number;
   /** Gradient updates per env step (update-to-data ratio). */
   utd: number;
+  /** Rewards are stored times this (default 1); logged returns stay unscaled. */
+  rewardScale?: number;
 }
 
 /** What an algorithm plugs into the loop; S is its part of the checkpoint (agent, noise, ...). */
@@ -105,6 +107,7 @@ export async function runOffPolicy<S extends object>(ctx: RunContext, algorithm:
   const low = vec.actionSpace.low;
   const high = vec.actionSpace.high;
   const normalizer = config.normalizeObs ? new RunningNormalizer(od, config.obsClip) : null;
+  const rewardScale = cfg.rewardScale ?? 1;
   // A fresh run sizes the buffer to what it can fill; a resumed run keeps the size it saved
   // (so `--resume DIR --steps MORE` works; the buffer then wraps sooner than a fresh run's).
   const saved = ctx.resume ? ctx.resume.readSide('replay') : null;
@@ -172,7 +175,7 @@ export async function runOffPolicy<S extends object>(ctx: RunContext, algorithm:
     for (let i = 0; i < N; i++) {
       const ended = step.terminated[i] || step.truncated[i];
       const next = ended ? step.finalObs.subarray(i * od, (i + 1) * od) : step.obs.subarray(i * od, (i + 1) * od);
-      buffer.add(raw.subarray(i * od, (i + 1) * od), act.subarray(i * A, (i + 1) * A), step.rewards[i], next, step.terminated[i] === 1);
+      buffer.add(raw.subarray(i * od, (i + 1) * od), act.subarray(i * A, (i + 1) * A), step.rewards[i] * rewardScale, next, step.terminated[i] === 1);
       if (ended) algorithm.episodeEnded?.(i);
     }
     if (normalizer) normalizer.update(raw, N);
