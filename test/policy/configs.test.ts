@@ -23,9 +23,11 @@ test('shipped ballbot training configs resolve (randomization, reward overrides,
       assert.ok(parseResidualOptions(residual, name).scale > 0);
     }
   }
-  assert.ok(residuals >= 3, 'balance, velocity and terrain ship residual configs');
+  assert.ok(residuals >= 2, 'velocity and terrain ship residual configs');
   const balance = resolveEnvConfig(loadTrainConfig(configPath('train', 'ppo-balance.yaml')).env);
-  assert.equal(balance.task.reward.actionRate, -6, 'env.reward replaces the weight');
-  assert.equal(balance.task.reward.alive, 1, 'other weights stay the task\'s');
+  assert.deepEqual(balance.randomization?.actionLatencyS, [0, 0.03], 'the main config trains on train-robust');
+  const overridden = resolveEnvConfig({ reward: { actionRate: -6 } });
+  assert.equal(overridden.task.reward.actionRate, -6, 'env.reward replaces the weight');
+  assert.equal(overridden.task.reward.alive, 1, 'other weights stay the task\'s');
   assert.throws(() => resolveEnvConfig({ reward: { actionRat: -1 } as never }), /env\.reward[\s\S]*'actionRat'/);
 });
