@@ -64,13 +64,6 @@ export const PpoSchema = z.strictObject({
   /** async: rollouts made by a policy more than this many updates behind the learner are dropped. */
   maxPolicyLag: int(0).default(2),
   /**
-   * Spatial smoothness (CAPS, Mysore et al. 2021): adds smoothness x mean |mu(s) - mu(s + e)|^2,
-   * e ~ N(0, smoothnessSigma^2) in normalized observation units, so sensor noise moves the
-   * deterministic action less (chatter). 0 = off.
-   */
-  smoothness: z.number().min(0).default(0),
-  smoothnessSigma: positive.default(0.1),
-  /**
    * Temporal smoothness (CAPS): adds temporalSmoothness x mean |mu(s_t) - mu(s_t+1)|^2 over the
    * rollout's consecutive steps of one episode: the deterministic action change the evaluation
    * counts. (An action-rate reward mostly sees the exploration noise, which the mean cannot change.)

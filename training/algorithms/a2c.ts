@@ -27,8 +27,6 @@ export function a2cAsPpo(config: TrainConfig): PpoConfig {
     gaeLambda: a.advantage === 'nstep' ? 1 : a.gaeLambda,
     clipCoef: 0.2, // inactive: the ratio is 1 at the single step
     clipValueLoss: false,
-    smoothness: 0,
-    smoothnessSigma: 0.1,
     temporalSmoothness: 0,
     entCoef: a.entCoef,
     vfCoef: a.vfCoef,

@@ -80,8 +80,8 @@ export class PpoAgent {
     initMlp(this.layout, this.values, this.criticDef, rng, 1);
     for (const e of this.policy.encoders) initEncoder(this.layout, this.values, e, rng);
     this.encoderKernels = this.policy.encoders.map((e) => new EncoderKernels(this.layout, e));
-    if (this.encoderKernels.length && (this.cfg.smoothness > 0 || this.cfg.temporalSmoothness > 0)) {
-      throw new Error('ppo.smoothness / ppo.temporalSmoothness: not supported with perception encoders yet (the smoothness pass feeds the proprioceptive observation only); set them to 0');
+    if (this.encoderKernels.length && this.cfg.temporalSmoothness > 0) {
+      throw new Error('ppo.temporalSmoothness: not supported with perception encoders yet (the smoothness pass feeds the proprioceptive observation only); set it to 0');
     }
     this.layout.view(this.values, 'logStd').fill(this.cfg.initLogStd);
     this.adam = new JsAdam(this.layout.size, this.cfg.lr, 0.9, 0.999, 1e-5); // eps 1e-5 as CleanRL
@@ -155,7 +155,7 @@ export class PpoAgent {
         }
         if (cfg.normAdvantages) normalizeInPlace(mb.adv);
         if (next) gatherNextObs(storage, order, b * mbSize, mbSize, next);
-        const s = this.step(mb, mbSize, storage.asymmetric, oldLogStd, rng, next);
+        const s = this.step(mb, mbSize, storage.asymmetric, oldLogStd, next);
         sums.pg += s.pgLoss;
         sums.v += s.vLoss;
         sums.ent += s.entropy;
@@ -187,7 +187,7 @@ export class PpoAgent {
   }
 
   /** One gradient step of actor and critic on a minibatch of `n` rows. */
-  private step(mb: PpoMinibatch, n: number, asymmetric: boolean, oldLogStd: Float32Array, rng: Rng, next: NextObs | null): PpoLoss {
+  private step(mb: PpoMinibatch, n: number, asymmetric: boolean, oldLogStd: Float32Array, next: NextObs | null): PpoLoss {
     const obs = tf.tensor2d(mb.obs, [n, this.obsSize]);
     const cobs = asymmetric ? tf.tensor2d(mb.cobs, [n, this.criticObsSize]) : obs;
     const actorIn = this.encoderKernels.length ? tf.tensor2d(this.actorInput(mb, n), [n, this.actorDef.sizes[0]]) : obs;
@@ -195,12 +195,7 @@ export class PpoAgent {
     const criticPass = this.criticKernels.forward(this.values, cobs);
     const loss = ppoLoss(mb, n, actorPass.out, this.logStd, criticPass.out, oldLogStd, this.cfg);
     const grad = this.grad.fill(0);
-    if (this.cfg.smoothness > 0) {
-      const noisy = new Float32Array(mb.obs.length);
-      for (let i = 0; i < noisy.length; i++) noisy[i] = mb.obs[i] + this.cfg.smoothnessSigma * rng.normal();
-      this.addPairSmoothness(noisy, null, this.cfg.smoothness, n, actorPass.out, loss.dMean, grad);
-    }
-    if (next) this.addPairSmoothness(next.obs, next.valid, this.cfg.temporalSmoothness, n, actorPass.out, loss.dMean, grad);
+    if (next) this.addTemporalSmoothness(next, this.cfg.temporalSmoothness, n, actorPass.out, loss.dMean, grad);
     const dActorIn = this.actorKernels.backward(actorPass, loss.dMean, grad, this.encoderKernels.length > 0);
     if (dActorIn) this.encoderBackward(mb, n, dActorIn, grad);
     this.criticKernels.backward(criticPass, loss.dValue, grad);
@@ -234,18 +229,18 @@ export class PpoAgent {
   }
 
   /**
-   * CAPS smoothness: loss += weight x mean_i valid_i |mu(s_i) - mu(s'_i)|^2 for the paired
-   * observations s' (a perturbed copy, or the next step). Adds its gradient for mu(s) into dMean
-   * and back-propagates the paired pass into grad itself.
+   * CAPS temporal smoothness: loss += weight x mean_i valid_i |mu(s_i) - mu(s_i+1)|^2. Adds its
+   * gradient for mu(s) into dMean and back-propagates the next-step pass into grad itself.
    */
-  private addPairSmoothness(paired: Float32Array, valid: Float32Array | null, weight: number, n: number, mean: Float32Array, dMean: Float32Array, grad: Float32Array): void {
-    const x = tf.tensor2d(paired, [n, this.obsSize]);
+  private addTemporalSmoothness(next: NextObs, weight: number, n: number, mean: Float32Array, dMean: Float32Array, grad: Float32Array): void {
+    const valid = next.valid;
+    const x = tf.tensor2d(next.obs, [n, this.obsSize]);
     const pass = this.actorKernels.forward(this.values, x);
     const dPaired = new Float32Array(pass.out.length);
     const A = this.actSize;
     const k = (2 * weight) / n;
     for (let i = 0; i < dPaired.length; i++) {
-      const d = k * (valid ? valid[Math.floor(i / A)] : 1) * (mean[i] - pass.out[i]);
+      const d = k * valid[Math.floor(i / A)] * (mean[i] - pass.out[i]);
       dMean[i] += d;
       dPaired[i] = -d;
     }
