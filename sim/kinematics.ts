@@ -5,6 +5,7 @@
 // so wheelSpeed = J w. By power duality, wheel torques T put J^T T on the ball and -J^T T
 // on the body (both in the body frame). Positive T_i does positive work on wheel i.
 import type { RobotConfig } from './config/robot.js';
+import { GYRO_SCALE, OBS_INDEX, WHEEL_VEL_SCALE } from './observation.js';
 
 const DEG = Math.PI / 180;
 
@@ -40,4 +41,21 @@ export function invert3(m: ArrayLike<number>): Float64Array {
   if (Math.abs(det) < 1e-12) throw new Error('omniwheel layout is singular: wheels cannot control all three ball axes');
   const inv = [A, -(b * i - c * h), b * f - c * e, B, a * i - c * g, -(a * f - c * d), C, -(a * h - b * g), a * e - b * d];
   return Float64Array.from(inv, (x) => x / det);
+}
+
+/**
+ * The ball's angular velocity in the body frame from one observation, rad/s: the wheel
+ * encoders' rate relative to the body through J^-1 plus the body rate (gyro). Linear in the
+ * observation, which the tracking memory relies on (sim/tracking-memory.ts).
+ */
+export function ballRateFromObservation(obs: ArrayLike<number>, Jinv: ArrayLike<number>, out: Float64Array): void {
+  const g = OBS_INDEX.gyro, wv = OBS_INDEX.wheelVel;
+  const s0 = obs[wv] / WHEEL_VEL_SCALE, s1 = obs[wv + 1] / WHEEL_VEL_SCALE, s2 = obs[wv + 2] / WHEEL_VEL_SCALE;
+  for (let i = 0; i < 3; i++) out[i] = Jinv[3 * i] * s0 + Jinv[3 * i + 1] * s1 + Jinv[3 * i + 2] * s2 + obs[g + i] / GYRO_SCALE;
+}
+
+/** Rolling without slip: spin about +y moves the ball +x, spin about +x moves it -y. out = [vx, vy], m/s. */
+export function rollingVelocity(ballRadius: number, rateX: number, rateY: number, out: Float64Array): void {
+  out[0] = ballRadius * rateY;
+  out[1] = -ballRadius * rateX;
 }

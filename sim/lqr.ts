@@ -10,11 +10,11 @@
 import type { RobotConfig } from './config/robot.js';
 import type { Controller } from './controller.js';
 import { add, inverse, maxAbs, mul, sub, transpose, zeros, type Matrix } from './dense-matrix.js';
-import { invert3, omniwheelJacobian } from './kinematics.js';
+import { ballRateFromObservation, invert3, omniwheelJacobian, rollingVelocity } from './kinematics.js';
 import {
   planarDiscreteModel, planarFeedforward, planarParams, withIntegrator, type DiscreteModel, type PlanarAxis,
 } from './linear-model.js';
-import { ACTION_SIZE, GYRO_SCALE, OBS_INDEX, WHEEL_VEL_SCALE } from './observation.js';
+import { ACTION_SIZE, GYRO_SCALE, OBS_INDEX } from './observation.js';
 
 const DEG = Math.PI / 180;
 
@@ -266,6 +266,8 @@ export function createLqrController(robot: RobotConfig, options: LqrOptions = {}
   const reference = new Float64Array(2);
   const refVel = new Float64Array(2); // heading frame, m/s
   const torque = new Float64Array(3);
+  const ballRate = new Float64Array(3);
+  const ballVel = new Float64Array(2);
   const wheel = new Float64Array(3);
   const maxYawIntegralTorque = 0.5 * maxTorque;
   let yaw = 0;
@@ -290,7 +292,7 @@ export function createLqrController(robot: RobotConfig, options: LqrOptions = {}
       started = false;
     },
     act(obs: Float32Array, out: Float32Array) {
-      const g = OBS_INDEX.gravity, gy = OBS_INDEX.gyro, wv = OBS_INDEX.wheelVel, pa = OBS_INDEX.prevAction, c = OBS_INDEX.command;
+      const g = OBS_INDEX.gravity, gy = OBS_INDEX.gyro, pa = OBS_INDEX.prevAction, c = OBS_INDEX.command;
       const wx = obs[gy] / GYRO_SCALE, wy = obs[gy + 1] / GYRO_SCALE, wz = obs[gy + 2] / GYRO_SCALE;
 
       // Tilt rates (Z-Y-X Euler) from the body rates, at the current estimate.
@@ -314,14 +316,12 @@ export function createLqrController(robot: RobotConfig, options: LqrOptions = {}
 
       // Ball angular velocity: relative rate from the encoders (J^-1) plus the body rate,
       // rotated from the body frame into the heading frame (tilt removed, yaw kept).
-      const s0 = obs[wv] / WHEEL_VEL_SCALE, s1 = obs[wv + 1] / WHEEL_VEL_SCALE, s2 = obs[wv + 2] / WHEEL_VEL_SCALE;
-      const bx = Jinv[0] * s0 + Jinv[1] * s1 + Jinv[2] * s2 + wx;
-      const by = Jinv[3] * s0 + Jinv[4] * s1 + Jinv[5] * s2 + wy;
-      const bz = Jinv[6] * s0 + Jinv[7] * s1 + Jinv[8] * s2 + wz;
+      ballRateFromObservation(obs, Jinv, ballRate);
+      const bx = ballRate[0], by = ballRate[1], bz = ballRate[2];
       const ty = cr * by - sr * bz, tz = sr * by + cr * bz; // Rx(roll)
       const hx = cp * bx + sp * tz, hy = ty; // Ry(pitch)
-      // Rolling without slip: spin about +y moves +x, spin about +x moves -y.
-      const velX = r * hy, velY = -r * hx;
+      rollingVelocity(r, hx, hy, ballVel);
+      const velX = ballVel[0], velY = ballVel[1];
 
       // Odometry and the moving reference, in the start frame.
       const cmdYaw = obs[c + 2];

@@ -3,6 +3,7 @@
 // `--set ppo.lr=1e-3` (parsed as YAML, then validated again).
 import { z } from 'zod';
 import { loadYamlFile, validateConfig } from '../sim/config/yaml.js';
+import { parseTrackingMemoryOptions } from '../sim/tracking-memory.js';
 import { A2cSchema, DdpgSchema, Td3Schema } from './algorithms/algo-configs.js';
 import { BALLBOT_TASKS } from './tasks.js';
 
@@ -141,7 +142,7 @@ export const TrainConfigSchema = z.strictObject({
 /** The `env:` keys each built-in task reads (seed and task come from the run); a custom --env module takes any. */
 const BUILTIN_ENV_KEYS: Record<string, readonly string[]> = {
   pendulum: [],
-  ...Object.fromEntries(BALLBOT_TASKS.map((task) => [task, ['robot', 'randomize', 'residual', 'reward']])),
+  ...Object.fromEntries(BALLBOT_TASKS.map((task) => [task, ['robot', 'randomize', 'residual', 'memory', 'reward']])),
 };
 
 function checkTaskAndEnv(config: { task: string; envModule?: string; env: Record<string, unknown> }, ctx: z.RefinementCtx): void {
@@ -151,6 +152,16 @@ function checkTaskAndEnv(config: { task: string; envModule?: string; env: Record
   if (!known) {
     ctx.addIssue({ code: 'custom', path: ['task'], message: `unknown task '${config.task}': use one of ${Object.keys(BUILTIN_ENV_KEYS).join(', ')}, or 'custom' with envModule (--env MODULE)` });
     return;
+  }
+  if (config.env.memory !== undefined) {
+    try {
+      parseTrackingMemoryOptions(config.env.memory, 'training config');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['env', 'memory'], message: (err as Error).message.replace(/^training config: /, '') });
+    }
+    if (config.env.residual !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['env'], message: 'env.memory and env.residual cannot be combined (the residual\'s base controller reads the plain observation); use one of them' });
+    }
   }
   const unknown = Object.keys(config.env).filter((key) => !known.includes(key));
   if (unknown.length) {

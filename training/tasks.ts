@@ -54,14 +54,24 @@ export async function makeVecEnv(src: EnvSource, numEnvs: number, seed: number, 
   }
   if (isBallbotTask(src.task)) {
     const { makeBallbotVecEnv } = await import('../sim/vec-env.js');
-    const { residual, ...options } = src.options;
+    const { residual, memory, ...options } = src.options;
+    if (residual !== undefined && memory !== undefined) {
+      throw new Error('training config: env.memory and env.residual cannot be combined (the residual\'s base controller reads the plain observation); use one of them');
+    }
     const vec = await makeBallbotVecEnv({ randomize: true, ...options, task: src.task, seed, numEnvs, workers });
-    if (residual === undefined) return vec;
+    if (residual === undefined && memory === undefined) return vec;
+    const { resolveEnvConfig } = await import('../sim/ballbot-env.js');
+    const robot = resolveEnvConfig(options).robot;
+    if (memory !== undefined) {
+      // The policy sees the leaky integral of its tracking error (sim/memory-vec-env.ts).
+      const { parseTrackingMemoryOptions } = await import('../sim/tracking-memory.js');
+      const { MemoryVecEnv } = await import('../sim/memory-vec-env.js');
+      return new MemoryVecEnv(vec, robot, parseTrackingMemoryOptions(memory, 'training config'));
+    }
     // The agent learns a correction on top of the LQR (sim/residual-vec-env.ts).
     const { parseResidualOptions, ResidualVecEnv } = await import('../sim/residual-vec-env.js');
-    const { resolveEnvConfig } = await import('../sim/ballbot-env.js');
     const { scale } = parseResidualOptions(residual, 'training config');
-    return new ResidualVecEnv(vec, resolveEnvConfig(options).robot, scale);
+    return new ResidualVecEnv(vec, robot, scale);
   }
   throw new Error(`unknown task '${src.task}': use one of ${BUILTIN_TASKS.join(', ')} or --env MODULE`);
 }
