@@ -29,6 +29,7 @@ export const OPTIONAL_METADATA_KEYS = {
   inputs: 'ballbot.inputs', // JSON ArtifactInput[]
   recurrentState: 'ballbot.recurrent_state', // JSON RecurrentState[]
   baseController: 'ballbot.base_controller', // JSON BaseController
+  trackingMemory: 'ballbot.tracking_memory', // JSON TrackingMemoryMetadata
 } as const;
 
 /** One named graph input: what it carries, in which order, shape, units and rate. */
@@ -50,6 +51,23 @@ export interface RecurrentState {
 /** The graph is a residual on a controller of the project: action = clip(base(obs) + residualScale * graph(obs)) (sim/residual-policy.ts). */
 export type BaseController = BaseControllerSpec;
 
+/**
+ * What a tracking-memory state holds (sim/tracking-memory.ts), for a reader of the artifact:
+ * the graph updates it itself, the caller only carries it (zeros at start, on arm, after an e-stop).
+ */
+export interface TrackingMemoryMetadata {
+  /** The recurrent state input it travels in. */
+  state: string;
+  layout: string[];
+  units: string[];
+  /** Time constant of the leak, s. */
+  leakSeconds: number;
+  /** Per-component clip, in `units`. */
+  clip: number[];
+  /** The update in words, e.g. 'm = clip(exp(-dt/leakSeconds) m + dt (estimate - command))'. */
+  update: string;
+}
+
 export interface PolicyMetadata {
   format: string;
   observationLayout: string[];
@@ -65,6 +83,7 @@ export interface PolicyMetadata {
   inputs?: ArtifactInput[];
   recurrentState?: RecurrentState[];
   baseController?: BaseController;
+  trackingMemory?: TrackingMemoryMetadata;
 }
 
 /** The graph inputs an artifact asks for; without 'ballbot.inputs', one 'obs' input of the observation layout. */
@@ -122,6 +141,8 @@ export function propsToMetadata(props: Record<string, string>): PolicyMetadata {
   if (state !== undefined) meta.recurrentState = parseRecurrentState(state);
   const base = optional(OPTIONAL_METADATA_KEYS.baseController);
   if (base !== undefined) meta.baseController = parseBaseController(base);
+  const memory = optional(OPTIONAL_METADATA_KEYS.trackingMemory);
+  if (memory !== undefined) meta.trackingMemory = parseTrackingMemory(memory, meta.recurrentState ?? []);
   return meta;
 }
 
@@ -155,6 +176,19 @@ function parseRecurrentState(v: unknown): RecurrentState[] {
     if (!isObject(e) || typeof e.input !== 'string' || typeof e.output !== 'string' || !isShape(e.shape)) throw malformed(key, want, e);
     return { input: e.input, output: e.output, shape: e.shape };
   });
+}
+
+function parseTrackingMemory(v: unknown, state: readonly RecurrentState[]): TrackingMemoryMetadata {
+  const key = OPTIONAL_METADATA_KEYS.trackingMemory;
+  const want = '{state, layout: string[], units: string[], leakSeconds > 0, clip: positive numbers, update}';
+  if (!isObject(v) || typeof v.state !== 'string' || !isStrings(v.layout) || !isStrings(v.units) || typeof v.update !== 'string') throw malformed(key, want, v);
+  if (!(typeof v.leakSeconds === 'number' && v.leakSeconds > 0) || !Array.isArray(v.clip) || !v.clip.every((c) => typeof c === 'number' && c > 0)) throw malformed(key, want, v);
+  if (v.units.length !== v.layout.length || v.clip.length !== v.layout.length) throw new Error(`policy artifact metadata '${key}': layout, units and clip must have one entry per value (${v.layout.length}, ${v.units.length}, ${v.clip.length})`);
+  const carried = state.find((s) => s.input === v.state);
+  if (!carried) throw new Error(`policy artifact metadata '${key}': state '${v.state}' is not a '${OPTIONAL_METADATA_KEYS.recurrentState}' input`);
+  const size = carried.shape.reduce((a, b) => a * b, 1);
+  if (size !== v.layout.length) throw new Error(`policy artifact metadata '${key}': state '${v.state}' holds ${size} values, the layout names ${v.layout.length}`);
+  return { state: v.state, layout: v.layout, units: v.units, leakSeconds: v.leakSeconds, clip: v.clip as number[], update: v.update };
 }
 
 function parseBaseController(v: unknown): BaseController {

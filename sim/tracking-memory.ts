@@ -19,6 +19,11 @@ export const TRACKING_MEMORY_UNITS = ['m', 'm', 'rad'] as const;
 /** What the policy sees of the memory, appended to the observation. */
 export const TRACKING_MEMORY_FEATURES = TRACKING_MEMORY_LAYOUT.map((n) => `${n}_over_clip`);
 
+/** The update in words, for the artifact's metadata. */
+export const TRACKING_MEMORY_UPDATE =
+  'm = clip(exp(-dt/leakSeconds) * m + dt * (estimate - command), -clip, clip) each control step from zeros; ' +
+  'estimate = [ball vx, ball vy (heading frame, tilt ignored; encoders through J^-1 plus gyro), body yaw rate (gyro z)]; the policy sees m / clip';
+
 export const DEFAULT_LEAK_SECONDS = 4;
 export const DEFAULT_CLIP_M = 0.5;
 export const DEFAULT_CLIP_YAW_RAD = 1;

@@ -8,7 +8,11 @@ import { perceptionArtifactInput } from '../../sim/perception/layout.js';
 import { loadRobotConfig, robotIdentity, type RobotConfig } from '../../sim/config/robot.js';
 import { DEFAULT_ROBOT_CONFIG, PACKAGE_ROOT } from '../../sim/config/paths.js';
 import { atomicWriteFile } from '../../common/atomic-write.js';
-import { exportMlpPolicyOnnx } from './onnx-export.js';
+import { exportMlpPolicyOnnx, MEMORY_INPUT, MEMORY_OUTPUT } from './onnx-export.js';
+import {
+  parseTrackingMemoryOptions, TRACKING_MEMORY_LAYOUT, TRACKING_MEMORY_SIZE, TRACKING_MEMORY_UNITS, TRACKING_MEMORY_UPDATE,
+  trackingMemoryModel, type TrackingMemoryModel,
+} from '../../sim/tracking-memory.js';
 import { isBallbotTask } from '../tasks.js';
 import type { RunPolicy } from './run-policy.js';
 import { parseResidualOptions } from '../../sim/residual-vec-env.js';
@@ -26,13 +30,28 @@ export function robotFor(policy: RunPolicy): RobotConfig | null {
   return loadRobotConfig(typeof r === 'string' ? r : DEFAULT_ROBOT_CONFIG);
 }
 
+/** The tracking memory a run's policy was trained with (env.memory), for its robot; null without one. */
+export function runTrackingMemory(policy: RunPolicy): TrackingMemoryModel | null {
+  const robot = robotFor(policy);
+  if (policy.config.env.memory === undefined || !robot) return null;
+  return trackingMemoryModel(robot, parseTrackingMemoryOptions(policy.config.env.memory, 'training config'));
+}
+
+/** The observation the artifact's 'obs' input takes: the env's, without the memory features the graph appends itself. */
+function observationLayoutOf(policy: RunPolicy): string[] {
+  const info = policy.envInfo;
+  const names = info.obsNames ?? Array.from({ length: info.obsSize }, (_, i) => `obs_${i}`);
+  return runTrackingMemory(policy) ? names.slice(0, names.length - TRACKING_MEMORY_SIZE) : [...names];
+}
+
 export function policyMetadata(policy: RunPolicy): PolicyMetadata {
   const info = policy.envInfo;
   const robot = robotFor(policy);
   const id = robot ? robotIdentity(robot) : { name: 'none', hash: 'none' };
+  const memory = runTrackingMemory(policy);
   return {
     format: ARTIFACT_FORMAT,
-    observationLayout: info.obsNames ?? Array.from({ length: info.obsSize }, (_, i) => `obs_${i}`),
+    observationLayout: observationLayoutOf(policy),
     actionLayout: info.actNames ?? Array.from({ length: info.actSize }, (_, i) => `action_${i}`),
     actionScaling: { kind: 'torque_fraction', maxTorqueNm: robot ? robot.motor.maxTorque : 1 },
     controlRateHz: robot ? robot.control.rateHz : Math.round(1 / info.dt),
@@ -46,20 +65,29 @@ export function policyMetadata(policy: RunPolicy): PolicyMetadata {
     ...(robot && policy.config.env.residual !== undefined
       ? { baseController: { kind: 'lqr' as const, residualScale: parseResidualOptions(policy.config.env.residual, 'training config').scale, robotHash: id.hash } }
       : {}),
+    ...(memory
+      ? {
+        recurrentState: [{ input: MEMORY_INPUT, output: MEMORY_OUTPUT, shape: [1, TRACKING_MEMORY_SIZE] }],
+        trackingMemory: {
+          state: MEMORY_INPUT, layout: [...TRACKING_MEMORY_LAYOUT], units: [...TRACKING_MEMORY_UNITS],
+          leakSeconds: memory.options.leakSeconds, clip: Array.from(memory.clip), update: TRACKING_MEMORY_UPDATE,
+        },
+      }
+      : {}),
   };
 }
 
 /** 'obs' and one input per encoder, described by the one perception layout function. */
 function artifactInputsOf(policy: RunPolicy, robot: RobotConfig | null): ArtifactInput[] {
-  const info = policy.envInfo;
-  const obs: ArtifactInput = { name: 'obs', layout: info.obsNames ?? Array.from({ length: info.obsSize }, (_, i) => `obs_${i}`), shape: [1, info.obsSize] };
+  const layout = observationLayoutOf(policy);
+  const obs: ArtifactInput = { name: 'obs', layout, shape: [1, layout.length] };
   if (!robot) throw new Error(`run of task ${policy.config.task}: a policy with extra inputs needs a ballbot robot config to describe them`);
   return [obs, ...(policy.spec.encoders ?? []).map((e) => perceptionArtifactInput(robot, e.input))];
 }
 
 export function exportRunPolicy(policy: RunPolicy, outFile: string): { bytes: number; metadata: PolicyMetadata } {
   const metadata = policyMetadata(policy);
-  const bytes = exportMlpPolicyOnnx(policy.spec, metadata);
+  const bytes = exportMlpPolicyOnnx(policy.spec, metadata, runTrackingMemory(policy) ?? undefined);
   atomicWriteFile(outFile, bytes);
   return { bytes: bytes.length, metadata };
 }

@@ -8,6 +8,7 @@
 import onnxProto from 'onnx-proto';
 import { artifactInputs, metadataToProps, type PolicyMetadata } from '../../sim/policy-artifact.js';
 import { CONV_KERNEL, CONV_PAD, CONV_STRIDE } from '../networks/encoders.js';
+import { TRACKING_MEMORY_SIZE, type TrackingMemoryModel } from '../../sim/tracking-memory.js';
 import { layerSizes, type DenseLayerSpec, type EncoderSpec, type MlpPolicySpec } from '../networks/mlp-policy-spec.js';
 
 const { onnx } = onnxProto;
@@ -16,6 +17,8 @@ export const ONNX_OPSET = 17;
 export const ONNX_IR_VERSION = 8;
 export const OBS_INPUT = 'obs';
 export const ACTION_OUTPUT = 'action';
+export const MEMORY_INPUT = 'memory_in';
+export const MEMORY_OUTPUT = 'memory_out';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
@@ -102,13 +105,41 @@ class GraphBuilder {
     x = this.node('Flatten', [x], `${p}_flatten`, [int('axis', 1)]);
     return this.dense(x, e.layers, `${p}_layer`);
   }
+
+
+  /**
+   * The tracking memory of sim/tracking-memory.ts from the same matrix, leak and clip:
+   * memory_out = clip(leak * memory_in + obs * stepMatrix); returns [obs, memory_out / clip].
+   */
+  trackingMemory(memory: TrackingMemoryModel): string {
+    const M = TRACKING_MEMORY_SIZE;
+    const clip = Float32Array.from(memory.clip);
+    this.initializer.push(
+      floatTensor('memory_step_matrix', [memory.stepMatrix.length / M, M], Float32Array.from(memory.stepMatrix)),
+      scalar('memory_leak', memory.leak),
+      floatTensor('memory_clip_lo', [M], clip.map((c) => -c)),
+      floatTensor('memory_clip_hi', [M], clip),
+    );
+    const increment = this.node('MatMul', [OBS_INPUT, 'memory_step_matrix'], 'memory_increment');
+    const leaked = this.node('Mul', [MEMORY_INPUT, 'memory_leak'], 'memory_decay');
+    const sum = this.node('Add', [leaked, increment], 'memory_sum');
+    const low = this.node('Max', [sum, 'memory_clip_lo'], 'memory_clip_low');
+    this.nodes.push({ opType: 'Min', input: [low, 'memory_clip_hi'], output: [MEMORY_OUTPUT], name: 'memory_clip_high' });
+    const features = this.node('Div', [MEMORY_OUTPUT, 'memory_clip_hi'], 'memory_features');
+    return this.node('Concat', [OBS_INPUT, features], 'obs_with_memory', [int('axis', 1)]);
+  }
 }
 
-/** Build the ONNX ModelProto bytes for `spec` with `metadata` in metadata_props. */
-export function exportMlpPolicyOnnx(spec: MlpPolicySpec, metadata: PolicyMetadata): Uint8Array {
+/**
+ * Build the ONNX ModelProto bytes for `spec` with `metadata` in metadata_props. With `memory`,
+ * the actor's input is [obs, memory / clip] and the graph carries the memory as recurrent state
+ * 'memory_in' -> 'memory_out' [N, 3] (metadata must declare it).
+ */
+export function exportMlpPolicyOnnx(spec: MlpPolicySpec, metadata: PolicyMetadata, memory?: TrackingMemoryModel): Uint8Array {
   const { inputSize, outputSize } = layerSizes(spec);
+  const obsSize = inputSize - (memory ? TRACKING_MEMORY_SIZE : 0);
   const g = new GraphBuilder();
-  let current = OBS_INPUT;
+  let current = memory ? g.trackingMemory(memory) : OBS_INPUT;
 
   if (spec.obsMean && spec.obsStd) {
     for (let i = 0; i < spec.obsStd.length; i++) {
@@ -135,15 +166,20 @@ export function exportMlpPolicyOnnx(spec: MlpPolicySpec, metadata: PolicyMetadat
   g.nodes[g.nodes.length - 1].output = [ACTION_OUTPUT];
 
   const meta: PolicyMetadata = spec.obsMean ? { ...metadata, normalization: 'folded' } : metadata;
-  if (meta.observationLayout.length !== inputSize) {
-    throw new Error(`metadata observationLayout has ${meta.observationLayout.length} names, the policy takes ${inputSize} inputs`);
+  if (meta.observationLayout.length !== obsSize) {
+    throw new Error(`metadata observationLayout has ${meta.observationLayout.length} names, the policy takes ${obsSize} observation inputs`);
   }
+  const memoryState = meta.recurrentState?.find((st) => st.input === MEMORY_INPUT && st.output === MEMORY_OUTPUT);
+  if (memory && !(memoryState && memoryState.shape.join(',') === `1,${TRACKING_MEMORY_SIZE}` && meta.recurrentState!.length === 1)) {
+    throw new Error(`metadata recurrentState must declare exactly '${MEMORY_INPUT}' -> '${MEMORY_OUTPUT}' [1, ${TRACKING_MEMORY_SIZE}] for a tracking-memory policy, got ${JSON.stringify(meta.recurrentState)}`);
+  }
+  if (!memory && meta.recurrentState?.length) throw new Error('metadata declares recurrent state, the exported graph carries none');
   if (meta.actionLayout.length !== outputSize) {
     throw new Error(`metadata actionLayout has ${meta.actionLayout.length} names, the policy outputs ${outputSize}`);
   }
   // Every graph input is described by the metadata with the shape the graph has.
   const described = artifactInputs(meta);
-  const graphInputs = [{ name: OBS_INPUT, dims: [inputSize] }, ...encoders.map((e) => ({ name: e.input, dims: [e.rows, e.cols] }))];
+  const graphInputs = [{ name: OBS_INPUT, dims: [obsSize] }, ...encoders.map((e) => ({ name: e.input, dims: [e.rows, e.cols] }))];
   for (const gi of graphInputs) {
     const d = described.find((i) => i.name === gi.name);
     if (!d || d.shape.slice(1).join(',') !== gi.dims.join(',')) {
@@ -156,13 +192,13 @@ export function exportMlpPolicyOnnx(spec: MlpPolicySpec, metadata: PolicyMetadat
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     producerName: 'ballbot',
     producerVersion: meta.producer,
-    docString: `ballbot ${encoders.length ? 'perceptive ' : ''}MLP policy for task ${meta.task}`,
+    docString: `ballbot ${encoders.length ? 'perceptive ' : ''}MLP policy${memory ? ' with tracking memory' : ''} for task ${meta.task}`,
     graph: {
       name: 'ballbot_policy',
       node: g.nodes,
       initializer: g.initializer,
-      input: graphInputs.map((gi) => valueInfo(gi.name, ...gi.dims)),
-      output: [valueInfo(ACTION_OUTPUT, outputSize)],
+      input: [...graphInputs.map((gi) => valueInfo(gi.name, ...gi.dims)), ...(memory ? [valueInfo(MEMORY_INPUT, TRACKING_MEMORY_SIZE)] : [])],
+      output: [valueInfo(ACTION_OUTPUT, outputSize), ...(memory ? [valueInfo(MEMORY_OUTPUT, TRACKING_MEMORY_SIZE)] : [])],
     },
     metadataProps: Object.entries(metadataToProps(meta)).map(([key, value]) => ({ key, value })),
   });
