@@ -8,11 +8,8 @@ import { perceptionArtifactInput } from '../../sim/perception/layout.js';
 import { loadRobotConfig, robotIdentity, type RobotConfig } from '../../sim/config/robot.js';
 import { DEFAULT_ROBOT_CONFIG, PACKAGE_ROOT } from '../../sim/config/paths.js';
 import { atomicWriteFile } from '../../common/atomic-write.js';
-import { exportMlpPolicyOnnx, MEMORY_INPUT, MEMORY_OUTPUT } from './onnx-export.js';
-import {
-  parseTrackingMemoryOptions, TRACKING_MEMORY_LAYOUT, TRACKING_MEMORY_SIZE, TRACKING_MEMORY_UNITS, TRACKING_MEMORY_UPDATE,
-  trackingMemoryModel, type TrackingMemoryModel,
-} from '../../sim/tracking-memory.js';
+import { exportMlpPolicyOnnx, trackingMemoryMetadata } from './onnx-export.js';
+import { parseTrackingMemoryOptions, TRACKING_MEMORY_SIZE, trackingMemoryModel, type TrackingMemoryModel } from '../../sim/tracking-memory.js';
 import { isBallbotTask } from '../tasks.js';
 import type { RunPolicy } from './run-policy.js';
 import { parseResidualOptions } from '../../sim/residual-vec-env.js';
@@ -65,15 +62,7 @@ export function policyMetadata(policy: RunPolicy): PolicyMetadata {
     ...(robot && policy.config.env.residual !== undefined
       ? { baseController: { kind: 'lqr' as const, residualScale: parseResidualOptions(policy.config.env.residual, 'training config').scale, robotHash: id.hash } }
       : {}),
-    ...(memory
-      ? {
-        recurrentState: [{ input: MEMORY_INPUT, output: MEMORY_OUTPUT, shape: [1, TRACKING_MEMORY_SIZE] }],
-        trackingMemory: {
-          state: MEMORY_INPUT, layout: [...TRACKING_MEMORY_LAYOUT], units: [...TRACKING_MEMORY_UNITS],
-          leakSeconds: memory.options.leakSeconds, clip: Array.from(memory.clip), update: TRACKING_MEMORY_UPDATE,
-        },
-      }
-      : {}),
+    ...(memory ? trackingMemoryMetadata(memory) : {}),
   };
 }
 

@@ -8,7 +8,9 @@
 import onnxProto from 'onnx-proto';
 import { artifactInputs, metadataToProps, type PolicyMetadata } from '../../sim/policy-artifact.js';
 import { CONV_KERNEL, CONV_PAD, CONV_STRIDE } from '../networks/encoders.js';
-import { TRACKING_MEMORY_SIZE, type TrackingMemoryModel } from '../../sim/tracking-memory.js';
+import {
+  TRACKING_MEMORY_LAYOUT, TRACKING_MEMORY_SIZE, TRACKING_MEMORY_UNITS, TRACKING_MEMORY_UPDATE, type TrackingMemoryModel,
+} from '../../sim/tracking-memory.js';
 import { layerSizes, type DenseLayerSpec, type EncoderSpec, type MlpPolicySpec } from '../networks/mlp-policy-spec.js';
 
 const { onnx } = onnxProto;
@@ -19,6 +21,17 @@ export const OBS_INPUT = 'obs';
 export const ACTION_OUTPUT = 'action';
 export const MEMORY_INPUT = 'memory_in';
 export const MEMORY_OUTPUT = 'memory_out';
+
+/** The metadata of a tracking-memory artifact: its recurrent state and what that state holds. */
+export function trackingMemoryMetadata(memory: TrackingMemoryModel): Required<Pick<PolicyMetadata, 'recurrentState' | 'trackingMemory'>> {
+  return {
+    recurrentState: [{ input: MEMORY_INPUT, output: MEMORY_OUTPUT, shape: [1, TRACKING_MEMORY_SIZE] }],
+    trackingMemory: {
+      state: MEMORY_INPUT, layout: [...TRACKING_MEMORY_LAYOUT], units: [...TRACKING_MEMORY_UNITS],
+      leakSeconds: memory.options.leakSeconds, clip: Array.from(memory.clip), update: TRACKING_MEMORY_UPDATE,
+    },
+  };
+}
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 

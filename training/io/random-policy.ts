@@ -4,7 +4,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportMlpPolicyOnnx } from './onnx-export.js';
+import { exportMlpPolicyOnnx, trackingMemoryMetadata } from './onnx-export.js';
+import { TRACKING_MEMORY_SIZE, type TrackingMemoryModel } from '../../sim/tracking-memory.js';
 import type { MlpPolicySpec } from '../networks/mlp-policy-spec.js';
 import { ARTIFACT_FORMAT, defaultLayouts, type PolicyMetadata } from '../../sim/policy-artifact.js';
 import { robotIdentity, type RobotConfig } from '../../sim/config/robot.js';
@@ -41,6 +42,8 @@ export interface PolicyFileOptions {
   /** A constant-output policy instead of a random MLP. */
   constant?: number[];
   dir?: string;
+  /** A tracking-memory policy (sim/tracking-memory.ts): the MLP reads [obs, memory / clip], the graph carries the memory. */
+  memory?: TrackingMemoryModel;
 }
 
 export function writeRandomPolicy(options: PolicyFileOptions): string {
@@ -60,10 +63,12 @@ export function writeRandomPolicy(options: PolicyFileOptions): string {
     normalization: 'folded',
     trainingConfig: { note: 'random weights for tests' },
     producer: 'ballbot test',
+    ...(options.memory ? trackingMemoryMetadata(options.memory) : {}),
     ...options.meta,
   };
-  const spec = options.constant ? constantSpec(obsSize, options.constant) : randomMlpSpec(options.seed ?? 1, obsSize, [64, 64], actSize, options.weightScale ?? 0.3);
-  const bytes = exportMlpPolicyOnnx(spec, metadata);
+  const inputSize = obsSize + (options.memory ? TRACKING_MEMORY_SIZE : 0);
+  const spec = options.constant ? constantSpec(inputSize, options.constant) : randomMlpSpec(options.seed ?? 1, inputSize, [64, 64], actSize, options.weightScale ?? 0.3);
+  const bytes = exportMlpPolicyOnnx(spec, metadata, options.memory);
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ballbot-policy-'));
   const file = join(dir, `${options.constant ? 'constant' : 'random'}-${options.seed ?? 1}-${Math.random().toString(36).slice(2, 8)}.onnx`);
   atomicWriteFile(file, bytes);
