@@ -1,11 +1,12 @@
 // Every shipped training config resolves to a valid env: randomization by name or file,
-// reward overrides and the residual block are checked before any training starts.
+// reward overrides, the residual and memory blocks are checked before any training starts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { configPath } from '../../sim/config/paths.js';
 import { resolveEnvConfig } from '../../sim/ballbot-env.js';
 import { parseResidualOptions } from '../../sim/residual-vec-env.js';
+import { parseTrackingMemoryOptions } from '../../sim/tracking-memory.js';
 import { loadTrainConfig } from '../../training/config.js';
 import { isBallbotTask } from '../../training/tasks.js';
 
@@ -15,7 +16,8 @@ test('shipped ballbot training configs resolve (randomization, reward overrides,
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
     const config = loadTrainConfig(`${dir}/${name}`);
     if (!isBallbotTask(config.task)) continue;
-    const { residual, ...env } = config.env;
+    const { residual, memory, ...env } = config.env;
+    if (memory !== undefined) assert.ok(parseTrackingMemoryOptions(memory, name).leakSeconds > 0);
     const resolved = resolveEnvConfig({ ...env, task: config.task });
     assert.ok(resolved.randomization, `${name}: randomized`);
     if (residual !== undefined) {
@@ -26,6 +28,12 @@ test('shipped ballbot training configs resolve (randomization, reward overrides,
   assert.ok(residuals >= 2, 'velocity and terrain ship residual configs');
   const balance = resolveEnvConfig(loadTrainConfig(configPath('train', 'ppo-balance.yaml')).env);
   assert.deepEqual(balance.randomization?.actionLatencyS, [0, 0.03], 'the main config trains on train-robust');
+  // The velocity memory config is the balance recipe on the velocity task, plus env.memory.
+  const main = loadTrainConfig(configPath('train', 'ppo-balance.yaml'));
+  const memory = loadTrainConfig(configPath('train', 'ppo-velocity-memory.yaml'));
+  assert.equal(memory.task, 'velocity');
+  assert.deepEqual(memory.env.memory, { leakSeconds: 4, clipM: 0.5 });
+  assert.deepEqual([memory.ppo, memory.network, memory.env.randomize, memory.evalRandomization, memory.evalSeed], [main.ppo, main.network, main.env.randomize, main.evalRandomization, main.evalSeed]);
   const overridden = resolveEnvConfig({ reward: { actionRate: -6 } });
   assert.equal(overridden.task.reward.actionRate, -6, 'env.reward replaces the weight');
   assert.equal(overridden.task.reward.alive, 1, 'other weights stay the task\'s');
