@@ -111,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
       await vec.close();
       throw err;
     }
-    source = `ONNX ${policyFile} (onnxruntime-node${meta.baseController ? `, residual x${meta.baseController.residualScale} on the LQR` : ''})`;
+    source = `ONNX ${policyFile} (onnxruntime-node${meta.baseController ? `, residual x${meta.baseController.residualScale} on the LQR` : ''}${meta.trackingMemory ? ', tracking memory carried per env' : ''})`;
   } else {
     task = v.task ?? 'balance';
     if (!isBallbotTask(task)) throw new UsageError(`--controller works on ballbot tasks (balance, velocity, terrain), not '${task}'`);
