@@ -26,6 +26,8 @@ export class MemoryVecEnv implements VecEnv {
   private readonly obs: Float32Array;
   private readonly finalObs: Float32Array;
   private readonly finalMemory = new Float32Array(TRACKING_MEMORY_SIZE);
+  /** Per-env views of `memory`, made once (the step loop runs every control step). */
+  private readonly memoryRows: Float32Array[];
 
   constructor(private readonly inner: VecEnv, robot: RobotConfig, options: TrackingMemoryOptions) {
     const space = inner.observationSpace;
@@ -43,6 +45,7 @@ export class MemoryVecEnv implements VecEnv {
     this.dt = inner.dt;
     this.model = trackingMemoryModel(robot, options);
     this.memory = new Float32Array(this.numEnvs * TRACKING_MEMORY_SIZE);
+    this.memoryRows = Array.from({ length: this.numEnvs }, (_, i) => this.memory.subarray(i * TRACKING_MEMORY_SIZE, (i + 1) * TRACKING_MEMORY_SIZE));
     this.obs = new Float32Array(this.numEnvs * WIDTH);
     this.finalObs = new Float32Array(this.numEnvs * WIDTH);
   }
@@ -50,7 +53,7 @@ export class MemoryVecEnv implements VecEnv {
   async reset(seed?: number): Promise<Float32Array> {
     const obs = await this.inner.reset(seed);
     this.memory.fill(0);
-    for (let i = 0; i < this.numEnvs; i++) this.advance(i, obs, this.memory.subarray(i * TRACKING_MEMORY_SIZE, (i + 1) * TRACKING_MEMORY_SIZE), this.obs);
+    for (let i = 0; i < this.numEnvs; i++) this.advance(i, obs, this.memoryRows[i], this.obs);
     return this.obs;
   }
 
@@ -61,7 +64,7 @@ export class MemoryVecEnv implements VecEnv {
   async step(actions: Float32Array): Promise<VecStep> {
     const r = await this.inner.step(actions);
     for (let i = 0; i < this.numEnvs; i++) {
-      const memory = this.memory.subarray(i * TRACKING_MEMORY_SIZE, (i + 1) * TRACKING_MEMORY_SIZE);
+      const memory = this.memoryRows[i];
       if (r.terminated[i] || r.truncated[i]) {
         // The last observation of the old episode with its memory (for bootstrapping), then a fresh memory.
         this.finalMemory.set(memory);

@@ -55,9 +55,6 @@ export async function makeVecEnv(src: EnvSource, numEnvs: number, seed: number, 
   if (isBallbotTask(src.task)) {
     const { makeBallbotVecEnv } = await import('../sim/vec-env.js');
     const { residual, memory, ...options } = src.options;
-    if (residual !== undefined && memory !== undefined) {
-      throw new Error('training config: env.memory and env.residual cannot be combined (the residual\'s base controller reads the plain observation); use one of them');
-    }
     const vec = await makeBallbotVecEnv({ randomize: true, ...options, task: src.task, seed, numEnvs, workers });
     if (residual === undefined && memory === undefined) return vec;
     const { resolveEnvConfig } = await import('../sim/ballbot-env.js');

@@ -38,7 +38,7 @@ export function runTrackingMemory(policy: RunPolicy): TrackingMemoryModel | null
 function observationLayoutOf(policy: RunPolicy): string[] {
   const info = policy.envInfo;
   const names = info.obsNames ?? Array.from({ length: info.obsSize }, (_, i) => `obs_${i}`);
-  return runTrackingMemory(policy) ? names.slice(0, names.length - TRACKING_MEMORY_SIZE) : [...names];
+  return policy.config.env.memory !== undefined ? names.slice(0, names.length - TRACKING_MEMORY_SIZE) : [...names];
 }
 
 export function policyMetadata(policy: RunPolicy): PolicyMetadata {

@@ -119,7 +119,6 @@ class GraphBuilder {
     return this.dense(x, e.layers, `${p}_layer`);
   }
 
-
   /**
    * The tracking memory of sim/tracking-memory.ts from the same matrix, leak and clip:
    * memory_out = clip(leak * memory_in + obs * stepMatrix); returns [obs, memory_out / clip].
