@@ -110,13 +110,25 @@ export class ResidualComposer {
     this.controllers[i].reset();
   }
 
+  /**
+   * The base controllers' actions for the first `n` envs (a controller's action is in [-1, 1]); each reads the first
+   * OBS_SIZE values of its row of `obs` (rows `stride` wide: wider observations keep the ballbot
+   * observation first). Also the imitation teacher's labels (training/runners/ppo-rollout.ts).
+   */
+  baseActions(obs: Float32Array, n: number, stride: number = OBS_SIZE): Float32Array {
+    for (let i = 0; i < n; i++) {
+      const b = this.base.subarray(i * ACTION_SIZE, (i + 1) * ACTION_SIZE);
+      this.controllers[i].act(obs.subarray(i * stride, i * stride + OBS_SIZE), b);
+    }
+    return this.base;
+  }
+
   /** Actions for the first `n` envs: base(obs_i) + scale * residual_i, clipped. */
   compose(obs: Float32Array, residual: Float32Array, n: number): Float32Array {
+    const base = this.baseActions(obs, n);
     for (let i = 0; i < n; i++) {
       const a = i * ACTION_SIZE;
-      const b = this.base.subarray(a, a + ACTION_SIZE);
-      this.controllers[i].act(obs.subarray(i * OBS_SIZE, (i + 1) * OBS_SIZE), b);
-      composeAction(b, residual.subarray(a, a + ACTION_SIZE), this.scale, this.out.subarray(a, a + ACTION_SIZE));
+      composeAction(base.subarray(a, a + ACTION_SIZE), residual.subarray(a, a + ACTION_SIZE), this.scale, this.out.subarray(a, a + ACTION_SIZE));
     }
     return this.out;
   }

@@ -70,6 +70,18 @@ export const PpoSchema = z.strictObject({
    * counts. (An action-rate reward mostly sees the exploration noise, which the mean cannot change.)
    */
   temporalSmoothness: z.number().min(0).default(0),
+  /**
+   * Imitation warm start (DAgger): for the first `iterations` iterations the actor learns only to
+   * match the LQR's action on every observation its own rollouts visit (loss = coef x mean_i
+   * |mu(s_i) - LQR(s_i)|^2, fixed learning rate) while the critic learns the values as usual; then
+   * PPO takes over. PPO starts from a policy that already follows commands instead of having to
+   * discover that by exploration.
+   */
+  imitation: z.strictObject({
+    teacher: z.literal('lqr'),
+    coef: positive.default(1),
+    iterations: int(1),
+  }).optional(),
 });
 
 export const SacSchema = z.strictObject({
@@ -129,6 +141,7 @@ export const TrainConfigSchema = z.strictObject({
 }).superRefine((config, ctx) => {
   checkTaskAndEnv(config, ctx);
   if (config.algo !== 'ppo') return;
+  if (config.ppo.imitation) checkImitation(config, ctx);
   // A minibatch of one sample has a normalized advantage of 0, so PPO would learn nothing.
   const batch = config.ppo.stepsPerEnv * config.numEnvs;
   if (Math.floor(batch / config.ppo.numMinibatches) < 2) {
@@ -138,6 +151,14 @@ export const TrainConfigSchema = z.strictObject({
     });
   }
 });
+
+function checkImitation(config: { task: string; envModule?: string; env: Record<string, unknown>; ppo: { mode: string } }, ctx: z.RefinementCtx): void {
+  const issue = (message: string) => ctx.addIssue({ code: 'custom', path: ['ppo', 'imitation'], message });
+  if (config.envModule || !(BALLBOT_TASKS as readonly string[]).includes(config.task)) issue(`the LQR teacher needs a ballbot task (balance, velocity, terrain, ...), not '${config.task}'`);
+  if (config.env.residual !== undefined) issue('cannot be combined with env.residual: the LQR is already the base of a residual policy');
+  else if (config.env.memory === undefined) issue('needs env.memory: the LQR acts on its odometry (the integral of the tracking error), which a student without the tracking memory cannot see');
+  if (config.ppo.mode !== 'sync') issue('needs ppo.mode: sync (the teacher labels the rollouts the learner collects itself)');
+}
 
 /** The `env:` keys each built-in task reads (seed and task come from the run); a custom --env module takes any. */
 const BUILTIN_ENV_KEYS: Record<string, readonly string[]> = {

@@ -7,6 +7,7 @@ import type { Env, EnvFactory, VecEnv } from '../sim/env.js';
 import { BUILTIN_TASKS as BALLBOT_TASK_NAMES } from '../sim/config/task.js';
 import { SyncVecEnv } from '../sim/sync-vec-env.js';
 import { makePendulumEnv } from './envs/pendulum.js';
+import type { ResidualComposer } from '../sim/residual-policy.js';
 
 export const BALLBOT_TASKS = BALLBOT_TASK_NAMES;
 export const BUILTIN_TASKS = ['pendulum', ...BALLBOT_TASKS] as const;
@@ -71,4 +72,18 @@ export async function makeVecEnv(src: EnvSource, numEnvs: number, seed: number, 
     return new ResidualVecEnv(vec, robot, scale);
   }
   throw new Error(`unknown task '${src.task}': use one of ${BUILTIN_TASKS.join(', ')} or --env MODULE`);
+}
+
+/**
+ * The imitation teacher of a ballbot run (ppo.imitation): the LQR baseline itself, one per env,
+ * for the run's robot. It tracks velocity through its odometry position loop: a student matches
+ * that only when it sees the tracking memory (env.memory), the leaky integral of the same error.
+ */
+export async function makeLqrTeacher(options: Record<string, unknown>, numEnvs: number): Promise<ResidualComposer> {
+  const { resolveEnvConfig } = await import('../sim/ballbot-env.js');
+  const { createLqrController } = await import('../sim/lqr.js');
+  const { ResidualComposer } = await import('../sim/residual-policy.js');
+  const { residual: _residual, memory: _memory, ...envOptions } = options;
+  const robot = resolveEnvConfig(envOptions).robot;
+  return new ResidualComposer(Array.from({ length: numEnvs }, () => createLqrController(robot)), 0);
 }

@@ -73,6 +73,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   // Async PPO steps its envs on the rollout actors; the learner's env only describes the spaces.
   if (opts.transport && config.algo !== 'ppo') throw new Error(`remote actors train PPO only; this config has algo: ${config.algo}`);
+  if (opts.transport && config.ppo.imitation) throw new Error('ppo.imitation needs the learner to collect its own rollouts (ppo.mode: sync), not remote actors');
   const asyncPpo = config.algo === 'ppo' && (config.ppo.mode === 'async' || opts.transport !== undefined);
   const vec = await makeVecEnv({ task: config.task, envModule: config.envModule, options: config.env }, asyncPpo ? 1 : config.numEnvs, config.seed, asyncPpo ? 0 : config.workers);
   const extraNames = Object.keys(vec.observationSpaces ?? {});

@@ -31,6 +31,8 @@ export interface PpoUpdateStats {
   explainedVar: number;
   lr: number;
   epochsRun: number;
+  /** Mean squared distance of the actor's mean from the teacher's action (NaN without imitation). */
+  imitationLoss: number;
 }
 
 export interface PpoState {
@@ -51,6 +53,8 @@ export interface PpoMinibatch {
   values: Float32Array;
   /** Raw extra observations by name, [n x size]. */
   extras: Record<string, Float32Array>;
+  /** The teacher's actions (ppo.imitation), [n x actSize]; null when the update imitates nothing. */
+  teacher: Float32Array | null;
 }
 
 export class PpoAgent {
@@ -68,6 +72,12 @@ export class PpoAgent {
   private readonly criticKernels: MlpKernels;
   private readonly encoderKernels: EncoderKernels[];
   private readonly logStdOffset: number;
+  /**
+   * Weight of the imitation loss while the run imitates (ppo.imitation; the runner sets it each
+   * iteration): > 0 replaces the policy-gradient, entropy and smoothness terms of the actor by
+   * weight x mean_i |mu(s_i) - teacher_i|^2 at a fixed learning rate; the critic learns as always.
+   */
+  imitationWeight = 0;
 
   constructor(readonly obsSize: number, readonly criticObsSize: number, readonly actSize: number, config: TrainConfig, rng: Rng, maxBatch: number, extras: readonly ExtraInputShape[] = []) {
     this.cfg = config.ppo;
@@ -130,11 +140,12 @@ export class PpoAgent {
       returns: new Float32Array(mbSize),
       values: new Float32Array(mbSize),
       extras: Object.fromEntries(Object.entries(storage.extras).map(([name, rows]) => [name, new Float32Array((mbSize * rows.length) / total)])),
+      teacher: this.imitationWeight > 0 && storage.teacherActions ? new Float32Array(mbSize * ad) : null,
     };
     const extraRows = Object.entries(storage.extras).map(([name, rows]) => ({ rows, mb: mb.extras[name], size: rows.length / total }));
     const oldLogStd = this.logStd.slice();
     const next = cfg.temporalSmoothness > 0 ? { obs: new Float32Array(mbSize * od), valid: new Float32Array(mbSize) } : null;
-    const sums = { pg: 0, v: 0, ent: 0, kl: 0, clip: 0, n: 0 };
+    const sums = { pg: 0, v: 0, ent: 0, kl: 0, clip: 0, imitation: 0, n: 0 };
     let epochsRun = 0;
     let lastKl = 0;
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
@@ -151,6 +162,7 @@ export class PpoAgent {
           mb.adv[k] = storage.advantages[i];
           mb.returns[k] = storage.returns[i];
           mb.values[k] = storage.values[i];
+          if (mb.teacher) mb.teacher.set(storage.teacherActions!.subarray(i * ad, i * ad + ad), k * ad);
           for (const e of extraRows) e.mb.set(e.rows.subarray(i * e.size, (i + 1) * e.size), k * e.size);
         }
         if (cfg.normAdvantages) normalizeInPlace(mb.adv);
@@ -161,9 +173,10 @@ export class PpoAgent {
         sums.ent += s.entropy;
         sums.kl += s.approxKl;
         sums.clip += s.clipFrac;
+        sums.imitation += s.imitationLoss;
         sums.n++;
         epochKl += s.approxKl;
-        if (cfg.schedule === 'adaptive') {
+        if (cfg.schedule === 'adaptive' && !mb.teacher) {
           // rsl_rl: move the learning rate to keep the policy KL near desiredKl.
           const kl = s.policyKl;
           if (kl > cfg.desiredKl * 2) this.adam.lr = Math.max(1e-5, this.adam.lr / 1.5);
@@ -183,11 +196,12 @@ export class PpoAgent {
       explainedVar: explainedVariance(storage.values, storage.returns),
       lr: this.adam.lr,
       epochsRun,
+      imitationLoss: mb.teacher ? sums.imitation / sums.n : NaN,
     };
   }
 
   /** One gradient step of actor and critic on a minibatch of `n` rows. */
-  private step(mb: PpoMinibatch, n: number, asymmetric: boolean, oldLogStd: Float32Array, next: NextObs | null): PpoLoss {
+  private step(mb: PpoMinibatch, n: number, asymmetric: boolean, oldLogStd: Float32Array, next: NextObs | null): PpoLoss & { imitationLoss: number } {
     const obs = tf.tensor2d(mb.obs, [n, this.obsSize]);
     const cobs = asymmetric ? tf.tensor2d(mb.cobs, [n, this.criticObsSize]) : obs;
     const actorIn = this.encoderKernels.length ? tf.tensor2d(this.actorInput(mb, n), [n, this.actorDef.sizes[0]]) : obs;
@@ -195,7 +209,13 @@ export class PpoAgent {
     const criticPass = this.criticKernels.forward(this.values, cobs);
     const loss = ppoLoss(mb, n, actorPass.out, this.logStd, criticPass.out, oldLogStd, this.cfg);
     const grad = this.grad.fill(0);
-    if (next) this.addTemporalSmoothness(next, this.cfg.temporalSmoothness, n, actorPass.out, loss.dMean, grad);
+    let imitationLoss = NaN;
+    if (mb.teacher) {
+      // Imitation: the actor's mean follows the teacher only; log std stays where it is.
+      loss.dMean.fill(0);
+      loss.dLogStd.fill(0);
+      imitationLoss = addImitation(mb.teacher, this.imitationWeight, n, actorPass.out, loss.dMean);
+    } else if (next) this.addTemporalSmoothness(next, this.cfg.temporalSmoothness, n, actorPass.out, loss.dMean, grad);
     const dActorIn = this.actorKernels.backward(actorPass, loss.dMean, grad, this.encoderKernels.length > 0);
     if (dActorIn) this.encoderBackward(mb, n, dActorIn, grad);
     this.criticKernels.backward(criticPass, loss.dValue, grad);
@@ -205,7 +225,7 @@ export class PpoAgent {
     if (actorIn !== obs) actorIn.dispose();
     clipGradNormInPlace(grad, this.cfg.maxGradNorm);
     this.adam.step(this.values, grad);
-    return loss;
+    return { ...loss, imitationLoss };
   }
 
   /** [obs, features of each encoder] per row, the encoders run on tfjs (the same graph the gradient goes through). */
@@ -261,6 +281,21 @@ export class PpoAgent {
 }
 
 /** The PPO loss on a minibatch, its diagnostics, and its gradient with respect to the network outputs. */
+/**
+ * The imitation loss (ppo.imitation): weight x mean_i |mu(s_i) - teacher_i|^2. Adds its gradient
+ * into dMean; returns the unweighted mean squared distance.
+ */
+function addImitation(teacher: Float32Array, weight: number, n: number, mean: Float32Array, dMean: Float32Array): number {
+  const k = (2 * weight) / n;
+  let sq = 0;
+  for (let i = 0; i < teacher.length; i++) {
+    const d = mean[i] - teacher[i];
+    sq += d * d;
+    dMean[i] += k * d;
+  }
+  return sq / n;
+}
+
 export interface PpoLoss {
   pgLoss: number;
   vLoss: number;

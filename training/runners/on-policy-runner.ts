@@ -6,6 +6,7 @@ import type { PpoAgent } from '../algorithms/ppo.js';
 import { extraSizes, PpoRolloutCollector } from './ppo-rollout.js';
 import { PpoRun } from './ppo-run.js';
 import { envResetSeed, yieldToEventLoop, type RunContext, type TrainedPolicy } from './run-context.js';
+import { makeLqrTeacher } from '../tasks.js';
 
 export async function runPpo(ctx: RunContext): Promise<TrainedPolicy & { agent: PpoAgent }> {
   const { config, vec, rng } = ctx;
@@ -16,15 +17,30 @@ export async function runPpo(ctx: RunContext): Promise<TrainedPolicy & { agent: 
   const T = cfg.stepsPerEnv;
   const storage = new RolloutStorage(T, N, od, od + pd, vec.actionSpace.shape[0], extraSizes(run.extras));
   const collector = new PpoRolloutCollector(vec, storage, { obs: run.normalizer, priv: run.privNormalizer, reward: run.rewardScaler }, pd, cfg);
+  const imitation = cfg.imitation;
+  const teacher = imitation ? await makeLqrTeacher(config.env, N) : null;
+  if (teacher) storage.teacherActions = new Float32Array(storage.size * vec.actionSpace.shape[0]);
+  collector.teacher = teacher;
   await collector.reset(envResetSeed(config.seed, run.iteration));
 
   while (run.running) {
     const iterStart = performance.now();
     run.scheduleLearningRate();
+    // The imitation phase, then PPO; the teacher labels only what the phase learns from. DAgger:
+    // the teacher drives a share of the envs that falls linearly from all to none over the phase,
+    // so the student first learns on the states the teacher keeps it in, then on its own.
+    const weight = imitation && run.iteration < imitation.iterations ? imitation.coef : 0;
+    agent.imitationWeight = weight;
+    collector.teacher = weight > 0 ? teacher : null;
+    if (imitation && weight > 0) {
+      const beta = 1 - run.iteration / imitation.iterations;
+      collector.teacherDrives = Uint8Array.from({ length: N }, () => (rng.next() < beta ? 1 : 0));
+    } else collector.teacherDrives = null;
     const episodes = await collector.collect(agent.policy, rng);
     run.addEpisodes(episodes);
     const stats = agent.update(storage, rng);
-    run.finishIteration(stats, episodes.length, (N * T) / ((performance.now() - iterStart) / 1000));
+    const extra = imitation ? { imitation_weight: weight, imitation_loss: stats.imitationLoss } : {};
+    run.finishIteration(stats, episodes.length, (N * T) / ((performance.now() - iterStart) / 1000), extra);
     await yieldToEventLoop();
   }
   return run.finish();

@@ -9,6 +9,7 @@ import { extraInputShapes, type ExtraInputShape } from '../networks/encoders.js'
 import { computeGae } from '../storage/gae.js';
 import type { RolloutStorage } from '../storage/rollout-storage.js';
 import type { RewardScaler, RunningNormalizer } from '../storage/running-normalizer.js';
+import type { ResidualComposer } from '../../sim/residual-policy.js';
 import { privilegedAfterReset } from './run-context.js';
 
 /** Observation, action and privileged (critic-only; 0 without an asymmetric critic) sizes of a PPO run. */
@@ -51,6 +52,13 @@ export class PpoRolloutCollector {
   private readonly lastValues: Float32Array;
   /** The extra observations matching `raw`, copied (the env reuses its buffers). */
   private readonly rawExtras: Record<string, Float32Array>;
+  /**
+   * The imitation teacher (ppo.imitation): one LQR per env fed the raw observations in order and
+   * reset when its env's episode restarts; while set, every row of `storage.teacherActions` gets its label.
+   */
+  teacher: ResidualComposer | null = null;
+  /** Envs the teacher drives this rollout (DAgger's mixture; 1 = the teacher's action is sent), or null. */
+  teacherDrives: Uint8Array | null = null;
 
   /** `privSize` 0: the critic reads the policy observation only. */
   constructor(
@@ -84,6 +92,7 @@ export class PpoRolloutCollector {
 
   async reset(seed: number): Promise<void> {
     this.raw.set(await this.vec.reset(seed));
+    if (this.teacher) for (let i = 0; i < this.numEnvs; i++) this.teacher.resetEnv(i);
     this.copyExtras(this.vec.currentExtras?.());
     if (this.privSize) this.rawPrivNow.set(privilegedAfterReset(this.vec) ?? new Float32Array(this.numEnvs * this.privSize));
   }
@@ -145,6 +154,13 @@ export class PpoRolloutCollector {
       storage.logProbs.set(act.logProbs, row);
       storage.means.set(act.means, row * ad);
       storage.values.set(act.values, row);
+      const teacher = this.teacher && storage.teacherActions ? this.teacher : null;
+      if (teacher) {
+        const labels = teacher.baseActions(raw, N, od);
+        storage.teacherActions!.set(labels.subarray(0, N * ad), row * ad);
+        const drives = this.teacherDrives;
+        if (drives) for (let i = 0; i < N; i++) if (drives[i]) act.actions.set(labels.subarray(i * ad, (i + 1) * ad), i * ad);
+      }
       // The env gets the sample clipped to its bounds; the log-prob refers to the raw sample.
       for (let i = 0; i < N * ad; i++) {
         const j = i % ad;
@@ -158,6 +174,7 @@ export class PpoRolloutCollector {
         storage.terminated[row + i] = step.terminated[i];
         storage.dones[row + i] = step.terminated[i] | step.truncated[i];
         if (step.truncated[i] && !step.terminated[i]) anyTruncated = true;
+        if (teacher && storage.dones[row + i]) teacher.resetEnv(i);
       }
       if (rewardScaler) rewardScaler.scale(rewards, storage.dones.subarray(row, row + N));
       // A time-limit truncation bootstraps from V(final observation).

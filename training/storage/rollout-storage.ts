@@ -14,6 +14,8 @@ export class RolloutStorage {
   readonly returns: Float32Array;
   /** Raw extra observations (depth, height scan) by name, [n x size] each, rows like obs. */
   readonly extras: Record<string, Float32Array>;
+  /** The imitation teacher's action per row (ppo.imitation), or null when no teacher labels the rollout. */
+  teacherActions: Float32Array | null = null;
   step = 0;
 
   constructor(readonly numSteps: number, readonly numEnvs: number, readonly obsSize: number, readonly criticObsSize: number, readonly actSize: number, extraSizes: Readonly<Record<string, number>> = {}) {
