@@ -81,6 +81,8 @@ export const PpoSchema = z.strictObject({
     teacher: z.literal('lqr'),
     coef: positive.default(1),
     iterations: int(1),
+    /** After the phase, PPO's loss keeps this x the imitation loss (0: PPO alone). */
+    keep: z.number().min(0).default(0),
   }).optional(),
 });
 

@@ -71,6 +71,7 @@ test('the imitation loss pulls the actor mean onto the teacher, leaves log std a
   };
   const logStd = agent.logStd.slice();
   const before = distance();
+  agent.imitating = true;
   agent.imitationWeight = 1;
   let stats = agent.update(storage, rng);
   for (let k = 0; k < 40; k++) stats = agent.update(storage, rng);
@@ -78,6 +79,7 @@ test('the imitation loss pulls the actor mean onto the teacher, leaves log std a
   assert.ok(Math.abs(stats.imitationLoss - distance()) < 0.05 * before, 'the reported imitation loss is the distance');
   assert.deepEqual(agent.logStd, logStd);
   // Weight 0: an ordinary PPO update again; the teacher's labels are not read.
+  agent.imitating = false;
   agent.imitationWeight = 0;
   assert.ok(Number.isNaN(agent.update(storage, rng).imitationLoss));
 });
@@ -121,13 +123,17 @@ test('the collector labels every row with the LQR on that row\'s observation; dr
   assert.ok(driven > 40);
 });
 
-test('a run resumed inside the imitation phase finishes the phase, then PPO', async () => {
-  const runDir = join(dir, 'resumed');
-  const cfg = config({ totalSteps: 8 * 512 }, { teacher: 'lqr', iterations: 5 });
-  await train({ config: cfg, outDir: runDir, progress: false, maxIterations: 3, skipFinish: true });
-  await train({ config: cfg, outDir: runDir, resume: true, progress: false, skipFinish: true });
-  const weights = metricRows(runDir).map((r) => Number(r.imitation_weight));
-  assert.deepEqual(weights, [1, 1, 1, 1, 1, 0, 0, 0]);
+test('a run resumed inside the imitation phase finishes the phase, then PPO keeps `keep` of it', async () => {
+  for (const keep of [0, 0.25]) {
+    const runDir = join(dir, `resumed-${keep}`);
+    const cfg = config({ totalSteps: 8 * 512 }, { teacher: 'lqr', iterations: 5, keep });
+    await train({ config: cfg, outDir: runDir, progress: false, maxIterations: 3, skipFinish: true });
+    await train({ config: cfg, outDir: runDir, resume: true, progress: false, skipFinish: true });
+    const rows = metricRows(runDir);
+    assert.deepEqual(rows.map((r) => Number(r.imitation_weight)), [1, 1, 1, 1, 1, keep, keep, keep]);
+    // The loss is reported where the teacher labels the rollout, and only there.
+    assert.deepEqual(rows.map((r) => r.imitation_loss !== ''), [true, true, true, true, true, keep > 0, keep > 0, keep > 0]);
+  }
 });
 
 test('the config refuses what the LQR teacher cannot serve, naming ppo.imitation', () => {

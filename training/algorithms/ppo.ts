@@ -73,11 +73,13 @@ export class PpoAgent {
   private readonly encoderKernels: EncoderKernels[];
   private readonly logStdOffset: number;
   /**
-   * Weight of the imitation loss while the run imitates (ppo.imitation; the runner sets it each
-   * iteration): > 0 replaces the policy-gradient, entropy and smoothness terms of the actor by
-   * weight x mean_i |mu(s_i) - teacher_i|^2 at a fixed learning rate; the critic learns as always.
+   * The imitation loss weight x mean_i |mu(s_i) - teacher_i|^2 (ppo.imitation; the runner sets
+   * both each iteration). While `imitating`, it replaces the policy-gradient, entropy and
+   * smoothness terms of the actor at a fixed learning rate (the critic learns as always);
+   * otherwise a weight > 0 adds it to PPO's loss.
    */
   imitationWeight = 0;
+  imitating = false;
 
   constructor(readonly obsSize: number, readonly criticObsSize: number, readonly actSize: number, config: TrainConfig, rng: Rng, maxBatch: number, extras: readonly ExtraInputShape[] = []) {
     this.cfg = config.ppo;
@@ -176,7 +178,7 @@ export class PpoAgent {
         sums.imitation += s.imitationLoss;
         sums.n++;
         epochKl += s.approxKl;
-        if (cfg.schedule === 'adaptive' && !mb.teacher) {
+        if (cfg.schedule === 'adaptive' && !(mb.teacher && this.imitating)) {
           // rsl_rl: move the learning rate to keep the policy KL near desiredKl.
           const kl = s.policyKl;
           if (kl > cfg.desiredKl * 2) this.adam.lr = Math.max(1e-5, this.adam.lr / 1.5);
@@ -210,12 +212,12 @@ export class PpoAgent {
     const loss = ppoLoss(mb, n, actorPass.out, this.logStd, criticPass.out, oldLogStd, this.cfg);
     const grad = this.grad.fill(0);
     let imitationLoss = NaN;
-    if (mb.teacher) {
+    if (mb.teacher && this.imitating) {
       // Imitation: the actor's mean follows the teacher only; log std stays where it is.
       loss.dMean.fill(0);
       loss.dLogStd.fill(0);
-      imitationLoss = addImitation(mb.teacher, this.imitationWeight, n, actorPass.out, loss.dMean);
     } else if (next) this.addTemporalSmoothness(next, this.cfg.temporalSmoothness, n, actorPass.out, loss.dMean, grad);
+    if (mb.teacher) imitationLoss = addImitation(mb.teacher, this.imitationWeight, n, actorPass.out, loss.dMean);
     const dActorIn = this.actorKernels.backward(actorPass, loss.dMean, grad, this.encoderKernels.length > 0);
     if (dActorIn) this.encoderBackward(mb, n, dActorIn, grad);
     this.criticKernels.backward(criticPass, loss.dValue, grad);

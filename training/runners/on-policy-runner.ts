@@ -26,16 +26,16 @@ export async function runPpo(ctx: RunContext): Promise<TrainedPolicy & { agent: 
   while (run.running) {
     const iterStart = performance.now();
     run.scheduleLearningRate();
-    // The imitation phase, then PPO; the teacher labels only what the phase learns from. DAgger:
-    // the teacher drives a share of the envs that falls linearly from all to none over the phase,
-    // so the student first learns on the states the teacher keeps it in, then on its own.
-    const weight = imitation && run.iteration < imitation.iterations ? imitation.coef : 0;
+    // The imitation phase, then PPO (keeping `keep` x the imitation loss, if set); the teacher
+    // labels only what an update learns from. DAgger: during the phase the teacher drives a share
+    // of the envs that falls linearly from all to none, so the student first learns on the states
+    // the teacher keeps it in, then on its own.
+    const imitating = imitation !== undefined && run.iteration < imitation.iterations;
+    const weight = !imitation ? 0 : imitating ? imitation.coef : imitation.keep;
+    agent.imitating = imitating;
     agent.imitationWeight = weight;
     collector.teacher = weight > 0 ? teacher : null;
-    if (imitation && weight > 0) {
-      const beta = 1 - run.iteration / imitation.iterations;
-      collector.teacherDrives = Uint8Array.from({ length: N }, () => (rng.next() < beta ? 1 : 0));
-    } else collector.teacherDrives = null;
+    collector.teacherDrives = imitating ? Uint8Array.from({ length: N }, () => (rng.next() < 1 - run.iteration / imitation.iterations ? 1 : 0)) : null;
     const episodes = await collector.collect(agent.policy, rng);
     run.addEpisodes(episodes);
     const stats = agent.update(storage, rng);
