@@ -6,6 +6,7 @@ import type { RobotConfig } from './config/robot.js';
 import type { VecEnv, VecStep } from './env.js';
 import { OBS_SIZE } from './observation.js';
 import { box, type BoxSpace } from './spaces.js';
+import { VecEnvWrapper } from './vec-env-wrapper.js';
 import {
   TRACKING_MEMORY_FEATURES, TRACKING_MEMORY_SIZE, trackingMemoryModel, updateTrackingMemory, writeTrackingMemoryFeatures,
   type TrackingMemoryModel, type TrackingMemoryOptions,
@@ -13,13 +14,7 @@ import {
 
 const WIDTH = OBS_SIZE + TRACKING_MEMORY_SIZE;
 
-export class MemoryVecEnv implements VecEnv {
-  readonly numEnvs: number;
-  readonly observationSpace: BoxSpace;
-  readonly actionSpace;
-  readonly privilegedSpace;
-  readonly observationSpaces;
-  readonly dt: number;
+export class MemoryVecEnv extends VecEnvWrapper {
   readonly model: TrackingMemoryModel;
   /** Current memory per env, [numEnvs * 3], in the units of TRACKING_MEMORY_UNITS. */
   readonly memory: Float32Array;
@@ -29,20 +24,8 @@ export class MemoryVecEnv implements VecEnv {
   /** Per-env views of `memory`, made once (the step loop runs every control step). */
   private readonly memoryRows: Float32Array[];
 
-  constructor(private readonly inner: VecEnv, robot: RobotConfig, options: TrackingMemoryOptions) {
-    const space = inner.observationSpace;
-    if (space.shape[0] !== OBS_SIZE) throw new Error(`env.memory needs the ballbot observation (${OBS_SIZE} values), the env has ${space.shape[0]}`);
-    this.numEnvs = inner.numEnvs;
-    this.observationSpace = box(
-      WIDTH,
-      [...space.low, ...new Array(TRACKING_MEMORY_SIZE).fill(-1)],
-      [...space.high, ...new Array(TRACKING_MEMORY_SIZE).fill(1)],
-      space.names ? [...space.names, ...TRACKING_MEMORY_FEATURES] : undefined,
-    );
-    this.actionSpace = inner.actionSpace;
-    this.privilegedSpace = inner.privilegedSpace;
-    this.observationSpaces = inner.observationSpaces;
-    this.dt = inner.dt;
+  constructor(inner: VecEnv, robot: RobotConfig, options: TrackingMemoryOptions) {
+    super(inner, memoryObservationSpace(inner.observationSpace));
     this.model = trackingMemoryModel(robot, options);
     this.memory = new Float32Array(this.numEnvs * TRACKING_MEMORY_SIZE);
     this.memoryRows = Array.from({ length: this.numEnvs }, (_, i) => this.memory.subarray(i * TRACKING_MEMORY_SIZE, (i + 1) * TRACKING_MEMORY_SIZE));
@@ -55,10 +38,6 @@ export class MemoryVecEnv implements VecEnv {
     this.memory.fill(0);
     for (let i = 0; i < this.numEnvs; i++) this.advance(i, obs, this.memoryRows[i], this.obs);
     return this.obs;
-  }
-
-  currentExtras(): Readonly<Record<string, Float32Array>> | undefined {
-    return this.inner.currentExtras?.();
   }
 
   async step(actions: Float32Array): Promise<VecStep> {
@@ -83,13 +62,15 @@ export class MemoryVecEnv implements VecEnv {
     out.set(obs, i * WIDTH);
     writeTrackingMemoryFeatures(this.model, memory, out.subarray(i * WIDTH + OBS_SIZE, (i + 1) * WIDTH));
   }
+}
 
-  async setCurriculumLevel(level: number): Promise<void> {
-    const inner = this.inner as VecEnv & { setCurriculumLevel?(l: number): void | Promise<void> };
-    await inner.setCurriculumLevel?.(level);
-  }
-
-  close(): Promise<void> | void {
-    return this.inner.close();
-  }
+/** The ballbot observation space with the three memory features after it, each in [-1, 1]. */
+function memoryObservationSpace(space: BoxSpace): BoxSpace {
+  if (space.shape[0] !== OBS_SIZE) throw new Error(`env.memory needs the ballbot observation (${OBS_SIZE} values), the env has ${space.shape[0]}`);
+  return box(
+    WIDTH,
+    [...space.low, ...new Array(TRACKING_MEMORY_SIZE).fill(-1)],
+    [...space.high, ...new Array(TRACKING_MEMORY_SIZE).fill(1)],
+    space.names ? [...space.names, ...TRACKING_MEMORY_FEATURES] : undefined,
+  );
 }

@@ -7,6 +7,7 @@ import type { VecEnv, VecStep } from './env.js';
 import { createLqrController } from './lqr.js';
 import { ACTION_SIZE, OBS_SIZE } from './observation.js';
 import { ResidualComposer } from './residual-policy.js';
+import { VecEnvWrapper } from './vec-env-wrapper.js';
 
 export interface ResidualOptions {
   /** Residual output 1.0 adds this much torque fraction to the LQR action. */
@@ -23,26 +24,15 @@ export function parseResidualOptions(value: unknown, source: string): ResidualOp
   return { scale: o.scale };
 }
 
-export class ResidualVecEnv implements VecEnv {
-  readonly numEnvs: number;
-  readonly observationSpace;
-  readonly actionSpace;
-  readonly privilegedSpace;
-  readonly observationSpaces;
-  readonly dt: number;
+export class ResidualVecEnv extends VecEnvWrapper {
   private readonly composer: ResidualComposer;
   private readonly obs: Float32Array;
 
-  constructor(private readonly inner: VecEnv, robot: RobotConfig, readonly scale: number) {
+  constructor(inner: VecEnv, robot: RobotConfig, readonly scale: number) {
     if (inner.observationSpace.shape[0] !== OBS_SIZE || inner.actionSpace.shape[0] !== ACTION_SIZE) {
       throw new Error(`a residual env needs the ballbot observation (${OBS_SIZE}) and action (${ACTION_SIZE}) layout`);
     }
-    this.numEnvs = inner.numEnvs;
-    this.observationSpace = inner.observationSpace;
-    this.actionSpace = inner.actionSpace;
-    this.privilegedSpace = inner.privilegedSpace;
-    this.observationSpaces = inner.observationSpaces;
-    this.dt = inner.dt;
+    super(inner);
     this.composer = new ResidualComposer(Array.from({ length: inner.numEnvs }, () => createLqrController(robot)), scale);
     this.obs = new Float32Array(inner.numEnvs * OBS_SIZE);
   }
@@ -54,24 +44,11 @@ export class ResidualVecEnv implements VecEnv {
     return obs;
   }
 
-  currentExtras(): Readonly<Record<string, Float32Array>> | undefined {
-    return this.inner.currentExtras?.();
-  }
-
   async step(residual: Float32Array): Promise<VecStep> {
     const actions = this.composer.compose(this.obs, residual, this.numEnvs);
     const r = await this.inner.step(actions);
     for (let i = 0; i < this.numEnvs; i++) if (r.terminated[i] || r.truncated[i]) this.composer.resetEnv(i);
     this.obs.set(r.obs);
     return r;
-  }
-
-  async setCurriculumLevel(level: number): Promise<void> {
-    const inner = this.inner as VecEnv & { setCurriculumLevel?(l: number): void | Promise<void> };
-    await inner.setCurriculumLevel?.(level);
-  }
-
-  close(): Promise<void> | void {
-    return this.inner.close();
   }
 }
