@@ -34,6 +34,11 @@ test('shipped ballbot training configs resolve (randomization, reward overrides,
   assert.equal(memory.task, 'velocity');
   assert.deepEqual(memory.env.memory, { leakSeconds: 4, clipM: 0.5 });
   assert.deepEqual([memory.ppo, memory.network, memory.env.randomize, memory.evalRandomization, memory.evalSeed], [main.ppo, main.network, main.env.randomize, main.evalRandomization, main.evalSeed]);
+  // The experimental imitation config: that recipe plus the LQR imitation warm start.
+  const imitate = loadTrainConfig(configPath('train', 'ppo-velocity-imitate.yaml'));
+  assert.deepEqual(imitate.ppo.imitation, { teacher: 'lqr', coef: 1, iterations: 150, keep: 0.2 });
+  assert.deepEqual(imitate.env, memory.env);
+  assert.deepEqual({ ...imitate.ppo, imitation: undefined, initLogStd: 0 }, { ...memory.ppo, imitation: undefined, initLogStd: 0 });
   const overridden = resolveEnvConfig({ reward: { actionRate: -6 } });
   assert.equal(overridden.task.reward.actionRate, -6, 'env.reward replaces the weight');
   assert.equal(overridden.task.reward.alive, 1, 'other weights stay the task\'s');
