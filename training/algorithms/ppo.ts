@@ -282,7 +282,6 @@ export class PpoAgent {
   }
 }
 
-/** The PPO loss on a minibatch, its diagnostics, and its gradient with respect to the network outputs. */
 /**
  * The imitation loss (ppo.imitation): weight x mean_i |mu(s_i) - teacher_i|^2. Adds its gradient
  * into dMean; returns the unweighted mean squared distance.
@@ -298,6 +297,7 @@ function addImitation(teacher: Float32Array, weight: number, n: number, mean: Fl
   return sq / n;
 }
 
+/** The PPO loss on a minibatch, its diagnostics, and its gradient with respect to the network outputs. */
 export interface PpoLoss {
   pgLoss: number;
   vLoss: number;

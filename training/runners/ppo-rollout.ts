@@ -137,6 +137,7 @@ export class PpoRolloutCollector {
     const high = vec.actionSpace.high;
     const { raw, rawPrivNow, normObs, criticObs, act, clipped } = this;
     const episodes: FinishedEpisode[] = [];
+    const teacher = this.teacher && storage.teacherActions ? this.teacher : null;
     for (let t = 0; t < T; t++) {
       const row = t * N;
       if (this.rawObs) this.rawObs.set(raw, row * od);
@@ -154,7 +155,6 @@ export class PpoRolloutCollector {
       storage.logProbs.set(act.logProbs, row);
       storage.means.set(act.means, row * ad);
       storage.values.set(act.values, row);
-      const teacher = this.teacher && storage.teacherActions ? this.teacher : null;
       if (teacher) {
         const labels = teacher.baseActions(raw, N, od);
         storage.teacherActions!.set(labels.subarray(0, N * ad), row * ad);
