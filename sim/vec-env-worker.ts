@@ -2,7 +2,7 @@
 // steps it when the main thread bumps its command word.
 import { parentPort, workerData } from 'node:worker_threads';
 import { BallbotBatch } from './ballbot-batch.js';
-import { copyBatchOut, WorkerCommand, type VecBuffers } from './vec-env.js';
+import { copyBatchOut, waitForCommand, WorkerCommand, type VecBuffers } from './vec-env.js';
 import { ACTION_SIZE } from './observation.js';
 import type { ResolvedEnvConfig } from './ballbot-env.js';
 
@@ -18,8 +18,7 @@ parentPort!.postMessage('ready');
 
 let seen = 0;
 for (;;) {
-  Atomics.wait(control, 2 * index, seen);
-  seen = Atomics.load(control, 2 * index);
+  seen = waitForCommand(control, 2 * index, seen);
   const command = params[0] as WorkerCommand;
   if (command === WorkerCommand.Step) {
     batch.step(actions);

@@ -140,6 +140,21 @@ const WORKER_TIMEOUT_MS = 30_000;
 /** Commands sent to workers through the control words. */
 export enum WorkerCommand { Step = 1, Reset = 2, Curriculum = 3, Close = 4 }
 
+/**
+ * Block until control[slot] differs from `seen` (the last command a worker ran) and return the
+ * new value. A wake-up alone is no command: the main thread stores the sequence number and then
+ * notifies, and when it is descheduled between the two the worker may already have run that
+ * command and be waiting again when the notify lands; running it twice would step the robots
+ * one step too far (rare, timing-dependent, and it made runs diverge).
+ */
+export function waitForCommand(control: Int32Array, slot: number, seen: number): number {
+  for (;;) {
+    const now = Atomics.load(control, slot);
+    if (now !== seen) return now;
+    Atomics.wait(control, slot, seen);
+  }
+}
+
 /** Robots split over worker threads; each worker owns one World. */
 export class WorkerBallbotVecEnv extends BallbotVecEnvBase {
   /** control[2w] = command sequence, control[2w+1] = done sequence; args in `params`. */
