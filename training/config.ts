@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { loadYamlFile, validateConfig } from '../sim/config/yaml.js';
 import { parseTrackingMemoryOptions } from '../sim/tracking-memory.js';
+import { parseObservationHistoryOptions } from '../sim/observation-history.js';
 import { A2cSchema, DdpgSchema, Td3Schema } from './algorithms/algo-configs.js';
 import { BALLBOT_TASKS } from './tasks.js';
 
@@ -165,7 +166,7 @@ function checkImitation(config: { task: string; envModule?: string; env: Record<
 /** The `env:` keys each built-in task reads (seed and task come from the run); a custom --env module takes any. */
 const BUILTIN_ENV_KEYS: Record<string, readonly string[]> = {
   pendulum: [],
-  ...Object.fromEntries(BALLBOT_TASKS.map((task) => [task, ['robot', 'randomize', 'residual', 'memory', 'reward']])),
+  ...Object.fromEntries(BALLBOT_TASKS.map((task) => [task, ['robot', 'randomize', 'residual', 'memory', 'history', 'reward']])),
 };
 
 function checkTaskAndEnv(config: { task: string; envModule?: string; env: Record<string, unknown> }, ctx: z.RefinementCtx): void {
@@ -184,6 +185,16 @@ function checkTaskAndEnv(config: { task: string; envModule?: string; env: Record
     }
     if (config.env.residual !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['env'], message: 'env.memory and env.residual cannot be combined (the residual\'s base controller reads the plain observation); use one of them' });
+    }
+  }
+  if (config.env.history !== undefined) {
+    try {
+      parseObservationHistoryOptions(config.env.history, 'training config');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['env', 'history'], message: (err as Error).message.replace(/^training config: /, '') });
+    }
+    if (config.env.residual !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['env'], message: 'env.history and env.residual cannot be combined (the residual\'s base controller reads the plain observation); use one of them' });
     }
   }
   const unknown = Object.keys(config.env).filter((key) => !known.includes(key));

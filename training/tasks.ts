@@ -55,16 +55,26 @@ export async function makeVecEnv(src: EnvSource, numEnvs: number, seed: number, 
   }
   if (isBallbotTask(src.task)) {
     const { makeBallbotVecEnv } = await import('../sim/vec-env.js');
-    const { residual, memory, ...options } = src.options;
+    const { residual, memory, history, ...options } = src.options;
     const vec = await makeBallbotVecEnv({ randomize: true, ...options, task: src.task, seed, numEnvs, workers });
-    if (residual === undefined && memory === undefined) return vec;
+    if (residual === undefined && memory === undefined && history === undefined) return vec;
     const { resolveEnvConfig } = await import('../sim/ballbot-env.js');
     const robot = resolveEnvConfig(options).robot;
-    if (memory !== undefined) {
-      // The policy sees the leaky integral of its tracking error (sim/memory-vec-env.ts).
-      const { parseTrackingMemoryOptions } = await import('../sim/tracking-memory.js');
-      const { MemoryVecEnv } = await import('../sim/memory-vec-env.js');
-      return new MemoryVecEnv(vec, robot, parseTrackingMemoryOptions(memory, 'training config'));
+    if (memory !== undefined || history !== undefined) {
+      let wrapped: VecEnv = vec;
+      if (memory !== undefined) {
+        // The policy sees the leaky integral of its tracking error (sim/memory-vec-env.ts).
+        const { parseTrackingMemoryOptions } = await import('../sim/tracking-memory.js');
+        const { MemoryVecEnv } = await import('../sim/memory-vec-env.js');
+        wrapped = new MemoryVecEnv(wrapped, robot, parseTrackingMemoryOptions(memory, 'training config'));
+      }
+      if (history !== undefined) {
+        // ... and its last observations (sim/history-vec-env.ts).
+        const { parseObservationHistoryOptions } = await import('../sim/observation-history.js');
+        const { HistoryVecEnv } = await import('../sim/history-vec-env.js');
+        wrapped = new HistoryVecEnv(wrapped, parseObservationHistoryOptions(history, 'training config'));
+      }
+      return wrapped;
     }
     // The agent learns a correction on top of the LQR (sim/residual-vec-env.ts).
     const { parseResidualOptions, ResidualVecEnv } = await import('../sim/residual-vec-env.js');
@@ -83,7 +93,7 @@ export async function makeLqrTeacher(options: Record<string, unknown>, numEnvs: 
   const { resolveEnvConfig } = await import('../sim/ballbot-env.js');
   const { createLqrController } = await import('../sim/lqr.js');
   const { ResidualComposer } = await import('../sim/residual-policy.js');
-  const { residual: _residual, memory: _memory, ...envOptions } = options;
+  const { residual: _residual, memory: _memory, history: _history, ...envOptions } = options;
   const robot = resolveEnvConfig(envOptions).robot;
   return new ResidualComposer(Array.from({ length: numEnvs }, () => createLqrController(robot)), 0);
 }

@@ -8,7 +8,8 @@ import { perceptionArtifactInput } from '../../sim/perception/layout.js';
 import { loadRobotConfig, robotIdentity, type RobotConfig } from '../../sim/config/robot.js';
 import { DEFAULT_ROBOT_CONFIG, PACKAGE_ROOT } from '../../sim/config/paths.js';
 import { atomicWriteFile } from '../../common/atomic-write.js';
-import { exportMlpPolicyOnnx, trackingMemoryMetadata } from './onnx-export.js';
+import { carriedStateMetadata, exportMlpPolicyOnnx } from './onnx-export.js';
+import { observationHistoryModel, parseObservationHistoryOptions, type ObservationHistoryModel } from '../../sim/observation-history.js';
 import { parseTrackingMemoryOptions, TRACKING_MEMORY_SIZE, trackingMemoryModel, type TrackingMemoryModel } from '../../sim/tracking-memory.js';
 import { isBallbotTask } from '../tasks.js';
 import type { RunPolicy } from './run-policy.js';
@@ -34,18 +35,25 @@ export function runTrackingMemory(policy: RunPolicy): TrackingMemoryModel | null
   return trackingMemoryModel(robot, parseTrackingMemoryOptions(policy.config.env.memory, 'training config'));
 }
 
-/** The observation the artifact's 'obs' input takes: the env's, without the memory features the graph appends itself. */
+/** The observation history a run's policy was trained with (env.history); null without one. */
+export function runObservationHistory(policy: RunPolicy): ObservationHistoryModel | null {
+  if (policy.config.env.history === undefined || !isBallbotTask(policy.config.task)) return null;
+  return observationHistoryModel(parseObservationHistoryOptions(policy.config.env.history, 'training config'));
+}
+
+/** The observation the artifact's 'obs' input takes: the env's, without the memory and history the graph appends itself. */
 function observationLayoutOf(policy: RunPolicy): string[] {
   const info = policy.envInfo;
   const names = info.obsNames ?? Array.from({ length: info.obsSize }, (_, i) => `obs_${i}`);
-  return policy.config.env.memory !== undefined ? names.slice(0, names.length - TRACKING_MEMORY_SIZE) : [...names];
+  const appended = (policy.config.env.memory !== undefined ? TRACKING_MEMORY_SIZE : 0) + (runObservationHistory(policy)?.size ?? 0);
+  return names.slice(0, names.length - appended);
 }
 
 export function policyMetadata(policy: RunPolicy): PolicyMetadata {
   const info = policy.envInfo;
   const robot = robotFor(policy);
   const id = robot ? robotIdentity(robot) : { name: 'none', hash: 'none' };
-  const memory = runTrackingMemory(policy);
+  const carried = carriedStateMetadata(runTrackingMemory(policy), runObservationHistory(policy));
   return {
     format: ARTIFACT_FORMAT,
     observationLayout: observationLayoutOf(policy),
@@ -62,7 +70,7 @@ export function policyMetadata(policy: RunPolicy): PolicyMetadata {
     ...(robot && policy.config.env.residual !== undefined
       ? { baseController: { kind: 'lqr' as const, residualScale: parseResidualOptions(policy.config.env.residual, 'training config').scale, robotHash: id.hash } }
       : {}),
-    ...(memory ? trackingMemoryMetadata(memory) : {}),
+    ...carried,
   };
 }
 
@@ -76,7 +84,7 @@ function artifactInputsOf(policy: RunPolicy, robot: RobotConfig | null): Artifac
 
 export function exportRunPolicy(policy: RunPolicy, outFile: string): { bytes: number; metadata: PolicyMetadata } {
   const metadata = policyMetadata(policy);
-  const bytes = exportMlpPolicyOnnx(policy.spec, metadata, runTrackingMemory(policy) ?? undefined);
+  const bytes = exportMlpPolicyOnnx(policy.spec, metadata, runTrackingMemory(policy) ?? undefined, runObservationHistory(policy) ?? undefined);
   atomicWriteFile(outFile, bytes);
   return { bytes: bytes.length, metadata };
 }

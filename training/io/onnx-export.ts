@@ -11,6 +11,7 @@ import { CONV_KERNEL, CONV_PAD, CONV_STRIDE } from '../networks/encoders.js';
 import {
   TRACKING_MEMORY_LAYOUT, TRACKING_MEMORY_SIZE, TRACKING_MEMORY_UNITS, TRACKING_MEMORY_UPDATE, type TrackingMemoryModel,
 } from '../../sim/tracking-memory.js';
+import { historyInjectMatrix, historyShiftMatrix, type ObservationHistoryModel } from '../../sim/observation-history.js';
 import { layerSizes, type DenseLayerSpec, type EncoderSpec, type MlpPolicySpec } from '../networks/mlp-policy-spec.js';
 
 const { onnx } = onnxProto;
@@ -21,6 +22,8 @@ export const OBS_INPUT = 'obs';
 export const ACTION_OUTPUT = 'action';
 export const MEMORY_INPUT = 'memory_in';
 export const MEMORY_OUTPUT = 'memory_out';
+export const HISTORY_INPUT = 'history_in';
+export const HISTORY_OUTPUT = 'history_out';
 
 /** The metadata of a tracking-memory artifact: its recurrent state and what that state holds. */
 export function trackingMemoryMetadata(memory: TrackingMemoryModel): Required<Pick<PolicyMetadata, 'recurrentState' | 'trackingMemory'>> {
@@ -31,6 +34,18 @@ export function trackingMemoryMetadata(memory: TrackingMemoryModel): Required<Pi
       leakSeconds: memory.options.leakSeconds, clip: Array.from(memory.clip), update: TRACKING_MEMORY_UPDATE,
     },
   };
+}
+
+/** The recurrent state an observation-history artifact carries, [1, steps x block]. */
+export function observationHistoryState(history: ObservationHistoryModel): NonNullable<PolicyMetadata['recurrentState']>[number] {
+  return { input: HISTORY_INPUT, output: HISTORY_OUTPUT, shape: [1, history.size] };
+}
+
+/** Everything an artifact carries from tick to tick, in graph order: tracking memory, then history. */
+export function carriedStateMetadata(memory: TrackingMemoryModel | null, history: ObservationHistoryModel | null): Pick<PolicyMetadata, 'recurrentState' | 'trackingMemory'> {
+  const mem = memory ? trackingMemoryMetadata(memory) : null;
+  const state = [...(mem?.recurrentState ?? []), ...(history ? [observationHistoryState(history)] : [])];
+  return { ...(state.length ? { recurrentState: state } : {}), ...(mem ? { trackingMemory: mem.trackingMemory } : {}) };
 }
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -140,18 +155,34 @@ class GraphBuilder {
     const features = this.node('Div', [MEMORY_OUTPUT, 'memory_clip_hi'], 'memory_features');
     return this.node('Concat', [OBS_INPUT, features], 'obs_with_memory', [int('axis', 1)]);
   }
+
+  /**
+   * The observation history of sim/observation-history.ts with its 0/1 matrices (exact in
+   * float32): history_out = history_in * shift + obs * inject; returns [input, history_out].
+   */
+  observationHistory(history: ObservationHistoryModel, input: string): string {
+    const n = history.size;
+    const inject = historyInjectMatrix(history);
+    this.initializer.push(floatTensor('history_shift', [n, n], historyShiftMatrix(history)), floatTensor('history_inject', [inject.length / n, n], inject));
+    const kept = this.node('MatMul', [HISTORY_INPUT, 'history_shift'], 'history_kept');
+    const newest = this.node('MatMul', [OBS_INPUT, 'history_inject'], 'history_newest');
+    this.nodes.push({ opType: 'Add', input: [kept, newest], output: [HISTORY_OUTPUT], name: 'history_update' });
+    return this.node('Concat', [input, HISTORY_OUTPUT], 'obs_with_history', [int('axis', 1)]);
+  }
 }
 
 /**
  * Build the ONNX ModelProto bytes for `spec` with `metadata` in metadata_props. With `memory`,
  * the actor's input is [obs, memory / clip] and the graph carries the memory as recurrent state
- * 'memory_in' -> 'memory_out' [N, 3] (metadata must declare it).
+ * 'memory_in' -> 'memory_out' [N, 3]; with `history`, the last observations follow as
+ * 'history_in' -> 'history_out' [N, steps x block]. The metadata must declare exactly those.
  */
-export function exportMlpPolicyOnnx(spec: MlpPolicySpec, metadata: PolicyMetadata, memory?: TrackingMemoryModel): Uint8Array {
+export function exportMlpPolicyOnnx(spec: MlpPolicySpec, metadata: PolicyMetadata, memory?: TrackingMemoryModel, history?: ObservationHistoryModel): Uint8Array {
   const { inputSize, outputSize } = layerSizes(spec);
-  const obsSize = inputSize - (memory ? TRACKING_MEMORY_SIZE : 0);
+  const obsSize = inputSize - (memory ? TRACKING_MEMORY_SIZE : 0) - (history ? history.size : 0);
   const g = new GraphBuilder();
   let current = memory ? g.trackingMemory(memory) : OBS_INPUT;
+  if (history) current = g.observationHistory(history, current);
 
   if (spec.obsMean && spec.obsStd) {
     for (let i = 0; i < spec.obsStd.length; i++) {
@@ -181,11 +212,10 @@ export function exportMlpPolicyOnnx(spec: MlpPolicySpec, metadata: PolicyMetadat
   if (meta.observationLayout.length !== obsSize) {
     throw new Error(`metadata observationLayout has ${meta.observationLayout.length} names, the policy takes ${obsSize} observation inputs`);
   }
-  const memoryState = meta.recurrentState?.find((st) => st.input === MEMORY_INPUT && st.output === MEMORY_OUTPUT);
-  if (memory && !(memoryState && memoryState.shape.join(',') === `1,${TRACKING_MEMORY_SIZE}` && meta.recurrentState!.length === 1)) {
-    throw new Error(`metadata recurrentState must declare exactly '${MEMORY_INPUT}' -> '${MEMORY_OUTPUT}' [1, ${TRACKING_MEMORY_SIZE}] for a tracking-memory policy, got ${JSON.stringify(meta.recurrentState)}`);
+  const carried = carriedStateMetadata(memory ?? null, history ?? null).recurrentState ?? [];
+  if (JSON.stringify(meta.recurrentState ?? []) !== JSON.stringify(carried)) {
+    throw new Error(`metadata recurrentState must declare exactly what the graph carries, ${JSON.stringify(carried)}; got ${JSON.stringify(meta.recurrentState ?? [])}`);
   }
-  if (!memory && meta.recurrentState?.length) throw new Error('metadata declares recurrent state, the exported graph carries none');
   if (meta.actionLayout.length !== outputSize) {
     throw new Error(`metadata actionLayout has ${meta.actionLayout.length} names, the policy outputs ${outputSize}`);
   }
@@ -204,13 +234,13 @@ export function exportMlpPolicyOnnx(spec: MlpPolicySpec, metadata: PolicyMetadat
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     producerName: 'ballbot',
     producerVersion: meta.producer,
-    docString: `ballbot ${encoders.length ? 'perceptive ' : ''}MLP policy${memory ? ' with tracking memory' : ''} for task ${meta.task}`,
+    docString: `ballbot ${encoders.length ? 'perceptive ' : ''}MLP policy${memory ? ' with tracking memory' : ''}${history ? ` with ${history.options.steps} observations of history` : ''} for task ${meta.task}`,
     graph: {
       name: 'ballbot_policy',
       node: g.nodes,
       initializer: g.initializer,
-      input: [...graphInputs.map((gi) => valueInfo(gi.name, ...gi.dims)), ...(memory ? [valueInfo(MEMORY_INPUT, TRACKING_MEMORY_SIZE)] : [])],
-      output: [valueInfo(ACTION_OUTPUT, outputSize), ...(memory ? [valueInfo(MEMORY_OUTPUT, TRACKING_MEMORY_SIZE)] : [])],
+      input: [...graphInputs.map((gi) => valueInfo(gi.name, ...gi.dims)), ...carried.map((st) => valueInfo(st.input, ...st.shape.slice(1)))],
+      output: [valueInfo(ACTION_OUTPUT, outputSize), ...carried.map((st) => valueInfo(st.output, ...st.shape.slice(1)))],
     },
     metadataProps: Object.entries(metadataToProps(meta)).map(([key, value]) => ({ key, value })),
   });
