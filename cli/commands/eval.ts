@@ -111,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
       await vec.close();
       throw err;
     }
-    source = `ONNX ${policyFile} (onnxruntime-node${meta.baseController ? `, residual x${meta.baseController.residualScale} on the LQR` : ''}${meta.trackingMemory ? ', tracking memory carried per env' : ''})`;
+    source = `ONNX ${policyFile} (onnxruntime-node${meta.baseController ? `, residual x${meta.baseController.residualScale} on the LQR` : ''}${meta.recurrentState?.length ? `, state carried per env: ${meta.recurrentState.map((st) => st.input.replace(/_in$/, '')).join(' + ')}` : ''})`;
   } else {
     task = v.task ?? 'balance';
     if (!isBallbotTask(task)) throw new UsageError(`--controller works on ballbot tasks (balance, velocity, terrain), not '${task}'`);
