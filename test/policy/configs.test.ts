@@ -1,5 +1,5 @@
 // Every shipped training config resolves to a valid env: randomization by name or file,
-// reward overrides, the residual and memory blocks are checked before any training starts.
+// reward overrides, the residual, memory and history blocks are checked before any training starts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { configPath } from '../../sim/config/paths.js';
 import { resolveEnvConfig } from '../../sim/ballbot-env.js';
 import { parseResidualOptions } from '../../sim/residual-vec-env.js';
 import { parseTrackingMemoryOptions } from '../../sim/tracking-memory.js';
+import { parseObservationHistoryOptions } from '../../sim/observation-history.js';
 import { loadTrainConfig } from '../../training/config.js';
 import { isBallbotTask } from '../../training/tasks.js';
 
@@ -16,8 +17,9 @@ test('shipped ballbot training configs resolve (randomization, reward overrides,
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
     const config = loadTrainConfig(`${dir}/${name}`);
     if (!isBallbotTask(config.task)) continue;
-    const { residual, memory, ...env } = config.env;
+    const { residual, memory, history, ...env } = config.env;
     if (memory !== undefined) assert.ok(parseTrackingMemoryOptions(memory, name).leakSeconds > 0);
+    if (history !== undefined) assert.ok(parseObservationHistoryOptions(history, name).steps >= 2);
     const resolved = resolveEnvConfig({ ...env, task: config.task });
     assert.ok(resolved.randomization, `${name}: randomized`);
     if (residual !== undefined) {
@@ -39,6 +41,10 @@ test('shipped ballbot training configs resolve (randomization, reward overrides,
   assert.deepEqual(imitate.ppo.imitation, { teacher: 'lqr', coef: 1, iterations: 150, keep: 0.2 });
   assert.deepEqual(imitate.env, memory.env);
   assert.deepEqual({ ...imitate.ppo, imitation: undefined, initLogStd: 0 }, { ...memory.ppo, imitation: undefined, initLogStd: 0 });
+  // The committed velocity policy's config: the imitation recipe plus 8 observations of history.
+  const history = loadTrainConfig(configPath('train', 'ppo-velocity-history.yaml'));
+  assert.deepEqual(history.env, { ...imitate.env, history: { steps: 8 } });
+  assert.deepEqual([history.ppo, history.network, history.totalSteps, history.seed], [imitate.ppo, imitate.network, imitate.totalSteps, imitate.seed]);
   const overridden = resolveEnvConfig({ reward: { actionRate: -6 } });
   assert.equal(overridden.task.reward.actionRate, -6, 'env.reward replaces the weight');
   assert.equal(overridden.task.reward.alive, 1, 'other weights stay the task\'s');

@@ -134,6 +134,31 @@ test('the committed policies/balance-default.onnx loads unchanged for every call
   }
 });
 
+test('the committed policies/velocity-default.onnx carries memory and history, and every caller that can carry state runs it', async () => {
+  const file = fileURLToPath(new URL('../../../policies/velocity-default.onnx', import.meta.url));
+  const meta = readArtifactMetadata(readFileSync(file), file);
+  assert.deepEqual(meta.recurrentState?.map((s) => s.input), ['memory_in', 'history_in']);
+  assert.equal(meta.task, 'velocity');
+  for (const caller of CALLERS) {
+    if (!caller.recurrentState) {
+      await refusedByLoader(file, caller, /'ballbot.recurrent_state': the artifact carries hidden state/);
+      continue;
+    }
+    const p = await OnnxPolicy.load(file, caller);
+    const obs = new Float32Array(15), first = new Float32Array(3), later = new Float32Array(3);
+    obs[2] = -1;
+    obs[6] = 0.5; // a wheel turning: memory and history move
+    p.act(obs, first);
+    for (let k = 0; k < 20; k++) p.act(obs, later);
+    assert.ok(first.every(Number.isFinite) && later.every(Number.isFinite));
+    assert.notDeepEqual(Array.from(later), Array.from(first), 'the carried state changes the action');
+    p.reset();
+    p.act(obs, later);
+    assert.deepEqual(Array.from(later), Array.from(first), 'reset forgets the state');
+    p.close();
+  }
+});
+
 test('recurrent state: carried tick to tick, zeroed by reset; refused where it cannot be carried or is not declared', async () => {
   const file = writeCounterPolicy(full, dir, { declareState: true });
   const p = await OnnxPolicy.load(file, CALLERS[0]);
