@@ -41,10 +41,11 @@ test('shipped ballbot training configs resolve (randomization, reward overrides,
   assert.deepEqual(imitate.ppo.imitation, { teacher: 'lqr', coef: 1, iterations: 150, keep: 0.2 });
   assert.deepEqual(imitate.env, memory.env);
   assert.deepEqual({ ...imitate.ppo, imitation: undefined, initLogStd: 0 }, { ...memory.ppo, imitation: undefined, initLogStd: 0 });
-  // The committed velocity policy's config: the imitation recipe plus 8 observations of history.
+  // The committed velocity policy's config: the imitation recipe plus 8 observations of history, anchored at 0.5.
   const history = loadTrainConfig(configPath('train', 'ppo-velocity-history.yaml'));
   assert.deepEqual(history.env, { ...imitate.env, history: { steps: 8 } });
-  assert.deepEqual([history.ppo, history.network, history.totalSteps, history.seed], [imitate.ppo, imitate.network, imitate.totalSteps, imitate.seed]);
+  assert.deepEqual([{ ...history.ppo, imitation: { ...history.ppo.imitation!, keep: 0.2 } }, history.network, history.totalSteps, history.seed], [imitate.ppo, imitate.network, imitate.totalSteps, imitate.seed]);
+  assert.equal(history.ppo.imitation?.keep, 0.5);
   const overridden = resolveEnvConfig({ reward: { actionRate: -6 } });
   assert.equal(overridden.task.reward.actionRate, -6, 'env.reward replaces the weight');
   assert.equal(overridden.task.reward.alive, 1, 'other weights stay the task\'s');
