@@ -177,24 +177,18 @@ function checkTaskAndEnv(config: { task: string; envModule?: string; env: Record
     ctx.addIssue({ code: 'custom', path: ['task'], message: `unknown task '${config.task}': use one of ${Object.keys(BUILTIN_ENV_KEYS).join(', ')}, or 'custom' with envModule (--env MODULE)` });
     return;
   }
-  if (config.env.memory !== undefined) {
+  // Observation state the policy sees beside the observation: checked by its own parser, and
+  // not with a residual (the residual's base controller reads the plain observation).
+  const stateBlocks = { memory: parseTrackingMemoryOptions, history: parseObservationHistoryOptions } as const;
+  for (const [key, parse] of Object.entries(stateBlocks)) {
+    if (config.env[key] === undefined) continue;
     try {
-      parseTrackingMemoryOptions(config.env.memory, 'training config');
+      parse(config.env[key], 'training config');
     } catch (err) {
-      ctx.addIssue({ code: 'custom', path: ['env', 'memory'], message: (err as Error).message.replace(/^training config: /, '') });
+      ctx.addIssue({ code: 'custom', path: ['env', key], message: (err as Error).message.replace(/^training config: /, '') });
     }
     if (config.env.residual !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['env'], message: 'env.memory and env.residual cannot be combined (the residual\'s base controller reads the plain observation); use one of them' });
-    }
-  }
-  if (config.env.history !== undefined) {
-    try {
-      parseObservationHistoryOptions(config.env.history, 'training config');
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', path: ['env', 'history'], message: (err as Error).message.replace(/^training config: /, '') });
-    }
-    if (config.env.residual !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['env'], message: 'env.history and env.residual cannot be combined (the residual\'s base controller reads the plain observation); use one of them' });
+      ctx.addIssue({ code: 'custom', path: ['env'], message: `env.${key} and env.residual cannot be combined (the residual's base controller reads the plain observation); use one of them` });
     }
   }
   const unknown = Object.keys(config.env).filter((key) => !known.includes(key));

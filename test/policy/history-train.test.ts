@@ -20,10 +20,10 @@ import { readArtifactMetadata } from '../../sim/policy-artifact.js';
 import { OnnxPolicy } from '../../deploy/onnx-policy.js';
 import { initBackend } from '../../training/backend.js';
 import { parseTrainConfig } from '../../training/config.js';
-import { evaluate } from '../../training/evaluate.js';
 import { loadRunPolicy, specActions } from '../../training/io/run-policy.js';
 import { makeVecEnv } from '../../training/tasks.js';
 import { train } from '../../training/train.js';
+import { assertArtifactReproducesRunEval } from './artifact-eval.js';
 
 const robot = loadRobotConfig(DEFAULT_ROBOT_CONFIG);
 const env = { randomize: true, memory: { leakSeconds: 2, clipM: 0.4 }, history: { steps: 4 } };
@@ -104,18 +104,7 @@ test('the deploy loader carrying both states acts as the run actor on the JS wra
 });
 
 test('the artifact evaluated as `ballbot eval` runs it (one instance per env, zeros at start) reproduces the run evaluation', async () => {
-  const caller = ballbotCaller('test', robot, robot.control.rateHz);
-  const onnx = await Promise.all(Array.from({ length: 3 }, () => OnnxPolicy.load(policyFile, caller)));
-  for (const p of onnx) p.reset();
-  const vec = await makeVecEnv({ task: 'velocity', options: { randomize: true } }, 3, seed, 0);
-  const actions = new Float32Array(3 * 3);
-  const viaOnnx = await evaluate(vec, (obs, n) => {
-    for (let i = 0; i < n; i++) onnx[i].act(obs.subarray(i * OBS_SIZE, (i + 1) * OBS_SIZE), actions.subarray(i * 3, (i + 1) * 3));
-    return actions;
-  }, seed).finally(() => vec.close());
-  assert.equal(viaOnnx.successRate, runEval.successRate);
-  assert.ok(Math.abs(viaOnnx.meanReturn - runEval.meanReturn) < 1e-2, `return ${viaOnnx.meanReturn} vs ${runEval.meanReturn}`);
-  assert.ok(Math.abs(viaOnnx.meanActionChange - runEval.meanActionChange) < 1e-3, `action change ${viaOnnx.meanActionChange} vs ${runEval.meanActionChange}`);
+  for (const p of await assertArtifactReproducesRunEval(policyFile, seed, runEval, false)) p.close();
 });
 
 test('env.history is validated: steps out of range, unknown keys, and with a residual', () => {

@@ -11,21 +11,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { loadRobotConfig } from '../../sim/config/robot.js';
-import { DEFAULT_ROBOT_CONFIG } from '../../sim/config/paths.js';
-import { ballbotCaller } from '../../sim/artifact-check.js';
 import type { MemoryVecEnv } from '../../sim/memory-vec-env.js';
 import { OBSERVATION_LAYOUT, OBS_SIZE } from '../../sim/observation.js';
 import { metadataToProps, OPTIONAL_METADATA_KEYS, propsToMetadata, readArtifactMetadata } from '../../sim/policy-artifact.js';
-import { OnnxPolicy } from '../../deploy/onnx-policy.js';
 import { initBackend } from '../../training/backend.js';
 import { parseTrainConfig } from '../../training/config.js';
-import { evaluate } from '../../training/evaluate.js';
 import { loadRunPolicy, specActions } from '../../training/io/run-policy.js';
 import { makeVecEnv } from '../../training/tasks.js';
 import { train } from '../../training/train.js';
+import { assertArtifactReproducesRunEval } from './artifact-eval.js';
 
-const robot = loadRobotConfig(DEFAULT_ROBOT_CONFIG);
 const memoryOptions = { leakSeconds: 2, clipM: 0.4 };
 let dir: string;
 let policyFile: string;
@@ -119,19 +114,7 @@ test('ONNX session vs the JS memory wrapper and the run actor, side by side over
 });
 
 test('the artifact evaluated as `ballbot eval` runs it (one instance per env, zeros at start) reproduces the run evaluation', async () => {
-  const caller = ballbotCaller('test', robot, robot.control.rateHz);
-  const onnx = await Promise.all(Array.from({ length: 3 }, () => OnnxPolicy.load(policyFile, caller)));
-  for (const p of onnx) p.reset();
-  const vec = await makeVecEnv({ task: 'velocity', options: { randomize: true } }, 3, seed, 0);
-  const actions = new Float32Array(3 * 3);
-  const viaOnnx = await evaluate(vec, (obs, n) => {
-    for (let i = 0; i < n; i++) onnx[i].act(obs.subarray(i * OBS_SIZE, (i + 1) * OBS_SIZE), actions.subarray(i * 3, (i + 1) * 3));
-    return actions;
-  }, seed).finally(() => vec.close());
-  assert.equal(viaOnnx.successRate, runEval.successRate);
-  assert.ok(Math.abs(viaOnnx.meanReturn - runEval.meanReturn) < 1e-2, `return ${viaOnnx.meanReturn} vs ${runEval.meanReturn}`);
-  assert.ok(Math.abs(viaOnnx.meanActionChange - runEval.meanActionChange) < 1e-3, `action change ${viaOnnx.meanActionChange} vs ${runEval.meanActionChange}`);
-  assert.ok(Math.abs((viaOnnx.trackingErrorMps ?? NaN) - (runEval.trackingErrorMps ?? NaN)) < 1e-3, `tracking ${viaOnnx.trackingErrorMps} vs ${runEval.trackingErrorMps}`);
+  const onnx = await assertArtifactReproducesRunEval(policyFile, seed, runEval);
 
   // The state is carried (an instance that kept it acts differently) and reset() forgets it.
   const [used, fresh] = [onnx[0], onnx[1]];
