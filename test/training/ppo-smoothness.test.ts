@@ -52,3 +52,28 @@ test('without the term and without advantages the actor does not move', () => {
   for (let k = 0; k < 3; k++) agent.update(storage, rng);
   assert.deepEqual(Array.from(agent.meanAction(storage.obs, T * N)), Array.from(before));
 });
+
+test('with a perception encoder the term reaches the next step through the encoder', async () => {
+  // The observation is the same at every step and only the height scan changes, so the pulled
+  // pairs differ only in what the encoder reads of the next step's scan.
+  const { randomAgent, config } = await import('./perceptive-fixture.js');
+  const extras = [{ name: 'height_scan', shape: [11, 11] }];
+  const { agent: base, rng } = await randomAgent(5, extras);
+  const smooth = { ...config, ppo: { ...config.ppo, stepsPerEnv: T, epochs: 4, numMinibatches: 2, lr: 3e-3, entCoef: 0, normAdvantages: false, temporalSmoothness: 5 } };
+  const agent = new PpoAgent(15, 15, 3, smooth, new Rng(1), T * N, extras);
+  agent.values.set(base.values);
+  const storage = new RolloutStorage(T, N, 15, 15, 3, { height_scan: 121 });
+  const scan = storage.extras.height_scan;
+  for (let i = 0; i < scan.length; i++) scan[i] = rng.normal();
+  for (let i = 0; i < T * N; i++) storage.obs.set(Float32Array.from({ length: 15 }, (_, j) => 0.1 * j), i * 15);
+  const change = () => {
+    const mu = agent.meanAction(storage.obs, T * N, { height_scan: scan }).slice();
+    let sum = 0;
+    for (let i = 0; i + N < T * N; i++) for (let j = 0; j < 3; j++) sum += (mu[i * 3 + j] - mu[(i + N) * 3 + j]) ** 2;
+    return sum;
+  };
+  const before = change();
+  for (let k = 0; k < 10; k++) agent.update(storage, rng);
+  const after = change();
+  assert.ok(after < 0.5 * before, `within-episode change ${before} -> ${after}`);
+});

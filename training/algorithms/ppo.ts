@@ -92,9 +92,6 @@ export class PpoAgent {
     initMlp(this.layout, this.values, this.criticDef, rng, 1);
     for (const e of this.policy.encoders) initEncoder(this.layout, this.values, e, rng);
     this.encoderKernels = this.policy.encoders.map((e) => new EncoderKernels(this.layout, e));
-    if (this.encoderKernels.length && this.cfg.temporalSmoothness > 0) {
-      throw new Error('ppo.temporalSmoothness: not supported with perception encoders yet (the smoothness pass feeds the proprioceptive observation only); set it to 0');
-    }
     this.layout.view(this.values, 'logStd').fill(this.cfg.initLogStd);
     this.adam = new JsAdam(this.layout.size, this.cfg.lr, 0.9, 0.999, 1e-5); // eps 1e-5 as CleanRL
     this.grad = new Float32Array(this.layout.size);
@@ -146,7 +143,9 @@ export class PpoAgent {
     };
     const extraRows = Object.entries(storage.extras).map(([name, rows]) => ({ rows, mb: mb.extras[name], size: rows.length / total }));
     const oldLogStd = this.logStd.slice();
-    const next = cfg.temporalSmoothness > 0 ? { obs: new Float32Array(mbSize * od), valid: new Float32Array(mbSize) } : null;
+    const next: NextObs | null = cfg.temporalSmoothness > 0
+      ? { obs: new Float32Array(mbSize * od), valid: new Float32Array(mbSize), extras: Object.fromEntries(Object.keys(mb.extras).map((name) => [name, new Float32Array(mb.extras[name].length)])) }
+      : null;
     const sums = { pg: 0, v: 0, ent: 0, kl: 0, clip: 0, imitation: 0, n: 0 };
     let epochsRun = 0;
     let lastKl = 0;
@@ -206,7 +205,7 @@ export class PpoAgent {
   private step(mb: PpoMinibatch, n: number, asymmetric: boolean, oldLogStd: Float32Array, next: NextObs | null): PpoLoss & { imitationLoss: number } {
     const obs = tf.tensor2d(mb.obs, [n, this.obsSize]);
     const cobs = asymmetric ? tf.tensor2d(mb.cobs, [n, this.criticObsSize]) : obs;
-    const actorIn = this.encoderKernels.length ? tf.tensor2d(this.actorInput(mb, n), [n, this.actorDef.sizes[0]]) : obs;
+    const actorIn = this.encoderKernels.length ? tf.tensor2d(this.actorInput(mb.obs, mb.extras, n), [n, this.actorDef.sizes[0]]) : obs;
     const actorPass = this.actorKernels.forward(this.values, actorIn);
     const criticPass = this.criticKernels.forward(this.values, cobs);
     const loss = ppoLoss(mb, n, actorPass.out, this.logStd, criticPass.out, oldLogStd, this.cfg);
@@ -219,7 +218,7 @@ export class PpoAgent {
     } else if (next) this.addTemporalSmoothness(next, this.cfg.temporalSmoothness, n, actorPass.out, loss.dMean, grad);
     if (mb.teacher) imitationLoss = addImitation(mb.teacher, this.imitationWeight, n, actorPass.out, loss.dMean);
     const dActorIn = this.actorKernels.backward(actorPass, loss.dMean, grad, this.encoderKernels.length > 0);
-    if (dActorIn) this.encoderBackward(mb, n, dActorIn, grad);
+    if (dActorIn) this.encoderBackward(mb.extras, n, dActorIn, grad);
     this.criticKernels.backward(criticPass, loss.dValue, grad);
     grad.set(loss.dLogStd, this.logStdOffset);
     obs.dispose();
@@ -231,32 +230,36 @@ export class PpoAgent {
   }
 
   /** [obs, features of each encoder] per row, the encoders run on tfjs (the same graph the gradient goes through). */
-  private actorInput(mb: PpoMinibatch, n: number): Float32Array {
+  private actorInput(obs: Float32Array, extras: Record<string, Float32Array>, n: number): Float32Array {
     const width = this.actorDef.sizes[0];
-    const features = this.encoderKernels.map((k) => k.forward(this.values, mb.extras[k.def.input], n));
-    return assembleTrunkInput(new Float32Array(n * width), width, [mb.obs.subarray(0, n * this.obsSize), ...features], n);
+    const features = this.encoderKernels.map((k) => k.forward(this.values, extras[k.def.input], n));
+    return assembleTrunkInput(new Float32Array(n * width), width, [obs.subarray(0, n * this.obsSize), ...features], n);
   }
 
   /** dLoss/dparameters of the encoders from dLoss/d(actor input), column block by block. */
-  private encoderBackward(mb: PpoMinibatch, n: number, dActorIn: Float32Array, grad: Float32Array): void {
+  private encoderBackward(extras: Record<string, Float32Array>, n: number, dActorIn: Float32Array, grad: Float32Array): void {
     const width = this.actorDef.sizes[0];
     let col = this.obsSize;
     for (const k of this.encoderKernels) {
       const fw = k.def.head.sizes[k.def.head.sizes.length - 1];
       const dF = new Float32Array(n * fw);
       for (let i = 0; i < n; i++) dF.set(dActorIn.subarray(i * width + col, i * width + col + fw), i * fw);
-      k.backward(this.values, mb.extras[k.def.input], n, dF, grad);
+      k.backward(this.values, extras[k.def.input], n, dF, grad);
       col += fw;
     }
   }
 
   /**
    * CAPS temporal smoothness: loss += weight x mean_i valid_i |mu(s_i) - mu(s_i+1)|^2. Adds its
-   * gradient for mu(s) into dMean and back-propagates the next-step pass into grad itself.
+   * gradient for mu(s) into dMean and back-propagates the next-step pass (through the perception
+   * encoders too, fed the next step's inputs) into grad itself.
    */
   private addTemporalSmoothness(next: NextObs, weight: number, n: number, mean: Float32Array, dMean: Float32Array, grad: Float32Array): void {
     const valid = next.valid;
-    const x = tf.tensor2d(next.obs, [n, this.obsSize]);
+    const encoded = this.encoderKernels.length > 0;
+    const x = encoded
+      ? tf.tensor2d(this.actorInput(next.obs, next.extras, n), [n, this.actorDef.sizes[0]])
+      : tf.tensor2d(next.obs, [n, this.obsSize]);
     const pass = this.actorKernels.forward(this.values, x);
     const dPaired = new Float32Array(pass.out.length);
     const A = this.actSize;
@@ -266,7 +269,8 @@ export class PpoAgent {
       dMean[i] += d;
       dPaired[i] = -d;
     }
-    this.actorKernels.backward(pass, dPaired, grad);
+    const dNextIn = this.actorKernels.backward(pass, dPaired, grad, encoded);
+    if (dNextIn) this.encoderBackward(next.extras, n, dNextIn, grad);
     x.dispose();
   }
 
@@ -400,6 +404,8 @@ export function ppoLoss(
 interface NextObs {
   obs: Float32Array;
   valid: Float32Array;
+  /** The next step's perception inputs, by name, as the minibatch's. */
+  extras: Record<string, Float32Array>;
 }
 
 /** Rows are [t * numEnvs + env]: the next step of row i is i + numEnvs unless the episode ended at i. */
@@ -410,7 +416,12 @@ function gatherNextObs(storage: RolloutStorage, order: Uint32Array, start: numbe
     const j = i + storage.numEnvs;
     const ok = j < storage.size && !storage.dones[i];
     out.valid[k] = ok ? 1 : 0;
-    out.obs.set(storage.obs.subarray((ok ? j : i) * od, (ok ? j : i) * od + od), k * od);
+    const row = ok ? j : i;
+    out.obs.set(storage.obs.subarray(row * od, row * od + od), k * od);
+    for (const [name, rows] of Object.entries(storage.extras)) {
+      const size = rows.length / storage.size;
+      out.extras[name].set(rows.subarray(row * size, (row + 1) * size), k * size);
+    }
   }
 }
 
