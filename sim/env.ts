@@ -78,5 +78,7 @@ export interface VecEnv {
   currentExtras?(): Readonly<Record<string, Float32Array>> | undefined;
   /** actions: [n * actSize]. The returned buffers may be reused by the next call. */
   step(actions: Float32Array): Promise<VecStep> | VecStep;
+  /** Curriculum level in [0, 1] for the episodes that start from now on (ballbot envs; training's `curriculum`). */
+  setCurriculumLevel?(level: number): Promise<void> | void;
   close(): Promise<void> | void;
 }

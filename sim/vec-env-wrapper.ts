@@ -30,8 +30,8 @@ export abstract class VecEnvWrapper implements VecEnv {
   }
 
   async setCurriculumLevel(level: number): Promise<void> {
-    const inner = this.inner as VecEnv & { setCurriculumLevel?(l: number): void | Promise<void> };
-    await inner.setCurriculumLevel?.(level);
+    if (!this.inner.setCurriculumLevel) throw new Error('this env has no curriculum level (setCurriculumLevel)');
+    await this.inner.setCurriculumLevel(level);
   }
 
   close(): Promise<void> | void {

@@ -132,6 +132,16 @@ export const TrainConfigSchema = z.strictObject({
   a2c: A2cSchema.prefault({}),
   td3: Td3Schema.prefault({}),
   ddpg: DdpgSchema.prefault({}),
+  /**
+   * Ballbot tasks, PPO (sync): a curriculum over randomization width. Every range of the training
+   * randomization (and push strength, terrain roughness and difficulty) is shrunk toward its
+   * nominal value by a level that grows linearly from startLevel to 1 over the first rampSteps env
+   * steps, then stays at 1 (sim/episode-params.ts). Episodes draw their parameters at reset.
+   */
+  curriculum: z.strictObject({
+    startLevel: z.number().min(0).max(1),
+    rampSteps: int(1),
+  }).optional(),
   checkpointEvery: int(1).default(10), // PPO iterations, or SAC env steps / 1000
   evalEpisodes: int(0).default(10),
   /**
@@ -143,6 +153,7 @@ export const TrainConfigSchema = z.strictObject({
   evalSeed: int(0).optional(),
 }).superRefine((config, ctx) => {
   checkTaskAndEnv(config, ctx);
+  if (config.curriculum) checkCurriculum(config, ctx);
   if (config.algo !== 'ppo') return;
   if (config.ppo.imitation) checkImitation(config, ctx);
   // A minibatch of one sample has a normalized advantage of 0, so PPO would learn nothing.
@@ -154,6 +165,13 @@ export const TrainConfigSchema = z.strictObject({
     });
   }
 });
+
+function checkCurriculum(config: { algo: string; task: string; envModule?: string; env: Record<string, unknown>; ppo: { mode: string } }, ctx: z.RefinementCtx): void {
+  const issue = (message: string) => ctx.addIssue({ code: 'custom', path: ['curriculum'], message });
+  if (config.envModule || !(BALLBOT_TASKS as readonly string[]).includes(config.task)) issue(`widens the ballbot randomization, so it needs a ballbot task (balance, velocity, terrain, ...), not '${config.task}'`);
+  else if (config.env.randomize === false) issue('widens the training randomization, but env.randomize is false');
+  if (config.algo !== 'ppo' || config.ppo.mode !== 'sync') issue('is applied by the synchronous PPO runner only (algo: ppo, ppo.mode: sync)');
+}
 
 function checkImitation(config: { task: string; envModule?: string; env: Record<string, unknown>; ppo: { mode: string } }, ctx: z.RefinementCtx): void {
   const issue = (message: string) => ctx.addIssue({ code: 'custom', path: ['ppo', 'imitation'], message });

@@ -5,7 +5,7 @@
 // a resume; the config refuses what the teacher cannot serve.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLqrController } from '../../sim/lqr.js';
@@ -19,6 +19,7 @@ import { PpoRolloutCollector } from '../../training/runners/ppo-rollout.js';
 import { RolloutStorage } from '../../training/storage/rollout-storage.js';
 import { makeLqrTeacher, makeVecEnv } from '../../training/tasks.js';
 import { train } from '../../training/train.js';
+import { metricRows } from './metric-rows.js';
 
 let dir: string;
 const memory = { leakSeconds: 4, clipM: 0.5 };
@@ -33,11 +34,6 @@ function config(over: Record<string, unknown> = {}, imitation: Record<string, un
   }, 'test');
 }
 
-function metricRows(runDir: string): Record<string, string>[] {
-  const [head, ...rows] = readFileSync(join(runDir, 'metrics.csv'), 'utf8').trim().split('\n');
-  const cols = head.split(',');
-  return rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [cols[i], v])));
-}
 
 before(async () => {
   await initBackend({ quiet: true });

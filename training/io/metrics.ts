@@ -8,7 +8,7 @@ import { dropEventsAfter, TensorBoardWriter } from './tensorboard.js';
 export const METRIC_COLUMNS = [
   'iteration', 'env_steps', 'wall_s', 'episode_return', 'episode_length', 'episodes',
   'policy_loss', 'value_loss', 'entropy', 'approx_kl', 'clip_frac', 'explained_var',
-  'lr', 'sps', 'q_loss', 'alpha', 'updates', 'policy_lag', 'dropped_stale', 'imitation_weight', 'imitation_loss',
+  'lr', 'sps', 'q_loss', 'alpha', 'updates', 'policy_lag', 'dropped_stale', 'imitation_weight', 'imitation_loss', 'curriculum_level',
 ] as const;
 
 export type MetricName = (typeof METRIC_COLUMNS)[number];

@@ -23,9 +23,16 @@ export async function runPpo(ctx: RunContext): Promise<TrainedPolicy & { agent: 
   collector.teacher = teacher;
   await collector.reset(envResetSeed(config.seed, run.iteration));
 
+  let level: number | null = null;
   while (run.running) {
     const iterStart = performance.now();
     run.scheduleLearningRate();
+    // The level is a function of the env steps so far, so a resumed run sets the same one.
+    const nextLevel = run.curriculumLevel();
+    if (nextLevel !== null && nextLevel !== level) {
+      if (!vec.setCurriculumLevel) throw new Error('curriculum: this env has no curriculum level (setCurriculumLevel)');
+      await vec.setCurriculumLevel((level = nextLevel));
+    }
     // The imitation phase, then PPO (keeping `keep` x the imitation loss, if set); the teacher
     // labels only what an update learns from. DAgger: during the phase the teacher drives a share
     // of the envs that falls linearly from all to none, so the student first learns on the states
@@ -39,7 +46,10 @@ export async function runPpo(ctx: RunContext): Promise<TrainedPolicy & { agent: 
     const episodes = await collector.collect(agent.policy, rng);
     run.addEpisodes(episodes);
     const stats = agent.update(storage, rng);
-    const extra = imitation ? { imitation_weight: weight, imitation_loss: stats.imitationLoss } : {};
+    const extra = {
+      ...(imitation ? { imitation_weight: weight, imitation_loss: stats.imitationLoss } : {}),
+      ...(level !== null ? { curriculum_level: level } : {}),
+    };
     run.finishIteration(stats, episodes.length, (N * T) / ((performance.now() - iterStart) / 1000), extra);
     await yieldToEventLoop();
   }

@@ -88,6 +88,13 @@ export class PpoRun {
     return this.iteration < this.numIterations && (ctx.maxIterations === undefined || this.itersThisProcess < ctx.maxIterations) && !ctx.shouldStop();
   }
 
+  /** The curriculum level at this iteration (config.curriculum), or null without a curriculum. */
+  curriculumLevel(): number | null {
+    const c = this.ctx.config.curriculum;
+    if (!c) return null;
+    return Math.min(1, c.startLevel + ((1 - c.startLevel) * this.envSteps) / c.rampSteps);
+  }
+
   /** The learning rate of the linear schedule at this iteration. */
   scheduleLearningRate(): void {
     const cfg = this.ctx.config.ppo;
