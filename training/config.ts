@@ -166,16 +166,21 @@ export const TrainConfigSchema = z.strictObject({
   }
 });
 
+/** A built-in ballbot task (not a custom --env module), whose env the LQR and the randomization serve. */
+function isBallbotTask(config: { task: string; envModule?: string }): boolean {
+  return !config.envModule && (BALLBOT_TASKS as readonly string[]).includes(config.task);
+}
+
 function checkCurriculum(config: { algo: string; task: string; envModule?: string; env: Record<string, unknown>; ppo: { mode: string } }, ctx: z.RefinementCtx): void {
   const issue = (message: string) => ctx.addIssue({ code: 'custom', path: ['curriculum'], message });
-  if (config.envModule || !(BALLBOT_TASKS as readonly string[]).includes(config.task)) issue(`widens the ballbot randomization, so it needs a ballbot task (balance, velocity, terrain, ...), not '${config.task}'`);
+  if (!isBallbotTask(config)) issue(`widens the ballbot randomization, so it needs a ballbot task (balance, velocity, terrain, ...), not '${config.task}'`);
   else if (config.env.randomize === false) issue('widens the training randomization, but env.randomize is false');
   if (config.algo !== 'ppo' || config.ppo.mode !== 'sync') issue('is applied by the synchronous PPO runner only (algo: ppo, ppo.mode: sync)');
 }
 
 function checkImitation(config: { task: string; envModule?: string; env: Record<string, unknown>; ppo: { mode: string } }, ctx: z.RefinementCtx): void {
   const issue = (message: string) => ctx.addIssue({ code: 'custom', path: ['ppo', 'imitation'], message });
-  if (config.envModule || !(BALLBOT_TASKS as readonly string[]).includes(config.task)) issue(`the LQR teacher needs a ballbot task (balance, velocity, terrain, ...), not '${config.task}'`);
+  if (!isBallbotTask(config)) issue(`the LQR teacher needs a ballbot task (balance, velocity, terrain, ...), not '${config.task}'`);
   if (config.env.residual !== undefined) issue('cannot be combined with env.residual: the LQR is already the base of a residual policy');
   else if (config.env.memory === undefined) issue('needs env.memory: the LQR acts on its odometry (the integral of the tracking error), which a student without the tracking memory cannot see');
   if (config.ppo.mode !== 'sync') issue('needs ppo.mode: sync (the teacher labels the rollouts the learner collects itself)');

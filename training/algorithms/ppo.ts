@@ -411,6 +411,7 @@ interface NextObs {
 /** Rows are [t * numEnvs + env]: the next step of row i is i + numEnvs unless the episode ended at i. */
 function gatherNextObs(storage: RolloutStorage, order: Uint32Array, start: number, n: number, out: NextObs): void {
   const od = storage.obsSize;
+  const extras = Object.entries(storage.extras).map(([name, rows]) => ({ rows, out: out.extras[name], size: rows.length / storage.size }));
   for (let k = 0; k < n; k++) {
     const i = order[start + k];
     const j = i + storage.numEnvs;
@@ -418,10 +419,7 @@ function gatherNextObs(storage: RolloutStorage, order: Uint32Array, start: numbe
     out.valid[k] = ok ? 1 : 0;
     const row = ok ? j : i;
     out.obs.set(storage.obs.subarray(row * od, row * od + od), k * od);
-    for (const [name, rows] of Object.entries(storage.extras)) {
-      const size = rows.length / storage.size;
-      out.extras[name].set(rows.subarray(row * size, (row + 1) * size), k * size);
-    }
+    for (const e of extras) e.out.set(e.rows.subarray(row * e.size, (row + 1) * e.size), k * e.size);
   }
 }
 
